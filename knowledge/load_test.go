@@ -1,0 +1,192 @@
+package knowledge_test
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"unicode/utf8"
+
+	"partybot/corpus"
+	"partybot/knowledge"
+)
+
+func TestLoadTextErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		data string
+		want error
+		msg  string // part of the message
+	}{
+		{"pdf", "报告.pdf", "%PDF-1.7", knowledge.ErrUnsupported, "不支持文件类型“.pdf”"},
+		{"no extension", "README", "text", knowledge.ErrUnsupported, "不支持没有扩展名的文件"},
+		{"NUL bytes", "a.txt", "abc\x00def", knowledge.ErrBinary, "二进制"},
+		{"control characters", "a.txt", strings.Repeat("\x01\x02\x03文字", 10), knowledge.ErrBinary, "控制字符"},
+		{"GBK", "a.txt", "\xb5\xb3\xbd\xa8\xb6\xaf\xcc\xac", knowledge.ErrEncoding, "第 1 字节起"},
+		{"broken UTF-8 later", "a.md", "党建\xe5\x8a", knowledge.ErrEncoding, "第 7 字节起"},
+		{"UTF-16", "a.txt", "\xff\xfeN\x00", knowledge.ErrEncoding, "UTF-16"},
+		{"empty", "a.txt", "", knowledge.ErrEmpty, "没有文字"},
+		{"blank", "a.txt", " \r\n\t\r\n", knowledge.ErrEmpty, "没有文字"},
+		{"BOM only", "a.md", "\uFEFF\n", knowledge.ErrEmpty, "没有文字"},
+		{"Markdown without text", "a.md", "---\n\n***\n", knowledge.ErrEmpty, "没有文字"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := knowledge.LoadText(tc.file, []byte(tc.data))
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("LoadText(%q) error = %v, want %v", tc.file, err, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.file) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("error %q should name %q and say %q", err, tc.file, tc.msg)
+			}
+		})
+	}
+}
+
+func TestLoadText(t *testing.T) {
+	tests := []struct {
+		name      string
+		file      string
+		data      string
+		wantTitle string
+		want      []knowledge.Article
+	}{
+		{"plain text titled by its first line", "dir/a.txt", "\uFEFF标题\r\n\r\n正文。\r\n", "标题",
+			[]knowledge.Article{{Title: "标题", Paragraphs: []knowledge.Paragraph{{Text: "正文。"}}}}},
+		{"plain text titled by its file name", `C:\docs\通知.TXT`, "正文一。\n\n正文二。", "通知",
+			[]knowledge.Article{{Title: "通知", Paragraphs: []knowledge.Paragraph{{Text: "正文一。"}, {Text: "正文二。"}}}}},
+		{"Markdown headings", "g.md", "# 指南\n\n导语。\n\n## 一、内容\n\n### （一）时间\n\n每天**开放**，\n节假日照常。\n\n## 二、诉求\n\n- 点单\n- [派单](http://x)\n\n| 服务 | 费用 |\n|---|:-:|\n| 饮水 | 免费 |\n", "指南",
+			[]knowledge.Article{{Title: "指南", Paragraphs: []knowledge.Paragraph{
+				{Text: "导语。"},
+				{Heading: "一、内容 （一）时间", Text: "每天开放，节假日照常。"},
+				{Heading: "二、诉求", Text: "点单"},
+				{Heading: "二、诉求", Text: "派单"},
+				{Heading: "二、诉求", Text: "服务 费用"},
+				{Heading: "二、诉求", Text: "饮水 免费"},
+			}}}},
+		{"Markdown articles", "two.markdown", "前言。\n\n# 甲县：第一篇\n\n正文一。\n\n第二篇\n===\n\n```\ncode line\n```\n", "two",
+			[]knowledge.Article{
+				{Title: "two", Paragraphs: []knowledge.Paragraph{{Text: "前言。"}}},
+				{Title: "甲县：第一篇", Region: "甲县", Paragraphs: []knowledge.Paragraph{{Text: "正文一。"}}},
+				{Title: "第二篇", Paragraphs: []knowledge.Paragraph{{Text: "code line"}}},
+			}},
+		{"Markdown title only", "t.md", "# 只有标题 #\n", "只有标题",
+			[]knowledge.Article{{Title: "只有标题", Paragraphs: []knowledge.Paragraph{{Text: "只有标题"}}}}},
+		{"Markdown inline", "i.md", "> 见 ![图](a.png) 与 <https://example.org> 和 `code` 以及 *强调* 与 __加粗__。", "i",
+			[]knowledge.Article{{Title: "i", Paragraphs: []knowledge.Paragraph{{Text: "见 图 与 https://example.org 和 code 以及 强调 与 加粗。"}}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, err := knowledge.LoadText(tc.file, []byte(tc.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if doc.Name != tc.file || doc.Title != tc.wantTitle {
+				t.Errorf("Name, Title = %q, %q, want %q, %q", doc.Name, doc.Title, tc.file, tc.wantTitle)
+			}
+			if !reflect.DeepEqual(doc.Articles, tc.want) {
+				t.Errorf("articles\n got %+v\nwant %+v", doc.Articles, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadFSCorpus(t *testing.T) {
+	docs, err := knowledge.LoadFS(corpus.FS, corpus.DocsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) == 0 {
+		t.Fatal("no documents in the shipped corpus")
+	}
+	seed := docs[0]
+	if got, want := seed.Name, "docs/000_cd24362e620a5886.txt"; got != want {
+		t.Errorf("Name = %q, want %q", got, want)
+	}
+	if got, want := len(seed.Articles), 4; got != want {
+		t.Errorf("seed has %d articles, want %d", got, want)
+	}
+	for _, c := range seed.Chunks(knowledge.DefaultChunkRunes) {
+		if c.Title == "" || c.Source == "" || c.Doc != seed.Name {
+			t.Errorf("chunk %s lacks citation metadata: %+v", c.ID, c)
+		}
+	}
+}
+
+func TestLoadFS(t *testing.T) {
+	fsys := fstest.MapFS{
+		"docs/b.md":        {Data: []byte("# 乙\n\n正文。")},
+		"docs/a.txt":       {Data: []byte("甲\n\n正文。")},
+		"docs/sub/c.txt":   {Data: []byte("丙\n\n正文。")},
+		"docs/README.html": {Data: []byte("<p>skipped</p>")},
+		"other/d.txt":      {Data: []byte("丁\n\n正文。")},
+	}
+	docs, err := knowledge.LoadFS(fsys, "docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range docs {
+		names = append(names, d.Name+"="+d.Title)
+	}
+	if want := []string{"docs/a.txt=甲", "docs/b.md=乙", "docs/sub/c.txt=丙"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("loaded %q, want %q", names, want)
+	}
+
+	fsys["docs/bad.txt"] = &fstest.MapFile{Data: []byte{0, 1, 2}}
+	if _, err := knowledge.LoadFS(fsys, "docs"); !errors.Is(err, knowledge.ErrBinary) || !strings.Contains(err.Error(), "docs/bad.txt") {
+		t.Errorf("LoadFS with a binary file: error = %v, want ErrBinary naming docs/bad.txt", err)
+	}
+	if _, err := knowledge.LoadFS(fsys, "missing"); err == nil {
+		t.Errorf("LoadFS of a missing folder: no error")
+	}
+}
+
+func FuzzLoadText(f *testing.F) {
+	for _, path := range []string{"testdata/seed.txt.input", "testdata/guide.md.input"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(strings.HasSuffix(path, ".md.input"), data)
+	}
+	f.Add(true, []byte("---\ntitle: x\n---\n# 标题 #\n\n## 小标题\n\n- [链接](u) **粗** *斜* `码`\n\n| a | b |\n|---|---|\n```\n代码"))
+	f.Add(false, []byte("\xff\xfe\x00x"))
+	f.Add(false, []byte("\uFEFF\r\n"))
+	f.Fuzz(func(t *testing.T, markdown bool, data []byte) {
+		name := "f.txt"
+		if markdown {
+			name = "f.md"
+		}
+		doc, err := knowledge.LoadText(name, data)
+		if err != nil {
+			for _, sentinel := range []error{knowledge.ErrBinary, knowledge.ErrEncoding, knowledge.ErrEmpty} {
+				if errors.Is(err, sentinel) {
+					return
+				}
+			}
+			t.Fatalf("error %v wraps none of the sentinel errors", err)
+		}
+		if doc.Title == "" || len(doc.Articles) == 0 {
+			t.Fatalf("document without title or articles: %+v", doc)
+		}
+		for i, a := range doc.Articles {
+			if a.Title == "" || len(a.Paragraphs) == 0 {
+				t.Fatalf("article %d without title or paragraphs: %+v", i, a)
+			}
+			for _, p := range a.Paragraphs {
+				if !utf8.ValidString(p.Text) || !utf8.ValidString(p.Heading) || strings.TrimSpace(p.Text) == "" {
+					t.Fatalf("article %d: bad paragraph %+v", i, p)
+				}
+			}
+		}
+		for _, c := range doc.Chunks(50) {
+			if utf8.RuneCountInString(c.Text) > 50 {
+				t.Fatalf("chunk of %d runes", utf8.RuneCountInString(c.Text))
+			}
+		}
+	})
+}
