@@ -1,0 +1,50 @@
+package retrieval
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestVectorIndexPartitioned checks the inverted-file path used above
+// exactLimit vectors: a stored vector finds itself.
+func TestVectorIndexPartitioned(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 25,000 vectors")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	vs := make([][]float32, exactLimit+5000)
+	for i := range vs {
+		v := make([]float32, 16)
+		for j := range v {
+			v[j] = float32(rng.NormFloat64())
+		}
+		normalize(v)
+		vs[i] = v
+	}
+	vs[3] = make([]float32, 16) // a zero vector is skipped, not indexed
+	vi, err := newVectorIndex(context.Background(), vs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vi.centroids == nil || len(vi.cols) < 100 {
+		t.Fatalf("not partitioned: %d collections", len(vi.cols))
+	}
+	found := 0
+	for i := 0; i < 200; i++ {
+		q := rng.IntN(len(vs))
+		if q == 3 {
+			continue
+		}
+		res, err := vi.search(context.Background(), vs[q], 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) > 0 && res[0].doc == q {
+			found++
+		}
+	}
+	if found < 190 {
+		t.Fatalf("a stored vector found itself %d of 200 times", found)
+	}
+}

@@ -1,0 +1,213 @@
+package retrieval
+
+import (
+	"slices"
+	"strings"
+)
+
+// coverPlan measures how much of one query a text covers. It is built once
+// per query; measure then scans a text's grams once.
+//
+// Coverage is the weighted share of the query's characters that the text
+// covers: a Han character counts when a bigram of the query containing it
+// occurs in the text (a lone character: when it occurs), an ASCII word when
+// it occurs, and the characters of a glossary expression when some
+// equivalent expression occurs. Rare characters weigh more; characters of
+// question frames ("具体包括哪些内容") and grammar weigh little.
+type coverPlan struct {
+	need    map[gram]int // grams whose presence matters → index into present
+	chars   []coverChar
+	glossed []glossSpan
+	exprs   [][]string // per glossSpan: the group's expressions
+	total   float64
+}
+
+// coverChar is one query character (or ASCII word): its weight and the
+// grams whose presence covers it.
+type coverChar struct {
+	weight float64
+	by     []int // indexes into present; any one covers the character
+}
+
+// glossSpan is a glossary expression found in the query: the characters it
+// spans, covered when any expression of its group occurs in the text.
+type glossSpan struct {
+	chars []int
+	group int
+}
+
+func (h *Hybrid) planCoverage(q query) *coverPlan {
+	p := &coverPlan{need: make(map[gram]int)}
+	idx := func(g gram) int {
+		i, ok := p.need[g]
+		if !ok {
+			i = len(p.need)
+			p.need[g] = i
+		}
+		return i
+	}
+	for _, rn := range runsOf(q.text) {
+		if !rn.han {
+			g := hashGram(kindWord, wordHash(rn.runes))
+			w := h.lex.idf(h.lex.docFreq(g))
+			p.chars = append(p.chars, coverChar{weight: w, by: []int{idx(g)}})
+			p.total += w
+			continue
+		}
+		frame := make([]bool, len(rn.runes))
+		for _, w := range frameWords {
+			markAll(rn.runes, []rune(w), frame)
+		}
+		base := len(p.chars)
+		for i, r := range rn.runes {
+			c := coverChar{weight: h.charWeight(r)}
+			if frame[i] {
+				c.weight *= 0.2
+			}
+			if len(rn.runes) == 1 {
+				c.by = append(c.by, idx(uniGram(r)))
+			}
+			if i > 0 {
+				c.by = append(c.by, idx(biGram(rn.runes[i-1], r)))
+			}
+			if i+1 < len(rn.runes) {
+				c.by = append(c.by, idx(biGram(r, rn.runes[i+1])))
+			}
+			p.chars = append(p.chars, c)
+			p.total += c.weight
+		}
+		for _, m := range q.matches {
+			for _, x := range m.found {
+				mark := make([]bool, len(rn.runes))
+				markAll(rn.runes, []rune(x), mark)
+				var span []int
+				for i, ok := range mark {
+					if ok {
+						span = append(span, base+i)
+					}
+				}
+				if len(span) > 0 {
+					p.glossed = append(p.glossed, glossSpan{chars: span, group: m.group})
+					p.exprs = append(p.exprs, h.exp.groups[m.group])
+				}
+			}
+		}
+	}
+	return p
+}
+
+// measure returns the share (0–1) of the query that text covers.
+func (p *coverPlan) measure(text string) float64 {
+	if p.total == 0 {
+		return 0
+	}
+	present := make([]bool, len(p.need))
+	eachGram(text, func(g gram) {
+		if i, ok := p.need[g]; ok {
+			present[i] = true
+		}
+	})
+	covered := make([]bool, len(p.chars))
+	for i, c := range p.chars {
+		for _, j := range c.by {
+			if present[j] {
+				covered[i] = true
+				break
+			}
+		}
+	}
+	if len(p.glossed) > 0 {
+		ct := compact(text)
+		for i, gs := range p.glossed {
+			if slices.ContainsFunc(p.exprs[i], func(x string) bool { return strings.Contains(ct, x) }) {
+				for _, c := range gs.chars {
+					covered[c] = true
+				}
+			}
+		}
+	}
+	var got float64
+	for i, c := range p.chars {
+		if covered[i] {
+			got += c.weight
+		}
+	}
+	return got / p.total
+}
+
+// charWeight is how much one query Han character counts toward coverage.
+func (h *Hybrid) charWeight(r rune) float64 {
+	// The IDF of a small corpus is noisy: cap it so that one unseen
+	// character cannot outweigh a whole matched phrase, and add a floor so
+	// that common characters still count.
+	w := min(h.lex.idf(h.lex.docFreq(uniGram(r))), 3) + 1
+	if strings.ContainsRune(functionChars, r) {
+		w *= 0.2
+	}
+	return w
+}
+
+// functionChars are characters that carry grammar rather than topic.
+const functionChars = "的了是在和与及等有要把被对为以我你他她们这那个也都就还又或从到给让向于之其该应能会可吗呢啊吧"
+
+// frameWords frame a question without naming its topic ("具体包括哪些内容"):
+// they count little toward coverage.
+var frameWords = []string{
+	"具体", "包括", "包含", "内容", "指的是", "是指", "意思", "含义", "主要", "都有", "哪几", "几个", "几种", "几项",
+	"经过", "需要", "应当", "应该", "可以", "能否", "能不能", "有没有", "一下", "介绍", "说明", "解释", "告诉",
+	"帮忙", "回事", "怎么办", "进行", "方面", "有关", "相关", "关于", "情况", "起来", "一般", "通常", "目前", "现在",
+}
+
+// run is a maximal run of Han characters or of ASCII letters and digits.
+type run struct {
+	runes []rune
+	han   bool
+}
+
+// runsOf splits text into runs of Han characters and ASCII words.
+func runsOf(text string) []run {
+	var out []run
+	var cur []rune
+	curHan := false
+	for _, r := range text {
+		r = normalizeRune(r)
+		han := isHan(r)
+		if !han && !isWordRune(r) {
+			if len(cur) > 0 {
+				out = append(out, run{cur, curHan})
+			}
+			cur = nil
+			continue
+		}
+		if len(cur) > 0 && han != curHan {
+			out = append(out, run{cur, curHan})
+			cur = nil
+		}
+		curHan = han
+		cur = append(cur, r)
+	}
+	if len(cur) > 0 {
+		out = append(out, run{cur, curHan})
+	}
+	return out
+}
+
+// wordHash is the hash eachGram gives an ASCII word.
+func wordHash(rs []rune) uint64 {
+	h := fnvOffset
+	for _, r := range rs {
+		h = fnvRune(h, r)
+	}
+	return h
+}
+
+// markAll marks the positions of every occurrence of x in s.
+func markAll(s, x []rune, mark []bool) {
+	for i := 0; len(x) > 0 && i+len(x) <= len(s); i++ {
+		if slices.Equal(s[i:i+len(x)], x) {
+			for j := range x {
+				mark[i+j] = true
+			}
+		}
+	}
+}
