@@ -1,0 +1,322 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"partybot/retrieval"
+)
+
+// Retriever finds passages for a question and measures how much of a
+// question a text covers.
+type Retriever interface {
+	Search(ctx context.Context, q string, k int) ([]retrieval.Hit, error)
+	Coverage(q, text string) float64
+}
+
+var _ Retriever = (*KnowledgeBase)(nil)
+
+// MaxQuestionRunes is the longest question the assistant accepts.
+const MaxQuestionRunes = 1000
+
+// Answer is the assistant's reply to a question.
+type Answer struct {
+	Question string
+	// Text is the reply as shown to the user, citations and sources included.
+	Text string
+	// Refused is true when the knowledge base does not cover the question.
+	Refused bool
+	// Mode is "extractive" (offline) or "llm".
+	Mode string
+	// Sources are the passages the answer cites, in citation order ([1] first).
+	Sources []retrieval.Hit
+	// Hits are all passages retrieved, best first.
+	Hits []retrieval.Hit
+}
+
+// Answerer composes grounded answers from a Retriever.
+type Answerer struct {
+	r Retriever
+	// MinCoverage is the refusal threshold: when no retrieved passage covers
+	// at least this share of the question, the assistant says the knowledge
+	// base does not cover it. Calibrated on the dev set (see README).
+	MinCoverage float64
+	// K is how many passages are retrieved per question.
+	K int
+}
+
+// DefaultMinCoverage is the calibrated refusal threshold.
+const DefaultMinCoverage = 0.55
+
+// NewAnswerer returns an Answerer over r with the calibrated defaults.
+func NewAnswerer(r Retriever) *Answerer {
+	return &Answerer{r: r, MinCoverage: DefaultMinCoverage, K: 5}
+}
+
+// CheckQuestion validates user text. Returns an *Error with code EINVALID
+// and a Chinese message for empty, too long or non-UTF-8 text.
+func CheckQuestion(q string) (string, error) {
+	if !utf8.ValidString(q) {
+		return "", Errorf(EInvalid, "问题中含有无法识别的字符（不是有效的 UTF-8 文本），请重新输入。")
+	}
+	q = strings.TrimSpace(strings.ReplaceAll(q, "\x00", ""))
+	if q == "" {
+		return "", Errorf(EInvalid, "问题是空的，请输入要咨询的内容。")
+	}
+	if n := utf8.RuneCountInString(q); n > MaxQuestionRunes {
+		return "", Errorf(EInvalid, "问题太长（%d 字），请精简到 %d 字以内再问。", n, MaxQuestionRunes)
+	}
+	return q, nil
+}
+
+// Ask answers q from the knowledge base: the sentences of the best passages
+// that answer it, each cited, then the sources; or a plain refusal naming
+// the closest topics when no passage covers the question well enough.
+func (a *Answerer) Ask(ctx context.Context, q string) (Answer, error) {
+	q, err := CheckQuestion(q)
+	if err != nil {
+		return Answer{}, err
+	}
+	k := a.K
+	if k <= 0 {
+		k = 5
+	}
+	hits, err := a.r.Search(ctx, q, k)
+	if errors.Is(err, retrieval.ErrEmptyQuery) {
+		return a.refuse(q, nil), nil
+	}
+	if err != nil {
+		return Answer{}, fmt.Errorf("search: %w", err)
+	}
+	if !a.answerable(hits) {
+		return a.refuse(q, hits), nil
+	}
+	return a.compose(q, hits), nil
+}
+
+// answerable reports whether some retrieved passage covers the question.
+func (a *Answerer) answerable(hits []retrieval.Hit) bool {
+	for _, h := range hits {
+		if h.Coverage >= a.MinCoverage {
+			return true
+		}
+	}
+	return false
+}
+
+// refuse says plainly that the knowledge base does not cover q, names the
+// closest topics it holds and suggests a demand.
+func (a *Answerer) refuse(q string, hits []retrieval.Hit) Answer {
+	var b strings.Builder
+	fmt.Fprintf(&b, "知识库中没有找到能回答“%s”的内容，我不能凭空作答。", clip(q, 40))
+	if topics := topicsOf(hits, 3); len(topics) > 0 {
+		b.WriteString("\n\n知识库中相近的内容有：\n")
+		for _, t := range topics {
+			fmt.Fprintf(&b, "· %s\n", t)
+		}
+	}
+	b.WriteString("\n如需人工帮助，可以用 /demand 提交诉求，我们会转给相关部门办理。")
+	return Answer{Question: q, Text: strings.TrimRight(b.String(), "\n"), Refused: true, Mode: "extractive", Hits: hits}
+}
+
+// topicsOf returns up to n distinct article titles of hits.
+func topicsOf(hits []retrieval.Hit, n int) []string {
+	var out []string
+	for _, h := range hits {
+		t := h.Title
+		if t == "" || contains(out, t) {
+			continue
+		}
+		out = append(out, t)
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
+// sentence is a candidate sentence of the answer.
+type sentence struct {
+	text  string
+	hit   int // index into hits
+	pos   int // position in the passage
+	score float64
+}
+
+// Composition limits of an extractive answer.
+const (
+	maxAnswerSentences = 5
+	maxAnswerRunes     = 420
+	maxAnswerPassages  = 3
+)
+
+// compose builds the extractive answer: the sentences that cover the
+// question best, taken from the passages that answer it, in reading order,
+// each with its citation marker.
+func (a *Answerer) compose(q string, hits []retrieval.Hit) Answer {
+	// The passages that answer: those covering the question nearly as well
+	// as the best one.
+	best := 0.0
+	for _, h := range hits {
+		best = max(best, h.Coverage)
+	}
+	var use []int
+	for i, h := range hits {
+		if h.Coverage >= a.MinCoverage && h.Coverage >= best-0.2 && len(use) < maxAnswerPassages {
+			use = append(use, i)
+		}
+	}
+	var cands []sentence
+	for _, i := range use {
+		for j, s := range splitSentences(hits[i].Text) {
+			sc := a.r.Coverage(q, s)
+			if sc > 0 {
+				cands = append(cands, sentence{text: s, hit: i, pos: j, score: sc})
+			}
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	var chosen []sentence
+	runes := 0
+	for _, c := range cands {
+		if len(chosen) == maxAnswerSentences || (len(chosen) > 0 && c.score < cands[0].score*0.5) {
+			break
+		}
+		if duplicate(c.text, chosen) {
+			continue
+		}
+		n := utf8.RuneCountInString(c.text)
+		if len(chosen) > 0 && runes+n > maxAnswerRunes {
+			continue
+		}
+		chosen = append(chosen, c)
+		runes += n
+	}
+	if len(chosen) == 0 {
+		// The passage covers the question only as a whole: quote its start.
+		chosen = append(chosen, sentence{text: clip(hits[use[0]].Text, 200), hit: use[0]})
+	}
+	// Reading order: by passage rank, then position.
+	sort.SliceStable(chosen, func(i, j int) bool {
+		if chosen[i].hit != chosen[j].hit {
+			return chosen[i].hit < chosen[j].hit
+		}
+		return chosen[i].pos < chosen[j].pos
+	})
+	cite := map[int]int{}
+	var sources []retrieval.Hit
+	var b strings.Builder
+	for i, c := range chosen {
+		n, ok := cite[c.hit]
+		if !ok {
+			sources = append(sources, hits[c.hit])
+			n = len(sources)
+			cite[c.hit] = n
+		}
+		if i > 0 && chosen[i-1].hit != c.hit {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "%s[%d]", c.text, n)
+	}
+	b.WriteString("\n\n来源：")
+	for i, s := range sources {
+		fmt.Fprintf(&b, "\n[%d] %s", i+1, sourceLine(s))
+	}
+	return Answer{Question: q, Text: b.String(), Mode: "extractive", Sources: sources, Hits: hits}
+}
+
+// sourceLine names a passage for a citation: its article title and where
+// the article came from.
+func sourceLine(h retrieval.Hit) string {
+	s := h.Title
+	if s == "" {
+		s = h.Doc
+	}
+	if h.Source != "" {
+		s += "（" + strings.Trim(h.Source, "()（）") + "）"
+	}
+	return s
+}
+
+// splitSentences splits text into sentences after 。！？； (keeping a closing
+// quote or bracket with its sentence) and at line breaks.
+func splitSentences(text string) []string {
+	var out []string
+	rs := []rune(text)
+	start := 0
+	emit := func(end int) {
+		if s := strings.TrimSpace(string(rs[start:end])); s != "" {
+			out = append(out, s)
+		}
+		start = end
+	}
+	for i := 0; i < len(rs); i++ {
+		switch rs[i] {
+		case '。', '！', '？', '；', '!', '?':
+			j := i + 1
+			for j < len(rs) && strings.ContainsRune("”’」』）)》】", rs[j]) {
+				j++
+			}
+			emit(j)
+			i = j - 1
+		case '\n':
+			emit(i + 1)
+		}
+	}
+	emit(len(rs))
+	return out
+}
+
+// duplicate reports whether s says nearly what a chosen sentence says.
+func duplicate(s string, chosen []sentence) bool {
+	for _, c := range chosen {
+		if strings.Contains(c.text, s) || strings.Contains(s, c.text) || bigramJaccard(s, c.text) > 0.6 {
+			return true
+		}
+	}
+	return false
+}
+
+func bigramJaccard(a, b string) float64 {
+	set := func(s string) map[string]bool {
+		m := map[string]bool{}
+		rs := []rune(s)
+		for i := 0; i+1 < len(rs); i++ {
+			m[string(rs[i:i+2])] = true
+		}
+		return m
+	}
+	x, y := set(a), set(b)
+	if len(x) == 0 || len(y) == 0 {
+		return 0
+	}
+	inter := 0
+	for k := range x {
+		if y[k] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(x)+len(y)-inter)
+}
+
+// clip shortens s to at most n runes, marking the cut with "……".
+func clip(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n]) + "……"
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

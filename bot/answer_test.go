@@ -1,0 +1,186 @@
+package bot_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"unicode"
+
+	"partybot/bot"
+	"partybot/retrieval"
+)
+
+// MustOpenKnowledgeBase opens a knowledge base of the shipped corpus in a
+// temporary data directory.
+func MustOpenKnowledgeBase(tb testing.TB) *bot.KnowledgeBase {
+	tb.Helper()
+	kb, err := bot.OpenKnowledgeBase(context.Background(), tb.TempDir(), bot.KnowledgeBaseOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return kb
+}
+
+func TestAskCitesSources(t *testing.T) {
+	a := bot.NewAnswerer(MustOpenKnowledgeBase(t))
+	ans, err := a.Ask(context.Background(), "怎样落实“六同步”机制？")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Refused || ans.Mode != "extractive" {
+		t.Fatalf("refused=%v mode=%s", ans.Refused, ans.Mode)
+	}
+	if !strings.Contains(ans.Text, "年检年报") || !strings.Contains(ans.Text, "[1]") || !strings.Contains(ans.Text, "来源：") {
+		t.Fatalf("answer lacks the fact, marker or sources:\n%s", ans.Text)
+	}
+	if len(ans.Sources) == 0 || !strings.Contains(ans.Text, ans.Sources[0].Title) {
+		t.Fatalf("sources not listed:\n%s", ans.Text)
+	}
+	// Every marker points at a listed source.
+	for i := 1; i <= 9; i++ {
+		if strings.Contains(ans.Text, "["+string(rune('0'+i))+"]") && i > len(ans.Sources) {
+			t.Fatalf("marker [%d] with %d sources", i, len(ans.Sources))
+		}
+	}
+}
+
+func TestAskRefuses(t *testing.T) {
+	a := bot.NewAnswerer(MustOpenKnowledgeBase(t))
+	for _, q := range []string{"党费应该怎么缴纳？", "帮我写一首关于春天的诗", "？？？"} {
+		t.Run(q, func(t *testing.T) {
+			ans, err := a.Ask(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ans.Refused || !strings.Contains(ans.Text, "知识库中没有找到") || !strings.Contains(ans.Text, "/demand") {
+				t.Fatalf("want a refusal suggesting a demand, got:\n%s", ans.Text)
+			}
+			if len(ans.Sources) != 0 {
+				t.Fatalf("a refusal cites %d sources", len(ans.Sources))
+			}
+		})
+	}
+}
+
+func TestAskBadInput(t *testing.T) {
+	a := bot.NewAnswerer(MustOpenKnowledgeBase(t))
+	tests := []struct {
+		name, q, want string
+	}{
+		{"empty", "", "空"},
+		{"blank", " \n\t ", "空"},
+		{"huge", strings.Repeat("党建", 1<<19), "太长"},
+		{"broken utf-8", "六同步\xff\xfe", "UTF-8"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := a.Ask(context.Background(), tc.q)
+			if bot.ErrorCode(err) != bot.EInvalid || !strings.Contains(bot.ErrorMessage(err), tc.want) {
+				t.Fatalf("err=%v, want EINVALID mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// qaCase is a line of an eval file.
+type qaCase struct {
+	ID       string   `json:"id"`
+	Question string   `json:"question"`
+	Evidence []string `json:"evidence"`
+}
+
+func readCases(tb testing.TB, path string) []qaCase {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var out []qaCase
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var c qaCase
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func squash(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func rankOf(hits []retrieval.Hit, evidence []string) int {
+	for i, h := range hits {
+		for _, e := range evidence {
+			if strings.Contains(squash(h.Text), squash(e)) {
+				return i + 1
+			}
+		}
+	}
+	return 0
+}
+
+// TestQuality holds the assistant to the issue's bars: on the dev set
+// (testdata/qa-dev.jsonl, a copy of shared/eval) recall@1 ≥ 0.9, recall@5 = 1,
+// every unanswerable question refused and none answerable refused; on a
+// separate paraphrase set written before calibration (qa-extra.jsonl) the
+// held-out bars: recall@1 ≥ 0.85, recall@5 ≥ 0.97, ≥ 85% of unanswerable
+// refused and ≤ 5% of answerable refused.
+func TestQuality(t *testing.T) {
+	a := bot.NewAnswerer(MustOpenKnowledgeBase(t))
+	a.K = 10
+	tests := []struct {
+		file                  string
+		r1, r5, refused, fals float64
+	}{
+		{"testdata/qa-dev.jsonl", 0.9, 1, 1, 0},
+		{"testdata/qa-extra.jsonl", 0.85, 0.97, 0.85, 0.05},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			var ans, un, r1, r5, refusedOK, falseRef float64
+			for _, c := range readCases(t, tc.file) {
+				res, err := a.Ask(context.Background(), c.Question)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(c.Evidence) == 0 {
+					un++
+					if res.Refused {
+						refusedOK++
+					} else {
+						t.Logf("answered unanswerable %s %s", c.ID, c.Question)
+					}
+					continue
+				}
+				ans++
+				if res.Refused {
+					falseRef++
+					t.Logf("refused answerable %s %s", c.ID, c.Question)
+				}
+				switch r := rankOf(res.Hits, c.Evidence); {
+				case r == 1:
+					r1++
+					r5++
+				case r >= 1 && r <= 5:
+					r5++
+				}
+			}
+			if r1/ans < tc.r1 || r5/ans < tc.r5 || refusedOK/un < tc.refused || falseRef/ans > tc.fals {
+				t.Fatalf("recall@1=%.3f recall@5=%.3f refused %.3f of unanswerable, %.3f of answerable",
+					r1/ans, r5/ans, refusedOK/un, falseRef/ans)
+			}
+		})
+	}
+}
