@@ -18,11 +18,6 @@ import (
 	"partybot/retrieval"
 )
 
-// DefaultChunkRunes is the passage size the knowledge base chunks to. Chosen
-// by measurement on the QA sets (100–400 tried): 150 gave the best recall@1
-// without more false refusals.
-const DefaultChunkRunes = 150
-
 // indexFile is the snapshot's name inside the data directory.
 const indexFile = "index.gob"
 
@@ -49,7 +44,7 @@ type KnowledgeBaseOptions struct {
 	// Glossary groups equivalent terms for query expansion; the shipped
 	// glossary when nil.
 	Glossary [][]string
-	// ChunkRunes is the largest passage in runes; DefaultChunkRunes when 0.
+	// ChunkRunes is the largest passage in runes; knowledge.DefaultChunkRunes when 0.
 	ChunkRunes int
 	// Notice, when set, receives progress messages (rebuilding, recovering).
 	Notice func(string)
@@ -65,7 +60,7 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 		opt.Embedder = retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}
 	}
 	if opt.ChunkRunes <= 0 {
-		opt.ChunkRunes = DefaultChunkRunes
+		opt.ChunkRunes = knowledge.DefaultChunkRunes
 	}
 	if opt.Glossary == nil {
 		g, err := knowledge.DefaultGlossary()

@@ -10,7 +10,9 @@ import (
 )
 
 // DefaultChunkRunes is the default largest chunk, in runes (characters).
-const DefaultChunkRunes = 200
+// Chosen by measurement on the QA sets (100–400 tried): 150 gave the best
+// recall@1 without more false refusals.
+const DefaultChunkRunes = 150
 
 // Chunk is a passage of an article: the unit that is indexed, retrieved and
 // cited. It carries the metadata a citation needs.
