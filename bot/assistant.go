@@ -99,11 +99,7 @@ func (s *Session) sources() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "“%s”的回答依据以下原文：", clip(last.Question, 40))
 	for i, h := range last.Sources {
-		fmt.Fprintf(&b, "\n\n[%d] %s", i+1, sourceLine(h))
-		if h.Heading != "" {
-			fmt.Fprintf(&b, " · %s", h.Heading)
-		}
-		fmt.Fprintf(&b, "\n%s", h.Text)
+		fmt.Fprintf(&b, "\n\n[%d] %s\n%s", i+1, sourceLine(h), h.Text)
 	}
 	return b.String()
 }

@@ -189,10 +189,13 @@ func (kb *KnowledgeBase) install(ctx context.Context, snap *retrieval.Snapshot) 
 func passagesOf(doc knowledge.Document, size int) []retrieval.Passage {
 	var ps []retrieval.Passage
 	for _, c := range doc.Chunks(size) {
-		ps = append(ps, retrieval.Passage{
-			ID: c.ID, Doc: c.Doc, Title: c.Title, Heading: c.Heading,
-			Source: c.Source, Text: c.Text,
-		})
+		text := c.Text
+		if c.Heading != "" {
+			// The subheading is part of what the passage says ("聚力全域覆盖"
+			// names one of the 三维), and tells the reader where it stands.
+			text = c.Heading + "\n" + text
+		}
+		ps = append(ps, retrieval.Passage{ID: c.ID, Doc: c.Doc, Title: c.Title, Source: c.Source, Text: text})
 	}
 	return ps
 }

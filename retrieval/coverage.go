@@ -117,12 +117,15 @@ func (p *coverPlan) measure(text string) float64 {
 		}
 	}
 	if len(p.glossed) > 0 {
+		// A glossary expression is one concept: covered when the text
+		// names it in any of its forms, and not covered otherwise, however
+		// many of its characters the text happens to share ("任职条件" is
+		// not covered by "交叉任职" and "组建条件").
 		ct := compact(text)
 		for i, gs := range p.glossed {
-			if slices.ContainsFunc(p.exprs[i], func(x string) bool { return strings.Contains(ct, x) }) {
-				for _, c := range gs.chars {
-					covered[c] = true
-				}
+			ok := slices.ContainsFunc(p.exprs[i], func(x string) bool { return strings.Contains(ct, x) })
+			for _, c := range gs.chars {
+				covered[c] = ok
 			}
 		}
 	}
@@ -148,14 +151,27 @@ func (h *Hybrid) charWeight(r rune) float64 {
 }
 
 // functionChars are characters that carry grammar rather than topic.
-const functionChars = "的了是在和与及等有要把被对为以我你他她们这那个也都就还又或从到给让向于之其该应能会可吗呢啊吧"
+const functionChars = "的了是在和与及等有要把被对为以我你他她们这那个也都就还又或从到给让向于之其该应能会可吗呢啊吧呀嘛啦哦么着过很太更最再才得地些儿"
 
-// frameWords frame a question without naming its topic ("具体包括哪些内容"):
-// they count little toward coverage.
+// frameWords frame a question without naming its topic: what is being
+// asked ("具体包括哪些内容", "到底是啥"), by whom ("我们", "你们"), how
+// casually ("搞", "一块儿", "咋"). They count little toward coverage, so a
+// passage that answers a colloquial question is not refused for lacking
+// the question's small talk.
 var frameWords = []string{
-	"具体", "包括", "包含", "内容", "指的是", "是指", "意思", "含义", "主要", "都有", "哪几", "几个", "几种", "几项",
-	"经过", "需要", "应当", "应该", "可以", "能否", "能不能", "有没有", "一下", "介绍", "说明", "解释", "告诉",
-	"帮忙", "回事", "怎么办", "进行", "方面", "有关", "相关", "关于", "情况", "起来", "一般", "通常", "目前", "现在",
+	// what is asked
+	"具体", "包括", "包含", "内容", "指的是", "是指", "意思", "含义", "主要", "都有", "哪几", "几个", "几种", "几项", "几轮",
+	"几类", "几场", "几次", "多大", "多高", "多长", "多远", "哪方面", "什么的", "之类", "等等", "分别", "一共", "总共", "到底",
+	"究竟", "大概", "大约", "左右", "以上", "以下", "比例", "数量", "名字", "叫做", "叫", "称为", "所谓", "说的", "提到",
+	// asking
+	"经过", "需要", "应当", "应该", "可以", "能否", "能不能", "可不可以", "有没有", "是不是", "要不要", "会不会", "一下",
+	"介绍", "说明", "解释", "告诉", "说说", "讲讲", "聊聊", "了解", "知道", "想问", "问问", "咨询", "请教", "请", "麻烦",
+	"帮忙", "帮我", "回事", "怎么办", "咋办", "咋", "咋样", "搞", "弄", "干", "整", "办法", "做法", "措施", "方法", "方式",
+	// context
+	"进行", "方面", "有关", "相关", "关于", "情况", "起来", "出来", "下来", "过来", "上去", "一般", "通常", "平时", "平常",
+	"目前", "现在", "如今", "今年", "去年", "最近", "以后", "之后", "以前", "之前", "前后", "期间", "时候", "当时", "完了",
+	"我们", "你们", "他们", "咱们", "大家", "那边", "这边", "那里", "这里", "那个", "这个", "那些", "这些", "一块儿",
+	"一起", "一块", "还有", "另外", "除了", "此外", "同时", "其中", "其他", "别的", "地方", "东西", "事情", "工作",
 }
 
 // run is a maximal run of Han characters or of ASCII letters and digits.

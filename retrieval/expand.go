@@ -9,8 +9,9 @@ type Expander struct {
 }
 
 // NewExpander returns an Expander over groups of equivalent expressions
-// (a glossary: the term first, then its variants). Empty expressions are
-// ignored; a nil or empty glossary expands nothing.
+// (a glossary: the term first, then its variants). A group of one term
+// expands nothing but still marks the term as a concept for coverage.
+// Empty expressions are ignored; a nil or empty glossary expands nothing.
 func NewExpander(groups [][]string) *Expander {
 	e := &Expander{}
 	for _, g := range groups {
@@ -20,7 +21,7 @@ func NewExpander(groups [][]string) *Expander {
 				exprs = append(exprs, c)
 			}
 		}
-		if len(exprs) > 1 {
+		if len(exprs) > 0 {
 			e.groups = append(e.groups, exprs)
 		}
 	}

@@ -54,9 +54,7 @@ func NewLexical(passages []Passage) *Lexical {
 				length++
 			}
 		})
-		boost := func(g gram) { add(g, l.titleBoost) }
-		eachGram(p.Title, boost)
-		eachGram(p.Heading, boost)
+		eachGram(p.Title, func(g gram) { add(g, l.titleBoost) })
 		l.lengths = append(l.lengths, length)
 	}
 	var sum float64

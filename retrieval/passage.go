@@ -3,13 +3,10 @@ package retrieval
 // Passage is a unit of retrieval: a chunk of a document with the title and
 // source a citation names.
 type Passage struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
-	// Heading is the subheading the passage sits under, if any; it is
-	// indexed with the title.
-	Heading string `json:"heading,omitempty"`
-	Source  string `json:"source,omitempty"`
-	Text    string `json:"text"`
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Source string `json:"source,omitempty"`
+	Text   string `json:"text"`
 	// Doc names the document the passage comes from.
 	Doc string `json:"doc,omitempty"`
 }

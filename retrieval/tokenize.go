@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -55,6 +56,17 @@ func biGram(a, b rune) gram { return gram(uint64(kindBi)<<62 | uint64(a)<<21 | u
 // which never reach it.
 func hashGram(k uint8, h uint64) gram { return gram(uint64(k)<<62 | h&(1<<61-1) | 1<<61) }
 
+// countGram stands for "a number, then the classifier r" ("15个", "四类",
+// "750余家"), whatever the number: it lets "建了几个" meet "建立…15个".
+// Bit 60 keeps it apart from rune grams (below bit 42) and hashes (bit 61).
+func countGram(r rune) gram { return gram(uint64(kindBi)<<62 | 1<<60 | uint64(r)) }
+
+// classifiers are the measure words that follow a count.
+const classifiers = "个家名人次轮场期批张份种类项条件所座处支届年月天位级户间辆台部篇元岁倍层组队站期"
+
+// numerals are the Chinese digits a count may be written with.
+const numerals = "一二三四五六七八九十两百千万"
+
 // FNV-1a, used for words and bridge grams.
 const (
 	fnvOffset uint64 = 14695981039346656037
@@ -82,6 +94,8 @@ func eachGram(text string, fn func(gram)) {
 		word      uint64 // hash of the current word
 		wordAfter rune   // the Han rune the current word directly follows, or 0
 		ended     bool   // a word ended at the previous rune
+		counted   bool   // a number just ended (digits, Chinese numerals, then 余/多)
+		digits    bool   // the current word is all digits
 	)
 	endWord := func() {
 		if !inWord {
@@ -91,17 +105,18 @@ func eachGram(text string, fn func(gram)) {
 		if wordAfter != 0 {
 			fn(hashGram(kindBi, fnvRune(word^before, wordAfter)))
 		}
-		inWord, ended = false, true
+		inWord, ended, counted = false, true, digits
 	}
 	for _, r := range text {
 		r = normalizeRune(r)
 		switch {
 		case isWordRune(r):
 			if !inWord {
-				inWord, word, wordAfter = true, fnvOffset, prevHan
+				inWord, word, wordAfter, digits = true, fnvOffset, prevHan, true
 				prevHan = 0
 			}
 			word = fnvRune(word, r)
+			digits = digits && r <= '9'
 		case isHan(r):
 			endWord()
 			if ended {
@@ -112,10 +127,19 @@ func eachGram(text string, fn func(gram)) {
 			if prevHan != 0 {
 				fn(biGram(prevHan, r))
 			}
+			switch {
+			case counted && strings.ContainsRune(classifiers, r):
+				fn(countGram(r))
+				counted = false
+			case strings.ContainsRune(numerals, r), counted && (r == '余' || r == '多'):
+				counted = true
+			default:
+				counted = false
+			}
 			prevHan = r
 		default:
 			endWord()
-			ended = false
+			ended, counted = false, false
 			prevHan = 0
 		}
 	}
