@@ -55,8 +55,8 @@ func (h *Hybrid) planCoverage(q query) *coverPlan {
 			continue
 		}
 		frame := make([]bool, len(rn.runes))
-		for _, w := range frameWords {
-			markAll(rn.runes, []rune(w), frame)
+		for _, w := range frameRunes {
+			markAll(rn.runes, w, frame)
 		}
 		base := len(p.chars)
 		for i, r := range rn.runes {
@@ -98,15 +98,30 @@ func (h *Hybrid) planCoverage(q query) *coverPlan {
 
 // measure returns the share (0–1) of the query that text covers.
 func (p *coverPlan) measure(text string) float64 {
-	if p.total == 0 {
-		return 0
-	}
 	present := make([]bool, len(p.need))
 	eachGram(text, func(g gram) {
 		if i, ok := p.need[g]; ok {
 			present[i] = true
 		}
 	})
+	return p.score(present, text)
+}
+
+// measureDoc is measure for indexed passage doc, whose title and text are
+// text: gram presence comes from the index's postings, not a scan.
+func (p *coverPlan) measureDoc(l *Lexical, doc int, text string) float64 {
+	present := make([]bool, len(p.need))
+	for g, i := range p.need {
+		present[i] = l.has(g, doc)
+	}
+	return p.score(present, text)
+}
+
+// score turns the presence of the needed grams in text into coverage.
+func (p *coverPlan) score(present []bool, text string) float64 {
+	if p.total == 0 {
+		return 0
+	}
 	covered := make([]bool, len(p.chars))
 	for i, c := range p.chars {
 		for _, j := range c.by {
@@ -174,6 +189,15 @@ var frameWords = []string{
 	"一起", "一块", "还有", "另外", "除了", "此外", "同时", "其中", "其他", "别的", "地方", "东西", "事情", "工作",
 }
 
+// frameRunes is frameWords as runes, for markAll.
+var frameRunes = func() [][]rune {
+	out := make([][]rune, len(frameWords))
+	for i, w := range frameWords {
+		out[i] = []rune(w)
+	}
+	return out
+}()
+
 // run is a maximal run of Han characters or of ASCII letters and digits.
 type run struct {
 	runes []rune
@@ -220,7 +244,7 @@ func wordHash(rs []rune) uint64 {
 // markAll marks the positions of every occurrence of x in s.
 func markAll(s, x []rune, mark []bool) {
 	for i := 0; len(x) > 0 && i+len(x) <= len(s); i++ {
-		if slices.Equal(s[i:i+len(x)], x) {
+		if s[i] == x[0] && slices.Equal(s[i:i+len(x)], x) {
 			for j := range x {
 				mark[i+j] = true
 			}

@@ -127,9 +127,8 @@ func (h *Hybrid) Search(ctx context.Context, q string, k int) ([]Hit, error) {
 	if len(pq.grams) == 0 {
 		return nil, ErrEmptyQuery
 	}
-	pool := max(k, 50)
 	fused := make(map[int]float64)
-	lex := h.lex.search(pq.grams, pool)
+	lex := h.lex.search(pq.grams, max(k, lexicalPool))
 	if len(lex) > 0 {
 		top := lex[0].score
 		for _, s := range lex {
@@ -141,7 +140,9 @@ func (h *Hybrid) Search(ctx context.Context, q string, k int) ([]Hit, error) {
 		if err != nil {
 			return nil, fmt.Errorf("embed query: %w", err)
 		}
-		vs, err := h.vec.search(ctx, qv, pool)
+		// The vector side only nudges the fusion (VectorWeight is small), so
+		// its few best are enough; chromem's cost grows with the number kept.
+		vs, err := h.vec.search(ctx, qv, max(k, vectorPool))
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +161,7 @@ func (h *Hybrid) Search(ctx context.Context, q string, k int) ([]Hit, error) {
 	for i := range best {
 		if i < coveredHits {
 			p := &h.passages[best[i].doc]
-			cov[i] = pq.cover.measure(p.Title + "\n" + p.Text)
+			cov[i] = pq.cover.measureDoc(h.lex, best[i].doc, p.Title+"\n"+p.Text)
 			best[i].score += coverageWeight * cov[i]
 		}
 	}
@@ -176,6 +177,13 @@ func (h *Hybrid) Search(ctx context.Context, q string, k int) ([]Hit, error) {
 	}
 	return hits, nil
 }
+
+// lexicalPool and vectorPool are how many candidates of each side join
+// the fusion.
+const (
+	lexicalPool = 50
+	vectorPool  = 20
+)
 
 // coveredHits is how many of the best hits get a Coverage and are
 // re-ranked by it: enough to decide whether the query is answered, few

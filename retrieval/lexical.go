@@ -91,6 +91,18 @@ func (l *Lexical) docFreq(g gram) int {
 	return 0
 }
 
+// has reports whether passage doc contains gram g (in its text or title).
+// Postings are in passage order, so this is a binary search.
+func (l *Lexical) has(g gram, doc int) bool {
+	id, ok := l.ids[g]
+	if !ok {
+		return false
+	}
+	ps := l.postings[id]
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].doc >= uint32(doc) })
+	return i < len(ps) && ps[i].doc == uint32(doc)
+}
+
 // idf is the BM25 inverse document frequency of a gram found in df passages.
 func (l *Lexical) idf(df int) float64 {
 	n := float64(len(l.lengths))
