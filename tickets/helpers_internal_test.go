@@ -1,0 +1,175 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// InsertSyntheticTickets writes n tickets spread over the year before end
+// straight into the database, in one transaction, for statistics benchmarks.
+// Statuses, response and resolution times and ratings vary pseudo-randomly.
+func InsertSyntheticTickets(tb testing.TB, s *Store, n int, end time.Time, seed uint64) {
+	tb.Helper()
+	rng := rand.New(rand.NewPCG(seed, seed))
+	ctx := context.Background()
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tickets (number, year, seq, submitter_id, submitter_name, channel,
+			text, summary, category, department, urgency, status, created_at, respond_due, due_at, accepted_at,
+			resolved_at, rated_at, closed_at, updated_at, rating, overdue, escalation)
+			VALUES (?, ?, ?, ?, '', 'chat', ?, '', '', ?, 'normal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		start := end.AddDate(-1, 0, 0)
+		span := end.Sub(start)
+		for i := range n {
+			d := s.depts.list[rng.IntN(len(s.depts.list))]
+			created := start.Add(time.Duration(rng.Int64N(int64(span))))
+			respond, resolve := d.Deadlines(UrgencyNormal)
+			var accepted, resolved, rated, closed any
+			var rating any
+			status := StatusDispatched
+			r := rng.Float64()
+			if r < 0.85 {
+				status = StatusAccepted
+				accepted = created.Add(time.Duration(rng.Float64() * 1.3 * float64(respond))).UnixMilli()
+			}
+			if r < 0.7 {
+				status = StatusResolved
+				resolved = created.Add(time.Duration(rng.Float64() * 1.2 * float64(resolve))).UnixMilli()
+			}
+			if r < 0.5 {
+				status = StatusClosed
+				rating = 1 + rng.IntN(5)
+				rated, closed = resolved, resolved
+			}
+			_, err := stmt.ExecContext(ctx, FormatNumber(1900+i/1000000, i%1000000+1), 1900+i/1000000, i%1000000+1,
+				fmt.Sprintf("u%d", rng.IntN(5000)), "synthetic demand", d.Key, status, created.UnixMilli(),
+				created.Add(respond).UnixMilli(), created.Add(resolve).UnixMilli(), accepted, resolved, rated, closed,
+				created.UnixMilli(), rating, false)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("insert synthetic tickets: %v", err)
+	}
+}
+
+// TestWriteBatchIsolation checks the group commit: concurrent writes share
+// transactions, and a write that fails after writing leaves no trace while
+// the writes around it commit.
+func TestWriteBatchIsolation(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	errBoom := errors.New("boom")
+	const n = 64
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.write(ctx, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO ticket_seq (year, last) VALUES (?, 1)", 3000+i); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return errBoom // after writing: the savepoint must undo the insert
+				}
+				if i%7 == 0 {
+					panic("bad write")
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		var want error
+		switch {
+		case i%3 == 0:
+			want = errBoom
+		case i%7 == 0:
+			if err == nil {
+				t.Errorf("write %d: panicking write returned nil", i)
+			}
+			continue
+		}
+		if !errors.Is(err, want) && err != want {
+			t.Errorf("write %d: err=%v, want %v", i, err, want)
+		}
+	}
+	for i := range n {
+		var c int
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM ticket_seq WHERE year = ?", 3000+i).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if i%3 == 0 || i%7 == 0 {
+			want = 0
+		}
+		if c != want {
+			t.Errorf("write %d: %d rows, want %d", i, c, want)
+		}
+	}
+}
+
+func TestWriteAfterClose(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	err = s.write(context.Background(), func(*sql.Tx) error { return nil })
+	if !errors.Is(err, ErrClosed) {
+		t.Fatalf("write after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestStatsPackedMatchesPlain: the packed statistics query and the plain
+// one agree, and the fallback to the plain one works.
+func TestStatsPackedMatchesPlain(t *testing.T) {
+	end := time.Date(2026, 7, 1, 0, 0, 0, 0, DefaultLocation)
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), WithClock(func() time.Time { return end }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	InsertSyntheticTickets(t, s, 3000, end, 7)
+	v := Viewer{Admin: true}
+	f := StatsFilter{From: end.AddDate(0, -6, 0), To: end}
+	packed, err := s.Stats(context.Background(), v, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(old int) { packLimit = old }(packLimit)
+	packLimit = 1 // every group takes the plain query
+	plain, err := s.Stats(context.Background(), v, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(packed) != fmt.Sprint(plain) {
+		t.Fatalf("packed %+v\nplain %+v", packed, plain)
+	}
+	if packed.Total.Received == 0 || packed.Total.Overdue == 0 || packed.Total.Satisfied == 0 || packed.Total.ResolvedOnTime == 0 {
+		t.Fatalf("fixture too thin: %+v", packed.Total)
+	}
+}

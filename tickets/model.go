@@ -1,0 +1,366 @@
+// Package tickets turns demands (诉求) into tracked tickets: the ticket model
+// and its lifecycle state machine (点单 → 派单 → 接单 → 办结 → 评单 → 销号),
+// routing to departments, deadlines and escalation (督办), a durable SQLite
+// store with an audit history and a notification outbox, statistics as
+// 接诉即办 reports them, and the 台账 export (.xlsx, CSV).
+//
+// Every outcome a user sees is an [*Error] with a code ([EInvalid],
+// [ENotFound], [EForbidden], [EConflict], [EInternal]) and a message in
+// Simplified Chinese.
+package tickets
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Status is a ticket's lifecycle state.
+type Status string
+
+// The ticket states, in lifecycle order.
+const (
+	StatusSubmitted  Status = "submitted"  // 点单: received, not yet routed
+	StatusDispatched Status = "dispatched" // 派单: department and deadlines set, awaiting acceptance
+	StatusAccepted   Status = "accepted"   // 接单: the department is handling it
+	StatusResolved   Status = "resolved"   // 办结: replied to the submitter
+	StatusRated      Status = "rated"      // 评单: the submitter rated the outcome
+	StatusClosed     Status = "closed"     // 销号: done
+)
+
+// Statuses lists every status in lifecycle order.
+var Statuses = []Status{StatusSubmitted, StatusDispatched, StatusAccepted, StatusResolved, StatusRated, StatusClosed}
+
+// Label returns the status in Chinese.
+func (s Status) Label() string {
+	switch s {
+	case StatusSubmitted:
+		return "已点单"
+	case StatusDispatched:
+		return "已派单"
+	case StatusAccepted:
+		return "已接单"
+	case StatusResolved:
+		return "已办结"
+	case StatusRated:
+		return "已评价"
+	case StatusClosed:
+		return "已销号"
+	case "":
+		return "—"
+	}
+	return string(s)
+}
+
+// Open reports whether the ticket still awaits resolution.
+func (s Status) Open() bool {
+	return s == StatusSubmitted || s == StatusDispatched || s == StatusAccepted
+}
+
+// ParseStatus parses a status key ("accepted") or its Chinese label ("已接单").
+// Returns EINVALID for anything else.
+func ParseStatus(s string) (Status, error) {
+	s = strings.TrimSpace(s)
+	for _, st := range Statuses {
+		if s == string(st) || s == st.Label() {
+			return st, nil
+		}
+	}
+	return "", Errorf(EInvalid, "未知的工单状态 %q（可用：submitted、dispatched、accepted、resolved、rated、closed）", s)
+}
+
+// Urgency is how urgent a demand is.
+type Urgency string
+
+// The urgency levels.
+const (
+	UrgencyNormal Urgency = "normal" // 一般
+	UrgencyUrgent Urgency = "urgent" // 急
+)
+
+// Label returns the urgency in Chinese.
+func (u Urgency) Label() string {
+	if u == UrgencyUrgent {
+		return "急"
+	}
+	return "一般"
+}
+
+// Action is what a history row records.
+type Action string
+
+// The actions of the lifecycle.
+const (
+	ActionCreate   Action = "create"   // 点单
+	ActionDispatch Action = "dispatch" // 派单
+	ActionAccept   Action = "accept"   // 接单
+	ActionTransfer Action = "transfer" // 转派
+	ActionResolve  Action = "resolve"  // 办结
+	ActionRate     Action = "rate"     // 评单
+	ActionReopen   Action = "reopen"   // 重办
+	ActionClose    Action = "close"    // 销号
+	ActionEscalate Action = "escalate" // 督办
+)
+
+// Label returns the action in Chinese.
+func (a Action) Label() string {
+	switch a {
+	case ActionCreate:
+		return "点单"
+	case ActionDispatch:
+		return "派单"
+	case ActionAccept:
+		return "接单"
+	case ActionTransfer:
+		return "转派"
+	case ActionResolve:
+		return "办结"
+	case ActionRate:
+		return "评单"
+	case ActionReopen:
+		return "重办"
+	case ActionClose:
+		return "销号"
+	case ActionEscalate:
+		return "督办"
+	}
+	return string(a)
+}
+
+// Ticket is a demand being tracked. Zero times mean "not yet".
+type Ticket struct {
+	ID     int64  `json:"id"`
+	Number string `json:"number"` // human-readable: year of creation and a per-year sequence, "2026-000123"
+
+	SubmitterID   string `json:"submitter_id"` // chat user id, or "phone:NAME" for demands entered by staff
+	SubmitterName string `json:"submitter_name"`
+	Channel       string `json:"channel"` // "chat" or "phone": how the demand arrived
+
+	Text           string  `json:"text"`
+	Summary        string  `json:"summary,omitempty"`
+	Category       string  `json:"category,omitempty"`
+	Department     string  `json:"department"` // department key
+	Urgency        Urgency `json:"urgency"`
+	Location       string  `json:"location,omitempty"`
+	Contact        string  `json:"contact,omitempty"`
+	Confidence     float64 `json:"confidence"`      // routing confidence, 0..1
+	ManualDispatch bool    `json:"manual_dispatch"` // routing was not confident: the fallback department dispatches by hand
+
+	Status     Status    `json:"status"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+	RespondDue time.Time `json:"respond_due,omitzero"` // accept by (响应期限)
+	DueAt      time.Time `json:"due_at,omitzero"`      // resolve by (办结期限)
+	AcceptedAt time.Time `json:"accepted_at,omitzero"`
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	RatedAt    time.Time `json:"rated_at,omitzero"`
+	ClosedAt   time.Time `json:"closed_at,omitzero"`
+	UpdatedAt  time.Time `json:"updated_at,omitzero"`
+
+	Reply   string `json:"reply,omitempty"` // the department's answer to the submitter
+	Rating  int    `json:"rating,omitzero"` // 1..5, 0 when not rated
+	Comment string `json:"comment,omitempty"`
+
+	Overdue    bool `json:"overdue"`             // a deadline was missed (督办)
+	Escalation int  `json:"escalation,omitzero"` // 0 none, 1 response overdue, 2 resolution overdue, 3 seriously overdue
+	Reopened   int  `json:"reopened,omitzero"`   // times reopened after an unsatisfied rating
+	Version    int  `json:"version"`             // incremented by every change
+
+	History []HistoryEntry `json:"history,omitempty"` // filled by FindTicketByNumber and the export
+}
+
+// HistoryEntry is one append-only row of a ticket's audit trail.
+type HistoryEntry struct {
+	ID     int64     `json:"id"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action Action    `json:"action"`
+	From   Status    `json:"from"` // "" for the creation row
+	To     Status    `json:"to"`
+	Note   string    `json:"note,omitempty"`
+}
+
+// String renders the entry in one Chinese line.
+func (h HistoryEntry) String() string {
+	s := fmt.Sprintf("%s %s %s：%s→%s", h.At.Format("2006-01-02 15:04"), h.Actor, h.Action.Label(), h.From.Label(), h.To.Label())
+	if h.Note != "" {
+		s += "（" + h.Note + "）"
+	}
+	return s
+}
+
+// Channels a demand arrives through.
+const (
+	ChannelChat  = "chat"
+	ChannelPhone = "phone"
+)
+
+// NewTicket is a demand to file. Text and SubmitterID are required; empty
+// optional fields are filled from the store's extractor (department, category,
+// urgency, location, contact).
+type NewTicket struct {
+	SubmitterID   string
+	SubmitterName string
+	Channel       string // ChannelChat (default) or ChannelPhone
+	Text          string
+
+	// Department, when set, is the department the user confirmed; it must be
+	// a known key. Confidence and ManualDispatch then come from the fields below.
+	Department     string
+	Confidence     float64
+	ManualDispatch bool
+	Category       string
+	Urgency        Urgency
+	Location       string
+	Contact        string
+	Summary        string
+
+	// IdempotencyKey makes creation retry-safe: a second CreateTicket with the
+	// same key returns the first ticket instead of filing another.
+	IdempotencyKey string
+	// Actor is who files the demand (for the history); defaults to SubmitterID.
+	Actor string
+}
+
+// Limits on what a demand may contain.
+const (
+	MaxTextRunes   = 4000 // about one Telegram message
+	MaxFieldRunes  = 200  // name, contact, location, category, key, actor
+	MaxNoteRunes   = 2000 // reasons, replies, comments
+	maxSummaryRune = 60
+)
+
+// Validate reports the first problem with n as an EINVALID error.
+func (n *NewTicket) Validate() error {
+	text := strings.TrimSpace(n.Text)
+	switch {
+	case !utf8.ValidString(n.Text):
+		return Errorf(EInvalid, "诉求内容含有无效字符")
+	case text == "":
+		return Errorf(EInvalid, "诉求内容不能为空")
+	case utf8.RuneCountInString(text) > MaxTextRunes:
+		return Errorf(EInvalid, "诉求内容过长（不超过 %d 字）", MaxTextRunes)
+	case strings.TrimSpace(n.SubmitterID) == "":
+		return Errorf(EInvalid, "缺少提交人")
+	}
+	if n.Channel != "" && n.Channel != ChannelChat && n.Channel != ChannelPhone {
+		return Errorf(EInvalid, "未知的诉求来源 %q", n.Channel)
+	}
+	if n.Urgency != "" && n.Urgency != UrgencyNormal && n.Urgency != UrgencyUrgent {
+		return Errorf(EInvalid, "未知的紧急程度 %q", n.Urgency)
+	}
+	if n.Confidence < 0 || n.Confidence > 1 {
+		return Errorf(EInvalid, "置信度应在 0 到 1 之间")
+	}
+	for _, f := range []struct{ name, v string }{
+		{"提交人", n.SubmitterID}, {"提交人姓名", n.SubmitterName}, {"类别", n.Category},
+		{"地点", n.Location}, {"联系方式", n.Contact}, {"幂等键", n.IdempotencyKey},
+		{"部门", n.Department}, {"经办人", n.Actor}, {"摘要", n.Summary},
+	} {
+		if !utf8.ValidString(f.v) {
+			return Errorf(EInvalid, "%s含有无效字符", f.name)
+		}
+		if utf8.RuneCountInString(f.v) > MaxFieldRunes {
+			return Errorf(EInvalid, "%s过长（不超过 %d 字）", f.name, MaxFieldRunes)
+		}
+	}
+	return nil
+}
+
+// Viewer is who asks: a chat user, department staff or an administrator.
+// Submitters see their own tickets, staff their departments' tickets,
+// administrators all.
+type Viewer struct {
+	UserID      string
+	Admin       bool
+	Departments []string // department keys the user is staff of
+}
+
+// Staff reports whether v is staff of department key.
+func (v Viewer) Staff(key string) bool { return slices.Contains(v.Departments, key) }
+
+// owns reports whether v submitted t. An empty user id owns nothing.
+func (v Viewer) owns(t *Ticket) bool { return v.UserID != "" && v.UserID == t.SubmitterID }
+
+// CanView reports whether v may see t.
+func (v Viewer) CanView(t *Ticket) bool { return v.Admin || v.owns(t) || v.Staff(t.Department) }
+
+// CanHandle reports whether v may accept, transfer or resolve t.
+func (v Viewer) CanHandle(t *Ticket) bool { return v.Admin || v.Staff(t.Department) }
+
+// actor is the name written into history rows.
+func (v Viewer) actor() string {
+	if v.UserID == "" {
+		return "system"
+	}
+	return v.UserID
+}
+
+// TicketFilter selects tickets. Pointer fields are "not set".
+type TicketFilter struct {
+	Status      *Status
+	Department  *string
+	SubmitterID *string
+	Overdue     *bool
+	Open        *bool      // true: submitted, dispatched or accepted; false: the rest
+	From        *time.Time // created at or after
+	To          *time.Time // created before
+
+	Offset int
+	Limit  int // 0: no limit
+}
+
+// Notification is a message waiting in the outbox for a chat adapter.
+// Recipient is a department key, a user id, or "" for the administrators,
+// according to RecipientKind.
+type Notification struct {
+	ID            int64
+	TicketID      int64
+	Number        string
+	Kind          string // "dispatched", "accepted", "resolved", "rated", "reopened", "escalated", "closed"
+	RecipientKind string // RecipientDepartment, RecipientUser or RecipientAdmins
+	Recipient     string
+	Department    string // the ticket's department when queued
+	Text          string
+	Attempts      int
+	NextAttemptAt time.Time
+	CreatedAt     time.Time
+	LastError     string
+}
+
+// Recipient kinds of a [Notification].
+const (
+	RecipientDepartment = "department" // the department's chat
+	RecipientUser       = "user"       // the submitter
+	RecipientAdmins     = "admins"     // every administrator
+)
+
+// FormatNumber returns the human-readable ticket number of year and seq.
+func FormatNumber(year, seq int) string { return fmt.Sprintf("%04d-%06d", year, seq) }
+
+// ParseNumber parses "2026-000123" (also "2026-123", "2026000123" and full-width
+// digits) into year and sequence. Returns EINVALID otherwise.
+func ParseNumber(s string) (year, seq int, err error) {
+	s = strings.TrimSpace(foldWidth(s))
+	s = strings.TrimPrefix(s, "#")
+	bad := Errorf(EInvalid, "工单编号格式不正确，应为 2026-000123 这样的形式")
+	var ys, ss string
+	if i := strings.IndexAny(s, "-－—"); i >= 0 {
+		ys, ss = s[:i], strings.TrimLeft(s[i:], "-－—")
+	} else if len(s) == 10 {
+		ys, ss = s[:4], s[4:]
+	} else {
+		return 0, 0, bad
+	}
+	if len(ys) != 4 || len(ss) == 0 || len(ss) > 9 {
+		return 0, 0, bad
+	}
+	y, err1 := strconv.Atoi(ys)
+	n, err2 := strconv.Atoi(ss)
+	if err1 != nil || err2 != nil || y < 2000 || y > 9999 || n < 1 || strings.HasPrefix(ss, "+") {
+		return 0, 0, bad
+	}
+	return y, n, nil
+}

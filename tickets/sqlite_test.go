@@ -1,0 +1,889 @@
+package tickets_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"partybot/tickets"
+)
+
+// clock is a settable clock for deadline tests.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, tickets.DefaultLocation)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+// MustOpenStore opens a store on a new file in tb's temporary directory and
+// closes it at the end of the test.
+func MustOpenStore(tb testing.TB, opts ...tickets.Option) (*tickets.Store, string) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "tickets.db")
+	return MustOpenPath(tb, path, opts...), path
+}
+
+// MustOpenPath opens a store on path and closes it at the end of the test.
+func MustOpenPath(tb testing.TB, path string, opts ...tickets.Option) *tickets.Store {
+	tb.Helper()
+	s, err := tickets.Open(context.Background(), path, opts...)
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// MustCreate files a demand from user and returns the ticket.
+func MustCreate(tb testing.TB, s *tickets.Store, user, text string) *tickets.Ticket {
+	tb.Helper()
+	t, err := s.CreateTicket(context.Background(), tickets.NewTicket{SubmitterID: user, SubmitterName: user, Text: text})
+	if err != nil {
+		tb.Fatalf("create ticket: %v", err)
+	}
+	return t
+}
+
+var (
+	admin = tickets.Viewer{UserID: "admin", Admin: true}
+)
+
+func staff(dept string) tickets.Viewer {
+	return tickets.Viewer{UserID: "staff-" + dept, Departments: []string{dept}}
+}
+
+func user(id string) tickets.Viewer { return tickets.Viewer{UserID: id} }
+
+func wantCode(tb testing.TB, err error, code string) {
+	tb.Helper()
+	if got := tickets.ErrorCode(err); got != code {
+		tb.Fatalf("error code=%q (%v), want %q", got, err, code)
+	}
+}
+
+// checkHistory verifies that t's history is a valid walk of the state
+// machine that ends in t's status.
+func checkHistory(tb testing.TB, t *tickets.Ticket) {
+	tb.Helper()
+	if len(t.History) < 2 {
+		tb.Fatalf("%s: history has %d rows", t.Number, len(t.History))
+	}
+	var st tickets.Status
+	for i, h := range t.History {
+		if h.From != st {
+			tb.Fatalf("%s: history row %d from=%q, want %q", t.Number, i, h.From, st)
+		}
+		if h.Action == tickets.ActionEscalate {
+			if h.To != h.From {
+				tb.Fatalf("%s: escalation moved %s→%s", t.Number, h.From, h.To)
+			}
+			continue
+		}
+		to, err := tickets.Next(st, h.Action)
+		if err != nil || to != h.To {
+			tb.Fatalf("%s: history row %d %s %s→%s is not a legal move (%v)", t.Number, i, h.Action, h.From, h.To, err)
+		}
+		st = to
+	}
+	if st != t.Status {
+		tb.Fatalf("%s: history ends in %s, ticket is %s", t.Number, st, t.Status)
+	}
+}
+
+func TestCreateTicket(t *testing.T) {
+	c := newClock()
+	s, _ := MustOpenStore(t, tickets.WithClock(c.Now))
+	ctx := context.Background()
+
+	tk, err := s.CreateTicket(ctx, tickets.NewTicket{
+		SubmitterID: "u1", SubmitterName: "张三",
+		Text: "  我住在阳光小区3号楼，楼道里有人私拉电线给电动车充电，太危险了！电话 138-1234-5678  ",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tk.Number, "2026-000001"; got != want {
+		t.Errorf("number=%s, want %s", got, want)
+	}
+	if got, want := tk.Department, "yingji"; got != want {
+		t.Errorf("department=%s, want %s", got, want)
+	}
+	if got, want := tk.Status, tickets.StatusDispatched; got != want {
+		t.Errorf("status=%s, want %s", got, want)
+	}
+	if tk.Urgency != tickets.UrgencyUrgent || tk.Location != "阳光小区3号楼" || tk.Contact != "13812345678" {
+		t.Errorf("fields: urgency=%s location=%q contact=%q", tk.Urgency, tk.Location, tk.Contact)
+	}
+	if strings.HasPrefix(tk.Text, " ") || tk.Summary == "" || tk.Category == "" {
+		t.Errorf("text=%q summary=%q category=%q", tk.Text, tk.Summary, tk.Category)
+	}
+	yj, _ := s.Department("yingji")
+	respond, resolve := yj.Deadlines(tickets.UrgencyUrgent)
+	if got, want := tk.RespondDue, c.Now().Add(respond); !got.Equal(want) {
+		t.Errorf("respond due=%v, want %v", got, want)
+	}
+	if got, want := tk.DueAt, c.Now().Add(resolve); !got.Equal(want) {
+		t.Errorf("due=%v, want %v", got, want)
+	}
+	got, err := s.FindTicketByNumber(ctx, user("u1"), "2026-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Text != tk.Text || got.Department != tk.Department || !got.DueAt.Equal(tk.DueAt) {
+		t.Errorf("read back %+v, want %+v", got, tk)
+	}
+	checkHistory(t, got)
+
+	// numbers are per year
+	MustCreate(t, s, "u2", "井盖丢了")
+	c.Add(365 * 24 * time.Hour)
+	if got, want := MustCreate(t, s, "u2", "路灯坏了").Number, "2027-000001"; got != want {
+		t.Errorf("next year's number=%s, want %s", got, want)
+	}
+
+	// the department's notification is queued with the ticket
+	ns, err := s.PendingNotifications(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ns) != 3 || ns[0].RecipientKind != tickets.RecipientDepartment || ns[0].Recipient != "yingji" || ns[0].Number != tk.Number {
+		t.Fatalf("notifications=%+v", ns)
+	}
+}
+
+func TestCreateTicketConfirmedDraft(t *testing.T) {
+	s, _ := MustOpenStore(t)
+	ctx := context.Background()
+	d := tickets.Extract("老板拖欠我们快递员三个月工资了")
+	tk, err := s.CreateTicket(ctx, tickets.NewTicket{
+		SubmitterID: "u1", Text: d.Text, Department: "sifa", Confidence: 1, Category: d.Category,
+		Urgency: d.Urgency, Summary: d.Summary, IdempotencyKey: "chat1:msg7",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Department != "sifa" || tk.ManualDispatch || tk.Confidence != 1 {
+		t.Fatalf("confirmed department not kept: %+v", tk)
+	}
+
+	// low confidence goes to the fallback department, flagged
+	tk, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u1", Text: "你好，请问一下"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Department != tickets.FallbackDepartment || !tk.ManualDispatch {
+		t.Fatalf("vague demand: department=%s manual=%v", tk.Department, tk.ManualDispatch)
+	}
+}
+
+func TestIdempotency(t *testing.T) {
+	s, _ := MustOpenStore(t)
+	ctx := context.Background()
+	n := tickets.NewTicket{SubmitterID: "u1", Text: "小区电梯坏了", IdempotencyKey: "tg:42:1001"}
+
+	// concurrent retries of one submission make one ticket
+	var wg sync.WaitGroup
+	got := make([]*tickets.Ticket, 8)
+	for i := range got {
+		wg.Go(func() {
+			tk, err := s.CreateTicket(ctx, n)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[i] = tk
+		})
+	}
+	wg.Wait()
+	for _, tk := range got {
+		if tk == nil || tk.Number != got[0].Number || tk.ID != got[0].ID {
+			t.Fatalf("retries gave different tickets: %+v vs %+v", tk, got[0])
+		}
+	}
+	all, err := s.FindTickets(ctx, admin, tickets.TicketFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 1 {
+		t.Fatalf("%d tickets, want 1", len(all))
+	}
+
+	// the same key for another demand is a conflict
+	_, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u1", Text: "另一件事", IdempotencyKey: n.IdempotencyKey})
+	wantCode(t, err, tickets.EConflict)
+	_, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u2", Text: n.Text, IdempotencyKey: n.IdempotencyKey})
+	wantCode(t, err, tickets.EConflict)
+}
+
+// op is one step of a lifecycle case.
+type op struct {
+	name   string
+	do     func(ctx context.Context, s *tickets.Store, number string) (*tickets.Ticket, error)
+	code   string         // expected error code, "" for success
+	status tickets.Status // expected status afterwards
+}
+
+func accept(v tickets.Viewer) func(context.Context, *tickets.Store, string) (*tickets.Ticket, error) {
+	return func(ctx context.Context, s *tickets.Store, n string) (*tickets.Ticket, error) {
+		return s.Accept(ctx, v, n, "")
+	}
+}
+
+func transfer(v tickets.Viewer, to, reason string) func(context.Context, *tickets.Store, string) (*tickets.Ticket, error) {
+	return func(ctx context.Context, s *tickets.Store, n string) (*tickets.Ticket, error) {
+		return s.Transfer(ctx, v, n, to, reason)
+	}
+}
+
+func resolve(v tickets.Viewer, reply string) func(context.Context, *tickets.Store, string) (*tickets.Ticket, error) {
+	return func(ctx context.Context, s *tickets.Store, n string) (*tickets.Ticket, error) {
+		return s.Resolve(ctx, v, n, reply)
+	}
+}
+
+func rate(v tickets.Viewer, r int) func(context.Context, *tickets.Store, string) (*tickets.Ticket, error) {
+	return func(ctx context.Context, s *tickets.Store, n string) (*tickets.Ticket, error) {
+		return s.Rate(ctx, v, n, r, "评价")
+	}
+}
+
+func closeT(v tickets.Viewer) func(context.Context, *tickets.Store, string) (*tickets.Ticket, error) {
+	return func(ctx context.Context, s *tickets.Store, n string) (*tickets.Ticket, error) {
+		return s.CloseTicket(ctx, v, n, "")
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	const text = "老板拖欠我们三个月工资了" // routes to renshe
+	sub := user("sub")
+	rs := staff("renshe")
+	tests := []struct {
+		name string
+		ops  []op
+	}{
+		{"happy path", []op{
+			{"accept", accept(rs), "", tickets.StatusAccepted},
+			{"resolve", resolve(rs, "已责令企业发放工资"), "", tickets.StatusResolved},
+			{"rate 5", rate(sub, 5), "", tickets.StatusRated},
+			{"close", closeT(admin), "", tickets.StatusClosed},
+		}},
+		{"rate before resolve", []op{
+			{"rate", rate(sub, 5), tickets.EConflict, tickets.StatusDispatched},
+			{"accept", accept(rs), "", tickets.StatusAccepted},
+			{"rate", rate(sub, 5), tickets.EConflict, tickets.StatusAccepted},
+		}},
+		{"accept twice", []op{
+			{"accept", accept(rs), "", tickets.StatusAccepted},
+			{"accept again", accept(admin), tickets.EConflict, tickets.StatusAccepted},
+		}},
+		{"resolve before accept", []op{
+			{"resolve", resolve(rs, "答复"), tickets.EConflict, tickets.StatusDispatched},
+		}},
+		{"resolve needs a reply", []op{
+			{"accept", accept(rs), "", tickets.StatusAccepted},
+			{"resolve", resolve(rs, "  "), tickets.EInvalid, tickets.StatusAccepted},
+		}},
+		{"second rating", []op{
+			{"accept", accept(rs), "", tickets.StatusAccepted},
+			{"resolve", resolve(rs, "已处理"), "", tickets.StatusResolved},
+			{"rate 4", rate(sub, 4), "", tickets.StatusRated},
+			{"rate 5", rate(sub, 5), tickets.EConflict, tickets.StatusRated},
+		}},
+		{"rating out of range", []op{
+			{"accept", accept(rs), "", tickets.StatusAccepted},
+			{"resolve", resolve(rs, "已处理"), "", tickets.StatusResolved},
+			{"rate 0", rate(sub, 0), tickets.EInvalid, tickets.StatusResolved},
+			{"rate 6", rate(sub, 6), tickets.EInvalid, tickets.StatusResolved},
+		}},
+		{"unsatisfied rating reopens", []op{
+			{"accept", accept(rs), "", tickets.StatusAccepted},
+			{"resolve", resolve(rs, "已处理"), "", tickets.StatusResolved},
+			{"rate 2", rate(sub, 2), "", tickets.StatusDispatched},
+			{"accept again", accept(rs), "", tickets.StatusAccepted},
+			{"resolve again", resolve(rs, "已足额发放"), "", tickets.StatusResolved},
+			{"rate 5", rate(sub, 5), "", tickets.StatusRated},
+		}},
+		{"accept closed", []op{
+			{"accept", accept(rs), "", tickets.StatusAccepted},
+			{"resolve", resolve(rs, "已处理"), "", tickets.StatusResolved},
+			{"close unrated", closeT(rs), "", tickets.StatusClosed},
+			{"accept", accept(rs), tickets.EConflict, tickets.StatusClosed},
+			{"rate", rate(sub, 5), tickets.EConflict, tickets.StatusClosed},
+		}},
+		{"close open ticket", []op{
+			{"close", closeT(admin), tickets.EConflict, tickets.StatusDispatched},
+		}},
+		{"transfer", []op{
+			{"no reason", transfer(rs, "sifa", ""), tickets.EInvalid, tickets.StatusDispatched},
+			{"unknown department", transfer(rs, "nosuch", "不归我们"), tickets.EInvalid, tickets.StatusDispatched},
+			{"same department", transfer(rs, "renshe", "理由"), tickets.EInvalid, tickets.StatusDispatched},
+			{"accept", accept(rs), "", tickets.StatusAccepted},
+			{"transfer", transfer(rs, "sifa", "属于民间借贷纠纷"), "", tickets.StatusDispatched},
+			{"old department", accept(rs), tickets.EForbidden, tickets.StatusDispatched},
+			{"new department", accept(staff("sifa")), "", tickets.StatusAccepted},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := MustOpenStore(t)
+			ctx := context.Background()
+			tk := MustCreate(t, s, "sub", text)
+			if tk.Department != "renshe" {
+				t.Fatalf("routed to %s, want renshe", tk.Department)
+			}
+			for _, o := range tc.ops {
+				got, err := o.do(ctx, s, tk.Number)
+				if code := tickets.ErrorCode(err); code != o.code {
+					t.Fatalf("%s: code=%q (%v), want %q", o.name, code, err, o.code)
+				}
+				if err == nil && got.Status != o.status {
+					t.Fatalf("%s: returned status %s, want %s", o.name, got.Status, o.status)
+				}
+				stored, err := s.FindTicketByNumber(ctx, admin, tk.Number)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if stored.Status != o.status {
+					t.Fatalf("%s: stored status %s, want %s", o.name, stored.Status, o.status)
+				}
+				checkHistory(t, stored)
+			}
+		})
+	}
+}
+
+func TestReopenDetails(t *testing.T) {
+	c := newClock()
+	s, _ := MustOpenStore(t, tickets.WithClock(c.Now))
+	ctx := context.Background()
+	tk := MustCreate(t, s, "sub", "物业公司不按合同打扫楼道")
+	zj := staff("zhujian")
+	if _, err := s.Accept(ctx, zj, tk.Number, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Resolve(ctx, zj, tk.Number, "已督促物业整改"); err != nil {
+		t.Fatal(err)
+	}
+	now := c.Add(48 * time.Hour)
+	got, err := s.Rate(ctx, user("sub"), tk.Number, 1, "根本没变化")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := s.Department("zhujian")
+	_, resolveIn := d.Deadlines(tk.Urgency)
+	if got.Reopened != 1 || !got.AcceptedAt.IsZero() || !got.ResolvedAt.IsZero() || !got.DueAt.Equal(now.Add(resolveIn)) || got.Rating != 1 {
+		t.Fatalf("after reopening: %+v", got)
+	}
+	full, _ := s.FindTicketByNumber(ctx, admin, tk.Number)
+	last := full.History[len(full.History)-2:]
+	if last[0].Action != tickets.ActionRate || last[1].Action != tickets.ActionReopen {
+		t.Fatalf("last history rows: %+v", last)
+	}
+}
+
+func TestAuthorization(t *testing.T) {
+	const secret = "我家住在幸福里小区5号楼，老板拖欠工资" // content nobody else may see
+	tests := []struct {
+		name    string
+		viewer  tickets.Viewer
+		see     bool
+		handle  bool // accept / resolve / transfer
+		canRate bool
+	}{
+		{"submitter", user("sub"), true, false, true},
+		{"stranger", user("other"), false, false, false},
+		{"no identity", tickets.Viewer{}, false, false, false},
+		{"staff of the department", staff("renshe"), true, true, false},
+		{"staff of another department", staff("sifa"), false, false, false},
+		{"admin", admin, true, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := MustOpenStore(t)
+			ctx := context.Background()
+			tk := MustCreate(t, s, "sub", secret)
+			noLeak := func(err error) {
+				t.Helper()
+				if msg := tickets.ErrorMessage(err); strings.Contains(msg, "幸福里") || strings.Contains(msg, "工资") || strings.Contains(msg, "renshe") || strings.Contains(msg, "人社") {
+					t.Fatalf("error leaks content: %q", msg)
+				}
+			}
+			expect := func(what string, allowed bool, err error) {
+				t.Helper()
+				if allowed && err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				if !allowed {
+					wantCode(t, err, tickets.EForbidden)
+					noLeak(err)
+				}
+			}
+
+			_, err := s.FindTicketByNumber(ctx, tc.viewer, tk.Number)
+			expect("view", tc.see, err)
+			if !tc.see && tickets.ErrorMessage(err) != "无权查看该工单" {
+				t.Fatalf("view: message %q", tickets.ErrorMessage(err))
+			}
+			list, err := s.FindTickets(ctx, tc.viewer, tickets.TicketFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(list) == 1; got != tc.see {
+				t.Fatalf("list shows it: %v, want %v", got, tc.see)
+			}
+
+			_, err = s.Transfer(ctx, tc.viewer, tk.Number, "sifa", "试试")
+			expect("transfer", tc.handle, err)
+			if tc.handle { // put it back
+				if _, err := s.Transfer(ctx, admin, tk.Number, "renshe", "退回"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err = s.Accept(ctx, tc.viewer, tk.Number, "")
+			expect("accept", tc.handle, err)
+			if !tc.handle {
+				if _, err := s.Accept(ctx, admin, tk.Number, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err = s.Resolve(ctx, tc.viewer, tk.Number, "已处理")
+			expect("resolve", tc.handle, err)
+			if !tc.handle {
+				if _, err := s.Resolve(ctx, admin, tk.Number, "已处理"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err = s.Rate(ctx, tc.viewer, tk.Number, 5, "")
+			expect("rate", tc.canRate, err)
+
+			// nothing a refused viewer did changed the ticket beyond the allowed moves
+			stored, err := s.FindTicketByNumber(ctx, admin, tk.Number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkHistory(t, stored)
+			for _, h := range stored.History {
+				if h.Actor == tc.viewer.UserID && !(tc.handle || tc.canRate) && tc.viewer.UserID != "sub" {
+					t.Fatalf("refused viewer appears in history: %+v", h)
+				}
+			}
+		})
+	}
+}
+
+func TestNotFoundVersusForbidden(t *testing.T) {
+	s, _ := MustOpenStore(t)
+	ctx := context.Background()
+	MustCreate(t, s, "sub", "井盖丢了")
+	_, err := s.FindTicketByNumber(ctx, user("x"), "2026-999999")
+	wantCode(t, err, tickets.ENotFound)
+	_, err = s.Accept(ctx, admin, "2026-999999", "")
+	wantCode(t, err, tickets.ENotFound)
+	_, err = s.FindTicketByNumber(ctx, user("x"), "abc")
+	wantCode(t, err, tickets.EInvalid)
+}
+
+func TestConcurrentAccept(t *testing.T) {
+	ctx := context.Background()
+	s, path := MustOpenStore(t)
+	// A second store on the same file: its own writer and connections, as a
+	// second process would have.
+	s2 := MustOpenPath(t, path)
+	for round := range 10 {
+		tk := MustCreate(t, s, "sub", fmt.Sprintf("第%d次：小区电梯坏了", round))
+		start := make(chan struct{})
+		errs := make([]error, 4)
+		var wg sync.WaitGroup
+		for i := range errs {
+			st := []*tickets.Store{s, s2}[i%2]
+			wg.Go(func() {
+				<-start
+				_, errs[i] = st.Accept(ctx, tickets.Viewer{UserID: fmt.Sprintf("staff%d", i), Departments: []string{"zhujian"}}, tk.Number, "")
+			})
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch tickets.ErrorCode(err) {
+			case "":
+				won++
+			case tickets.EConflict:
+			default:
+				t.Fatalf("accept: %v", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d accepts succeeded, want exactly 1 (%v)", round, won, errs)
+		}
+		stored, err := s.FindTicketByNumber(ctx, admin, tk.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		accepts := 0
+		for _, h := range stored.History {
+			if h.Action == tickets.ActionAccept {
+				accepts++
+			}
+		}
+		if accepts != 1 {
+			t.Fatalf("round %d: %d accept rows in history", round, accepts)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	s, _ := MustOpenStore(t)
+	ctx := context.Background()
+	MustCreate(t, s, "sub", "路灯坏了")
+	count := func() (tickets, history, notes, seq int) {
+		t.Helper()
+		db := s.DB()
+		for _, q := range []struct {
+			sql string
+			dst *int
+		}{
+			{"SELECT count(*) FROM tickets", &tickets},
+			{"SELECT count(*) FROM ticket_history", &history},
+			{"SELECT count(*) FROM notifications", &notes},
+			{"SELECT coalesce(sum(last), 0) FROM ticket_seq", &seq},
+		} {
+			if err := db.QueryRowContext(ctx, q.sql).Scan(q.dst); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	t0, h0, n0, s0 := count()
+	big := strings.Repeat("欠薪", 100*1024/6+1) // about 100 KB
+	tests := []struct {
+		name string
+		n    tickets.NewTicket
+	}{
+		{"empty", tickets.NewTicket{SubmitterID: "u", Text: ""}},
+		{"blank", tickets.NewTicket{SubmitterID: "u", Text: " \n\t　"}},
+		{"100 KB", tickets.NewTicket{SubmitterID: "u", Text: big}},
+		{"invalid UTF-8", tickets.NewTicket{SubmitterID: "u", Text: "欠薪\xff\xfe"}},
+		{"no submitter", tickets.NewTicket{Text: "欠薪"}},
+		{"unknown department", tickets.NewTicket{SubmitterID: "u", Text: "欠薪", Department: "nosuch"}},
+		{"bad urgency", tickets.NewTicket{SubmitterID: "u", Text: "欠薪", Urgency: "very"}},
+		{"bad channel", tickets.NewTicket{SubmitterID: "u", Text: "欠薪", Channel: "fax"}},
+		{"long contact", tickets.NewTicket{SubmitterID: "u", Text: "欠薪", Contact: strings.Repeat("1", 300)}},
+		{"bad confidence", tickets.NewTicket{SubmitterID: "u", Text: "欠薪", Department: "renshe", Confidence: 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.CreateTicket(ctx, tc.n)
+			wantCode(t, err, tickets.EInvalid)
+			if msg := tickets.ErrorMessage(err); msg == "" || strings.Contains(msg, "internal") {
+				t.Fatalf("message %q", msg)
+			}
+		})
+	}
+	t.Run("dates out of range", func(t *testing.T) {
+		for _, f := range []tickets.StatsFilter{
+			{From: time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC)},
+			{To: time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)},
+			{From: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)},
+		} {
+			_, err := s.Stats(ctx, admin, f)
+			wantCode(t, err, tickets.EInvalid)
+		}
+		from := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+		_, err := s.FindTickets(ctx, admin, tickets.TicketFilter{From: &from})
+		wantCode(t, err, tickets.EInvalid)
+		_, err = s.Sweep(ctx, time.Time{})
+		wantCode(t, err, tickets.EInvalid)
+		_, err = s.Sweep(ctx, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC))
+		wantCode(t, err, tickets.EInvalid)
+	})
+	t.Run("unknown department in filters", func(t *testing.T) {
+		d := "nosuch"
+		_, err := s.FindTickets(ctx, admin, tickets.TicketFilter{Department: &d})
+		wantCode(t, err, tickets.EInvalid)
+		_, err = s.Stats(ctx, admin, tickets.StatsFilter{Department: &d})
+		wantCode(t, err, tickets.EInvalid)
+		st := tickets.Status("lost")
+		_, err = s.FindTickets(ctx, admin, tickets.TicketFilter{Status: &st})
+		wantCode(t, err, tickets.EInvalid)
+		_, err = s.FindTickets(ctx, admin, tickets.TicketFilter{Limit: -1})
+		wantCode(t, err, tickets.EInvalid)
+	})
+	t.Run("oversized notes", func(t *testing.T) {
+		_, err := s.Transfer(ctx, admin, "2026-000001", "sifa", big)
+		wantCode(t, err, tickets.EInvalid)
+		_, err = s.Accept(ctx, admin, "2026-000001", big)
+		wantCode(t, err, tickets.EInvalid)
+	})
+	if t1, h1, n1, s1 := count(); t1 != t0 || h1 != h0 || n1 != n0 || s1 != s0 {
+		t.Fatalf("bad input wrote something: tickets %d→%d history %d→%d notifications %d→%d seq %d→%d", t0, t1, h0, h1, n0, n1, s0, s1)
+	}
+}
+
+func TestSweepAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	path := filepath.Join(t.TempDir(), "tickets.db")
+	open := func() *tickets.Store {
+		s, err := tickets.Open(ctx, path, tickets.WithClock(c.Now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	late := MustCreate(t, s, "u1", "路灯坏了一个多月了")             // chengguan, never accepted
+	slow := MustCreate(t, s, "u2", "公司不跟我签劳动合同，试用期还要延长到半年") // renshe, accepted but not resolved
+	done := MustCreate(t, s, "u3", "超市卖的牛奶过期了还在架上")         // shichang, resolved in time
+	if _, err := s.Accept(ctx, admin, slow.Number, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Accept(ctx, admin, done.Number, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Resolve(ctx, admin, done.Number, "已下架处理"); err != nil {
+		t.Fatal(err)
+	}
+
+	type want struct{ late, slow, escalated, queued, closed int }
+	steps := []struct {
+		name    string
+		at      time.Time
+		restart bool
+		want    want
+	}{
+		{"before any deadline", late.RespondDue.Add(-time.Minute), false, want{0, 0, 0, 0, 0}},
+		{"response deadline missed", late.RespondDue, false, want{1, 0, 1, 1, 0}},
+		{"same time again", late.RespondDue, false, want{1, 0, 0, 0, 0}},
+		{"same time after restart", late.RespondDue, true, want{1, 0, 0, 0, 0}},
+		{"past both due dates", slow.DueAt.Add(time.Hour), true, want{2, 2, 2, 4, 0}},
+		// 9 days after creation: the resolved, unrated ticket closes (7 days)
+		{"seriously overdue", slow.DueAt.Add(100 * time.Hour), false, want{3, 3, 2, 4, 1}},
+		{"and again after restart", slow.DueAt.Add(200 * time.Hour), true, want{3, 3, 0, 0, 0}},
+	}
+	for _, st := range steps {
+		if st.restart {
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = open()
+		}
+		res, err := s.Sweep(ctx, st.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Escalated != st.want.escalated || res.Queued != st.want.queued || res.Closed != st.want.closed {
+			t.Fatalf("%s: sweep %+v, want %+v", st.name, res, st.want)
+		}
+		for _, c := range []struct {
+			number string
+			level  int
+		}{{late.Number, st.want.late}, {slow.Number, st.want.slow}, {done.Number, 0}} {
+			tk, err := s.FindTicketByNumber(ctx, admin, c.number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tk.Escalation != c.level || tk.Overdue != (c.level > 0) {
+				t.Fatalf("%s: %s escalation=%d overdue=%v, want %d", st.name, c.number, tk.Escalation, tk.Overdue, c.level)
+			}
+			checkHistory(t, tk)
+		}
+	}
+	tk, _ := s.FindTicketByNumber(ctx, admin, done.Number)
+	if tk.Status != tickets.StatusClosed {
+		t.Fatalf("status %s, want closed", tk.Status)
+	}
+	checkHistory(t, tk)
+	s.Close()
+}
+
+func TestOutbox(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s, _ := MustOpenStore(t, tickets.WithClock(c.Now))
+	tk := MustCreate(t, s, "u1", "井盖丢了")
+	if _, err := s.Accept(ctx, admin, tk.Number, ""); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := s.PendingNotifications(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ns) != 2 || ns[0].Kind != "dispatched" || ns[1].Kind != "accepted" || ns[1].RecipientKind != tickets.RecipientUser || ns[1].Recipient != "u1" {
+		t.Fatalf("pending: %+v", ns)
+	}
+	if err := s.MarkDelivered(ctx, ns[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDelivered(ctx, ns[0].ID); err != nil {
+		t.Fatalf("second MarkDelivered: %v", err)
+	}
+	if err := s.MarkFailed(ctx, ns[1].ID, errors.New("telegram: 502")); err != nil {
+		t.Fatal(err)
+	}
+	if ns, _ = s.PendingNotifications(ctx, 10); len(ns) != 0 {
+		t.Fatalf("failed notification retried before its backoff: %+v", ns)
+	}
+	c.Add(tickets.Backoff(1))
+	ns, _ = s.PendingNotifications(ctx, 10)
+	if len(ns) != 1 || ns[0].Attempts != 1 || ns[0].LastError != "telegram: 502" {
+		t.Fatalf("after backoff: %+v", ns)
+	}
+	for i := 1; i < s.MaxAttempts(); i++ {
+		if err := s.MarkFailed(ctx, ns[0].ID, errors.New("still down")); err != nil {
+			t.Fatal(err)
+		}
+		c.Add(time.Hour)
+	}
+	if ns, _ = s.PendingNotifications(ctx, 10); len(ns) != 0 {
+		t.Fatalf("notification retried after %d attempts: %+v", s.MaxAttempts(), ns)
+	}
+	wantCode(t, s.MarkDelivered(ctx, 9999), tickets.ENotFound)
+	wantCode(t, s.MarkFailed(ctx, 9999, nil), tickets.ENotFound)
+
+	for _, tc := range []struct {
+		attempts int
+		want     time.Duration
+	}{{1, 30 * time.Second}, {2, time.Minute}, {3, 2 * time.Minute}, {8, time.Hour}, {50, time.Hour}} {
+		if got := tickets.Backoff(tc.attempts); got != tc.want {
+			t.Errorf("Backoff(%d)=%v, want %v", tc.attempts, got, tc.want)
+		}
+	}
+}
+
+func TestFindTickets(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s, _ := MustOpenStore(t, tickets.WithClock(c.Now))
+	MustCreate(t, s, "u1", "井盖丢了")
+	c.Add(time.Hour)
+	b := MustCreate(t, s, "u2", "老板拖欠工资")
+	c.Add(time.Hour)
+	MustCreate(t, s, "u1", "垃圾桶满了没人清运")
+	if _, err := s.Accept(ctx, admin, b.Number, ""); err != nil {
+		t.Fatal(err)
+	}
+	str := func(s string) *string { return &s }
+	st := func(s tickets.Status) *tickets.Status { return &s }
+	tests := []struct {
+		name   string
+		viewer tickets.Viewer
+		filter tickets.TicketFilter
+		want   []string
+	}{
+		{"admin sees all, newest first", admin, tickets.TicketFilter{}, []string{"2026-000003", "2026-000002", "2026-000001"}},
+		{"submitter sees own", user("u1"), tickets.TicketFilter{}, []string{"2026-000003", "2026-000001"}},
+		{"staff sees department", staff("renshe"), tickets.TicketFilter{}, []string{"2026-000002"}},
+		{"by status", admin, tickets.TicketFilter{Status: st(tickets.StatusAccepted)}, []string{"2026-000002"}},
+		{"by department", admin, tickets.TicketFilter{Department: str("chengguan")}, []string{"2026-000003", "2026-000001"}},
+		{"limit and offset", admin, tickets.TicketFilter{Limit: 1, Offset: 1}, []string{"2026-000002"}},
+		{"offset only", admin, tickets.TicketFilter{Offset: 2}, []string{"2026-000001"}},
+		{"stranger", user("zz"), tickets.TicketFilter{}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, err := s.FindTickets(ctx, tc.viewer, tc.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, tk := range ts {
+				got = append(got, tk.Number)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestReopenDatabase(t *testing.T) {
+	s, path := MustOpenStore(t)
+	tk := MustCreate(t, s, "u", "井盖丢了")
+	s.Close()
+	s2 := MustOpenPath(t, path)
+	v, err := s2.SchemaVersion(context.Background())
+	if err != nil || v != 1 {
+		t.Fatalf("schema version %d, %v", v, err)
+	}
+	got, err := s2.FindTicketByNumber(context.Background(), admin, tk.Number)
+	if err != nil || got.Text != tk.Text {
+		t.Fatalf("after reopening: %+v, %v", got, err)
+	}
+	if n := MustCreate(t, s2, "u", "路灯坏了").Number; n != "2026-000002" && !strings.HasSuffix(n, "-000002") {
+		t.Fatalf("number after reopening: %s", n)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	ctx := context.Background()
+	for _, p := range []string{"", ":memory:", filepath.Join(t.TempDir(), "a?b.db")} {
+		_, err := tickets.Open(ctx, p)
+		wantCode(t, err, tickets.EInvalid)
+	}
+	_, err := tickets.Open(ctx, filepath.Join(t.TempDir(), "t.db"), tickets.WithDepartments([]tickets.Department{{Key: "x", Name: "X"}}))
+	wantCode(t, err, tickets.EInvalid)
+}
+
+var benchTexts = []string{
+	"老板拖欠我们快递员三个月工资了，怎么办？",
+	"我住在阳光小区3号楼，楼道里好多电动车推进来充电，太危险了",
+	"人行道上的地砖翘起来了，老人容易绊倒",
+	"孩子暑假想参加托管班，在哪里报名？",
+	"建议在商圈增设暖“新”驿站",
+}
+
+// BenchmarkCreateTicket routes, extracts and durably stores one ticket per
+// iteration, one creator at a time: every creation waits for its own commit.
+func BenchmarkCreateTicket(b *testing.B) {
+	s, _ := MustOpenStore(b)
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		if _, err := s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u", Text: benchTexts[i%len(benchTexts)]}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tickets/s")
+}
+
+// BenchmarkCreateTicketParallel is the same with many concurrent creators
+// (as chat users submitting at once): each still returns only after the
+// commit that contains its ticket, but concurrent creations share commits.
+func BenchmarkCreateTicketParallel(b *testing.B) {
+	s, _ := MustOpenStore(b)
+	ctx := context.Background()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if _, err := s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u", Text: benchTexts[i%len(benchTexts)]}); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tickets/s")
+}

@@ -1,0 +1,57 @@
+package tickets
+
+// transitions is the lifecycle state machine: for each state, the actions
+// allowed in it and the state each leads to. Escalation (督办) is not a move:
+// it flags an open ticket and keeps its state.
+//
+//	(new) ──create──▶ submitted ──dispatch──▶ dispatched ──accept──▶ accepted ──resolve──▶ resolved
+//	                                   ▲  └──transfer──┘                │                      │
+//	                                   ├──────────transfer──────────────┘             rate/close
+//	                                   └──────reopen (rating 1–2)────── rated ◀──rate──────┘
+//	                                                                      └──close──▶ closed
+var transitions = map[Status]map[Action]Status{
+	"":               {ActionCreate: StatusSubmitted},
+	StatusSubmitted:  {ActionDispatch: StatusDispatched},
+	StatusDispatched: {ActionAccept: StatusAccepted, ActionTransfer: StatusDispatched},
+	StatusAccepted:   {ActionTransfer: StatusDispatched, ActionResolve: StatusResolved},
+	StatusResolved:   {ActionRate: StatusRated, ActionClose: StatusClosed},
+	StatusRated:      {ActionReopen: StatusDispatched, ActionClose: StatusClosed},
+	StatusClosed:     {},
+}
+
+// Next returns the state that action leads to from state from.
+// Returns EConflict when the state machine does not allow the move.
+func Next(from Status, action Action) (Status, error) {
+	if to, ok := transitions[from][action]; ok {
+		return to, nil
+	}
+	return "", illegal(from, action)
+}
+
+// Allowed lists the actions allowed in state s.
+func Allowed(s Status) []Action {
+	var as []Action
+	for _, a := range []Action{ActionCreate, ActionDispatch, ActionAccept, ActionTransfer, ActionResolve, ActionRate, ActionReopen, ActionClose} {
+		if _, ok := transitions[s][a]; ok {
+			as = append(as, a)
+		}
+	}
+	return as
+}
+
+// illegal explains in Chinese why action is not possible in state from.
+func illegal(from Status, action Action) *Error {
+	switch {
+	case from == StatusClosed:
+		return Errorf(EConflict, "工单已销号，不能再%s", action.Label())
+	case action == ActionAccept && from == StatusAccepted:
+		return Errorf(EConflict, "工单已被接单，不能重复接单")
+	case action == ActionRate && (from == StatusRated):
+		return Errorf(EConflict, "工单已评价，不能重复评价")
+	case action == ActionRate:
+		return Errorf(EConflict, "工单尚未办结，暂不能评价（当前状态：%s）", from.Label())
+	case action == ActionResolve && from == StatusDispatched:
+		return Errorf(EConflict, "工单尚未接单，请先接单再办结")
+	}
+	return Errorf(EConflict, "工单当前状态为“%s”，不能%s", from.Label(), action.Label())
+}
