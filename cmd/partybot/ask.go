@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"partybot/bot"
+)
+
+// askJSON is one line of "ask --json".
+type askJSON struct {
+	Question string       `json:"question"`
+	Answer   string       `json:"answer"`
+	Refused  bool         `json:"refused"`
+	Mode     string       `json:"mode"`
+	Sources  []sourceJSON `json:"sources"`
+	Error    string       `json:"error,omitempty"`
+}
+
+type sourceJSON struct {
+	Rank   int     `json:"rank"`
+	Title  string  `json:"title"`
+	Source string  `json:"source"`
+	Text   string  `json:"text"`
+	Score  float64 `json:"score"`
+}
+
+// runAsk answers questions given as arguments, or one per line on stdin
+// when the only argument is "-".
+func (m *Main) runAsk(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "print one JSON object per question")
+	k := fs.Int("k", 5, "passages to retrieve")
+	if err := fs.Parse(args); err != nil {
+		return usagef("用法：partybot ask [--json] [-k N] 问题...（%v）", err)
+	}
+	if *k < 1 || *k > 50 {
+		return usagef("-k 应在 1 到 50 之间")
+	}
+	if fs.NArg() == 0 {
+		return usagef("用法：partybot ask [--json] [-k N] 问题...；问题为 \"-\" 时从标准输入逐行读取")
+	}
+	kb, err := m.openKnowledgeBase(ctx)
+	if err != nil {
+		return err
+	}
+	a := bot.NewAnswerer(kb)
+	a.K = *k
+
+	var failed error
+	answer := func(q string) error {
+		ans, err := a.Ask(ctx, q)
+		if err != nil && bot.ErrorCode(err) == bot.EInternal {
+			return err
+		}
+		if *asJSON {
+			out := askJSON{Question: q, Answer: ans.Text, Refused: ans.Refused, Mode: ans.Mode, Sources: []sourceJSON{}}
+			if err != nil {
+				out.Error, out.Refused = bot.ErrorMessage(err), true
+			}
+			for _, h := range ans.Hits {
+				out.Sources = append(out.Sources, sourceJSON{Rank: h.Rank, Title: h.Title, Source: h.Source, Text: h.Text, Score: h.Score})
+			}
+			b, _ := json.Marshal(out)
+			fmt.Fprintln(m.Stdout, string(b))
+		} else if err != nil {
+			fmt.Fprintln(m.Stderr, bot.ErrorMessage(err))
+		} else {
+			fmt.Fprintln(m.Stdout, ans.Text)
+		}
+		if err != nil {
+			failed = errors.New(bot.ErrorMessage(err))
+		}
+		return nil
+	}
+	if fs.NArg() == 1 && fs.Arg(0) == "-" {
+		sc := bufio.NewScanner(m.Stdin)
+		sc.Buffer(make([]byte, 64<<10), 4<<20)
+		first := true
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			if !first && !*asJSON {
+				fmt.Fprintln(m.Stdout)
+			}
+			first = false
+			if err := answer(line); err != nil {
+				return err
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return fmt.Errorf("读取标准输入失败：%w", err)
+		}
+		return failed
+	}
+	if err := answer(strings.Join(fs.Args(), " ")); err != nil {
+		return err
+	}
+	return failed
+}

@@ -1,0 +1,137 @@
+// Command partybot is the Party-affairs assistant (党务助手): a terminal chat,
+// a one-shot question answerer, document ingestion, demand tickets and the
+// Telegram bot, over one knowledge base kept in PARTYBOT_DATA.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	m := NewMain()
+	err := m.Run(ctx, os.Args[1:])
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(os.Stderr, ue.Error())
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "错误："+err.Error())
+		os.Exit(1)
+	}
+}
+
+// Main is the program: its configuration, standard streams and the resources
+// a subcommand opened, which Close releases.
+type Main struct {
+	Config Config
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Logger *slog.Logger
+
+	closers []func() error
+}
+
+// NewMain returns a Main on the process's standard streams with the
+// configuration read from the environment.
+func NewMain() *Main {
+	return &Main{
+		Config: ConfigFromEnv(),
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+}
+
+// onClose registers fn to run when Close is called, in reverse order.
+func (m *Main) onClose(fn func() error) { m.closers = append(m.closers, fn) }
+
+// Close releases what the subcommand opened.
+func (m *Main) Close() error {
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+// usageError is a mistake in the command line; main prints it and exits 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+const usage = `partybot — 党务助手
+
+用法：
+  partybot ask [--json] [-k N] 问题...      回答问题；问题为 "-" 时从标准输入逐行读取
+  partybot chat                             终端对话
+  partybot ingest 路径...                   添加或更新文档（文件或文件夹）
+  partybot route [--json] 诉求...           判断诉求应交办的部门；"-" 从标准输入读取
+  partybot tickets list|show|create|...     在终端处理工单
+  partybot eval qa 文件                     检索与拒答质量评测
+  partybot eval routing 文件                诉求分派准确率评测
+  partybot eval retrieval 目录 [--run 文件] 段落检索基准评测
+
+环境变量：PARTYBOT_DATA（数据目录，默认 ./data）、PARTYBOT_CONFIG（配置文件）`
+
+// Run executes the subcommand named by args[0].
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("%s", usage)
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "ask":
+		return m.runAsk(ctx, rest)
+	case "chat":
+		return m.runChat(ctx, rest)
+	case "ingest":
+		return m.runIngest(ctx, rest)
+	case "eval":
+		return m.runEval(ctx, rest)
+	case "route":
+		return m.runRoute(ctx, rest)
+	case "tickets":
+		return m.runTickets(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Fprintln(m.Stdout, usage)
+		return nil
+	default:
+		return usagef("未知命令 %q\n\n%s", cmd, usage)
+	}
+}
+
+// runEval dispatches "eval qa|routing|retrieval".
+func (m *Main) runEval(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("用法：partybot eval qa|routing|retrieval ...")
+	}
+	switch args[0] {
+	case "qa":
+		return m.runEvalQA(ctx, args[1:])
+	case "retrieval":
+		return m.runEvalRetrieval(ctx, args[1:])
+	case "routing":
+		return m.runEvalRouting(ctx, args[1:])
+	default:
+		return usagef("未知评测 %q：可用 qa、routing、retrieval", args[0])
+	}
+}
