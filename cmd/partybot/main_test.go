@@ -156,3 +156,21 @@ func TestEvalQA(t *testing.T) {
 		t.Fatalf("metrics: %s", out)
 	}
 }
+
+func TestChatDemand(t *testing.T) {
+	dir := t.TempDir()
+	out, _, err := run(t, dir, "/demand 小区门口的井盖丢了，晚上很危险\n确认\n/mytickets\n", "chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"拟交办部门：区城管局", "紧急程度：急", "工单号", "已派单"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("chat output lacks %q:\n%s", want, out)
+		}
+	}
+	// The ticket is durable: the staff command line sees it.
+	out, _, err = run(t, dir, "", "tickets", "list")
+	if err != nil || !strings.Contains(out, "井盖") {
+		t.Fatalf("ticket not stored: %v\n%s", err, out)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -309,7 +308,7 @@ func (m *Main) runTickets(ctx context.Context, args []string) error {
 				note = "，未能确定归属部门，待人工分派"
 			}
 			fmt.Fprintf(m.Stderr, "已派至%s（%s），%s前接单，%s前办结%s\n", d.Name, t.Urgency.Label(),
-				fmtTime(t.RespondDue), fmtTime(t.DueAt), note)
+				tickets.FormatTime(t.RespondDue), tickets.FormatTime(t.DueAt), note)
 			return nil
 		}
 	case "list":
@@ -364,7 +363,7 @@ func (m *Main) runTickets(ctx context.Context, args []string) error {
 					flag = fmt.Sprintf(" [超期·%d级督办]", t.Escalation)
 				}
 				fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", t.Number, t.Status.Label(), flag, cmpOr(d.Name, t.Department),
-					t.Urgency.Label(), fmtTime(t.CreatedAt), t.Summary)
+					t.Urgency.Label(), tickets.FormatTime(t.CreatedAt), t.Summary)
 			}
 			return tw.Flush()
 		}
@@ -567,47 +566,7 @@ func (m *Main) reportChange(s *tickets.Store, t *tickets.Ticket, err error) erro
 
 func (m *Main) printTicket(s *tickets.Store, t *tickets.Ticket) {
 	d, _ := s.Department(t.Department)
-	w := m.Stdout
-	fmt.Fprintf(w, "工单 %s  %s\n", t.Number, t.Status.Label())
-	row := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(w, "  %s：%s\n", k, v)
-		}
-	}
-	row("诉求", t.Text)
-	row("提交人", cmpOr(t.SubmitterName, t.SubmitterID))
-	row("联系方式", t.Contact)
-	row("地点", t.Location)
-	row("类别", t.Category)
-	row("紧急程度", t.Urgency.Label())
-	dept := cmpOr(d.Name, t.Department)
-	if t.ManualDispatch {
-		dept += "（待人工分派）"
-	}
-	row("承办部门", dept)
-	row("提交时间", fmtTime(t.CreatedAt))
-	row("响应期限", fmtTime(t.RespondDue))
-	row("办结期限", fmtTime(t.DueAt))
-	row("接单时间", fmtTime(t.AcceptedAt))
-	row("办结时间", fmtTime(t.ResolvedAt))
-	row("办理答复", t.Reply)
-	if t.Rating > 0 {
-		row("评价", strings.TrimSpace(strconv.Itoa(t.Rating)+" 分 "+t.Comment))
-	}
-	if t.Overdue {
-		row("督办", fmt.Sprintf("已超期，%d 级督办", t.Escalation))
-	}
-	fmt.Fprintln(w, "  办理记录：")
-	for _, h := range t.History {
-		fmt.Fprintln(w, "    "+h.String())
-	}
-}
-
-func fmtTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(tickets.DefaultLocation).Format("2006-01-02 15:04")
+	fmt.Fprintln(m.Stdout, t.Describe(d.Name))
 }
 
 func writeJSONLine(w io.Writer, v any) error {

@@ -1,0 +1,252 @@
+package bot_test
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"partybot/bot"
+	"partybot/tickets"
+)
+
+// deskFixture is an assistant with a real ticket store and three people:
+// a resident who submits, a 区人社局 staff member and a stranger.
+type deskFixture struct {
+	asst     *bot.Assistant
+	store    *tickets.Store
+	resident *bot.Session
+	staff    *bot.Session
+	stranger *bot.Session
+}
+
+func newDeskFixture(tb testing.TB) *deskFixture {
+	tb.Helper()
+	ctx := context.Background()
+	store, err := tickets.Open(ctx, filepath.Join(tb.TempDir(), "tickets.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	router := tickets.DefaultRouter()
+	viewer := func(id string) tickets.Viewer {
+		v := tickets.Viewer{UserID: id}
+		if id == "staff" {
+			v.Departments = []string{"renshe"}
+		}
+		return v
+	}
+	desk := &bot.Desk{Store: store, Extract: router.ExtractContext, Viewer: viewer}
+	return &deskFixture{
+		asst:     bot.NewAssistant(bot.NewAnswerer(MustOpenKnowledgeBase(tb)), desk),
+		store:    store,
+		resident: &bot.Session{User: bot.User{ID: "resident", Name: "张师傅"}},
+		staff:    &bot.Session{User: bot.User{ID: "staff", Name: "李科员"}},
+		stranger: &bot.Session{User: bot.User{ID: "stranger", Name: "路人"}},
+	}
+}
+
+func (f *deskFixture) say(tb testing.TB, s *bot.Session, text string) bot.Reply {
+	tb.Helper()
+	r, err := f.asst.Handle(context.Background(), s, text)
+	if err != nil {
+		tb.Fatalf("%q: %v", text, err)
+	}
+	return r
+}
+
+func (f *deskFixture) press(tb testing.TB, s *bot.Session, data string) bot.Reply {
+	tb.Helper()
+	r, err := f.asst.Callback(context.Background(), s, data)
+	if err != nil {
+		tb.Fatalf("%q: %v", data, err)
+	}
+	return r
+}
+
+func (f *deskFixture) count(tb testing.TB) int {
+	tb.Helper()
+	ts, err := f.store.FindTickets(context.Background(), tickets.Viewer{Admin: true}, tickets.TicketFilter{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(ts)
+}
+
+func buttonData(r bot.Reply, text string) string {
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			if b.Text == text {
+				return b.Data
+			}
+		}
+	}
+	return ""
+}
+
+func mustContain(tb testing.TB, r bot.Reply, want ...string) {
+	tb.Helper()
+	for _, w := range want {
+		if !strings.Contains(r.Text, w) {
+			tb.Fatalf("reply lacks %q:\n%s", w, r.Text)
+		}
+	}
+}
+
+// numberIn returns the first ticket number (2026-000123) in s.
+func numberIn(s string) string { return regexp.MustCompile(`\d{4}-\d{6}`).FindString(s) }
+
+// TestDemandJourney walks a demand from the chat to a rated close.
+func TestDemandJourney(t *testing.T) {
+	f := newDeskFixture(t)
+	draft := f.say(t, f.resident, "/demand 老板拖欠我们快递员三个月工资了，电话13912345678")
+	mustContain(t, draft, "区人社局", "欠薪", "13912345678", "确认")
+	ok := buttonData(draft, "提交")
+	if ok == "" || f.count(t) != 0 {
+		t.Fatalf("draft must offer 提交 and file nothing yet: %+v", draft.Buttons)
+	}
+	filed := f.press(t, f.resident, ok)
+	mustContain(t, filed, "工单号", "区人社局")
+	number := numberIn(filed.Text)
+	// A retried press files nothing more.
+	again := f.press(t, f.resident, ok)
+	mustContain(t, again, "已失效")
+	if n := f.count(t); n != 1 {
+		t.Fatalf("%d tickets after a double press, want 1", n)
+	}
+	mustContain(t, f.say(t, f.resident, "/mytickets"), number)
+
+	// A stranger can neither see nor touch it, and learns nothing of it.
+	for _, r := range []bot.Reply{
+		f.say(t, f.stranger, "/ticket "+number),
+		f.press(t, f.stranger, "ac:"+number),
+		f.say(t, f.stranger, "/resolve "+number+" 已处理"),
+		f.press(t, f.stranger, "rt:"+number+":5"),
+	} {
+		if !strings.Contains(r.Text, "无权") || strings.Contains(r.Text, "拖欠") {
+			t.Fatalf("stranger got %q", r.Text)
+		}
+	}
+	if strings.Contains(f.say(t, f.stranger, "/mytickets").Text, number) {
+		t.Fatal("stranger's list shows another's ticket")
+	}
+
+	// The department accepts, is asked for the reply, resolves.
+	card := f.say(t, f.staff, "/ticket "+number)
+	accepted := f.press(t, f.staff, buttonData(card, "接单"))
+	mustContain(t, accepted, "已接单")
+	mustContain(t, f.press(t, f.staff, buttonData(accepted, "办结")), "请直接回复")
+	mustContain(t, f.say(t, f.staff, "已约谈企业负责人，工资本周内补发。"), "已办结")
+
+	// The submitter rates with the 1–5 keyboard.
+	view := f.say(t, f.resident, "/ticket "+number)
+	mustContain(t, view, "已约谈企业负责人")
+	rate := buttonData(view, "★★★★★")
+	if rate == "" {
+		t.Fatalf("resolved ticket offers no rating: %+v", view.Buttons)
+	}
+	mustContain(t, f.press(t, f.resident, rate), "感谢评价")
+	mustContain(t, f.press(t, f.resident, rate), "不能") // a second rating is refused
+	tk, err := f.store.FindTicketByNumber(context.Background(), tickets.Viewer{Admin: true}, number)
+	if err != nil || tk.Status != tickets.StatusRated || tk.Rating != 5 {
+		t.Fatalf("ticket %+v, err %v", tk, err)
+	}
+}
+
+func TestDemandConfirmInWords(t *testing.T) {
+	f := newDeskFixture(t)
+	f.say(t, f.resident, "/demand 小区门口的井盖丢了")
+	mustContain(t, f.say(t, f.resident, "取消"), "已取消")
+	if f.count(t) != 0 {
+		t.Fatal("a cancelled demand was filed")
+	}
+	f.say(t, f.resident, "/demand 小区门口的井盖丢了")
+	// A question in between is answered and keeps the draft.
+	if r := f.say(t, f.resident, "什么是“四个清”？"); r.Answer == nil {
+		t.Fatalf("question not answered: %q", r.Text)
+	}
+	mustContain(t, f.say(t, f.resident, "确认"), "工单号", "区城管局")
+	if f.count(t) != 1 {
+		t.Fatal("confirmed demand not filed")
+	}
+}
+
+func TestDemandBadInput(t *testing.T) {
+	f := newDeskFixture(t)
+	tests := []struct{ name, text, want string }{
+		{"empty", "/demand", "请在 /demand 后写明诉求"},
+		{"blank", "/demand    ", "请在 /demand 后写明诉求"},
+		{"huge", "/demand " + strings.Repeat("井盖丢了", 25_000), "诉求太长"},
+		{"broken utf-8", "/demand 井盖\xff丢了", "UTF-8"},
+		{"no number", "/ticket", "请写明工单号"},
+		{"unknown number", "/ticket 2026-999999", "不存在"},
+		{"bad rating", "/rate 2026-000001 9", "1 到 5"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			mustContain(t, f.say(t, f.resident, tc.text), tc.want)
+		})
+	}
+	if f.count(t) != 0 {
+		t.Fatal("bad input filed a ticket")
+	}
+}
+
+func TestForgedCallbacks(t *testing.T) {
+	f := newDeskFixture(t)
+	f.say(t, f.resident, "/demand 小区门口的井盖丢了")
+	for _, data := range []string{"", "dm:ok:forged", "dm:ok:", "rt:2026-000001:9", "rt:x:5", "ac:../../etc", "zz:1", "ac:2026-000001"} {
+		r := f.press(t, f.resident, data)
+		if strings.Contains(r.Text, "工单号") {
+			t.Fatalf("%q filed or changed something: %q", data, r.Text)
+		}
+	}
+	if f.count(t) != 0 {
+		t.Fatal("forged callback filed a ticket")
+	}
+}
+
+func TestHelpByRole(t *testing.T) {
+	f := newDeskFixture(t)
+	if strings.Contains(f.say(t, f.resident, "/help").Text, "/accept") {
+		t.Fatal("resident help lists staff commands")
+	}
+	if !strings.Contains(f.say(t, f.staff, "/help").Text, "/accept") {
+		t.Fatal("staff help lacks staff commands")
+	}
+}
+
+func TestPendingNotices(t *testing.T) {
+	f := newDeskFixture(t)
+	f.resident.User.ID = "424242" // a Telegram user id
+	f.say(t, f.resident, "/demand 老板拖欠工资三个月了")
+	number := numberIn(f.say(t, f.resident, "确认").Text)
+	f.say(t, f.staff, "/accept "+number)
+	f.say(t, f.staff, "/resolve "+number+" 已督促企业补发")
+	ns, err := f.asst.PendingNotices(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var card, resolved *bot.Notice
+	for i, n := range ns {
+		switch {
+		case n.RecipientKind == tickets.RecipientDepartment && n.Recipient == "renshe" && buttonData(bot.Reply{Buttons: n.Buttons}, "接单") == "ac:"+number:
+			card = &ns[i]
+		case n.RecipientKind == tickets.RecipientUser && n.ChatID == 424242 && buttonData(bot.Reply{Buttons: n.Buttons}, "★") != "":
+			resolved = &ns[i]
+		}
+	}
+	if card == nil || resolved == nil {
+		t.Fatalf("want a department card with 接单 and a rating request, got %+v", ns)
+	}
+	if err := f.asst.NoticeDelivered(context.Background(), card.ID); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := f.asst.PendingNotices(context.Background(), 10)
+	for _, n := range again {
+		if n.ID == card.ID {
+			t.Fatal("a delivered notice came back")
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package bot
+
+import (
+	"context"
+	"strconv"
+
+	"partybot/tickets"
+)
+
+// Notice is a message to deliver outside a conversation: a new ticket to
+// its department's chat, progress to the submitter, 督办 to the admins.
+type Notice struct {
+	ID int64
+	// RecipientKind is tickets.RecipientDepartment, RecipientUser or
+	// RecipientAdmins; Recipient the department key or user id.
+	RecipientKind string
+	Recipient     string
+	// ChatID is where to send it when known: the department's configured
+	// chat, or the user's id when it is numeric (a Telegram private chat).
+	// Zero for admins and for departments without a chat.
+	ChatID  int64
+	Text    string
+	Buttons [][]Button
+}
+
+// PendingNotices returns up to limit notices due for delivery, oldest
+// first, with the buttons their recipients act with: a new ticket offers
+// its department 接单 and 转派, a resolved one offers its submitter the
+// 1–5 rating. Deliver each, then call NoticeDelivered or NoticeFailed.
+// Without a desk there is nothing to deliver.
+func (a *Assistant) PendingNotices(ctx context.Context, limit int) ([]Notice, error) {
+	if a.desk == nil {
+		return nil, nil
+	}
+	ns, err := a.desk.Store.PendingNotifications(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Notice, 0, len(ns))
+	for _, n := range ns {
+		nt := Notice{ID: n.ID, RecipientKind: n.RecipientKind, Recipient: n.Recipient, Text: n.Text}
+		switch n.RecipientKind {
+		case tickets.RecipientDepartment:
+			if d, ok := a.desk.Store.Department(n.Recipient); ok {
+				nt.ChatID = d.ChatID
+			}
+			if n.Kind == "dispatched" {
+				nt.Buttons = [][]Button{{{Text: "接单", Data: "ac:" + n.Number}, {Text: "转派", Data: "tr:" + n.Number}}}
+			}
+		case tickets.RecipientUser:
+			if id, err := strconv.ParseInt(n.Recipient, 10, 64); err == nil {
+				nt.ChatID = id
+			}
+			if n.Kind == "resolved" {
+				nt.Buttons = RatingButtons(n.Number)
+			}
+		}
+		out = append(out, nt)
+	}
+	return out, nil
+}
+
+// NoticeDelivered records that notice id was delivered; it is not
+// returned again.
+func (a *Assistant) NoticeDelivered(ctx context.Context, id int64) error {
+	return a.desk.Store.MarkDelivered(ctx, id)
+}
+
+// NoticeFailed records a failed delivery of notice id; it comes back after
+// a backoff, until the store's attempt limit.
+func (a *Assistant) NoticeFailed(ctx context.Context, id int64, cause error) error {
+	return a.desk.Store.MarkFailed(ctx, id, cause)
+}
