@@ -713,20 +713,8 @@ func (s *Store) FindTickets(ctx context.Context, v Viewer, f TicketFilter) ([]*T
 	if f.Offset > 0 {
 		q += " OFFSET " + strconv.Itoa(f.Offset)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	ts, err := s.scanTickets(ctx, s.db, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("find tickets: %w", err)
-	}
-	defer rows.Close()
-	var ts []*Ticket
-	for rows.Next() {
-		t, err := s.scanTicket(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find tickets: %w", err)
-		}
-		ts = append(ts, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find tickets: %w", err)
 	}
 	return ts, nil

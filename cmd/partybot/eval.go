@@ -117,7 +117,7 @@ func (m *Main) runEvalQA(ctx context.Context, args []string) error {
 		"refusal_accuracy": ratio(refusedOK, unanswerable), "false_refusals": falseRefusals,
 		"false_refusal_rate": ratio(falseRefusals, answerable),
 	}
-	return printJSON(m.Stdout, out)
+	return writeJSONLine(m.Stdout, out)
 }
 
 func topCoverage(hits []retrieval.Hit) float64 {
@@ -160,14 +160,6 @@ func ratio(a, b float64) float64 {
 
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 
-func printJSON(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(w, string(b))
-	return err
-}
 
 // benchQuery is one line of a retrieval benchmark's queries.jsonl.
 type benchQuery struct {
@@ -263,7 +255,7 @@ func (m *Main) runEvalRetrieval(ctx context.Context, args []string) error {
 		}
 	}
 	n := float64(len(queries))
-	return printJSON(m.Stdout, map[string]any{
+	return writeJSONLine(m.Stdout, map[string]any{
 		"passages": len(passages), "queries": len(queries),
 		"recall@1": ratio(r1, n), "recall@5": ratio(r5, n), "recall@10": ratio(r10, n), "mrr@10": ratio(mrr, n),
 		"ms_per_query": round3(queryMS / max(n, 1)), "index_ms": round3(indexMS),

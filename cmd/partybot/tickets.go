@@ -321,20 +321,14 @@ func (m *Main) runTickets(ctx context.Context, args []string) error {
 			if len(pos) > 0 {
 				return usagef("用法：partybot tickets list [--json] [--status 状态] [--department 部门] [--overdue] [--limit N]")
 			}
-			f := tickets.TicketFilter{Limit: *limit}
 			if *limit < 0 {
 				return usagef("--limit 不能为负数")
 			}
-			if *status != "" {
-				st, err := tickets.ParseStatus(*status)
-				if err != nil {
-					return usagef("%s", tickets.ErrorMessage(err))
-				}
-				f.Status = &st
+			f, err := ticketFilter(*status, *dept)
+			if err != nil {
+				return err
 			}
-			if *dept != "" {
-				f.Department = dept
-			}
+			f.Limit = *limit
 			if *overdue {
 				f.Overdue = overdue
 			}
@@ -495,16 +489,9 @@ func (m *Main) runTickets(ctx context.Context, args []string) error {
 			if len(pos) > 0 || (*xlsx == "") == (*csvPath == "") {
 				return usagef("用法：partybot tickets export --xlsx 文件 | --csv 文件 [--status 状态] [--department 部门] [--from 日期] [--to 日期]")
 			}
-			f := tickets.TicketFilter{}
-			if *status != "" {
-				st, err := tickets.ParseStatus(*status)
-				if err != nil {
-					return usagef("%s", tickets.ErrorMessage(err))
-				}
-				f.Status = &st
-			}
-			if *dept != "" {
-				f.Department = dept
+			f, err := ticketFilter(*status, *dept)
+			if err != nil {
+				return err
 			}
 			fromT, toT, err := parsePeriod(*from, *to, s.Location())
 			if err != nil {
@@ -569,6 +556,24 @@ func (m *Main) printTicket(s *tickets.Store, t *tickets.Ticket) {
 	fmt.Fprintln(m.Stdout, t.Describe(d.Name))
 }
 
+// ticketFilter builds the filter of --status and --department; a status
+// that does not parse is a usage error.
+func ticketFilter(status, dept string) (tickets.TicketFilter, error) {
+	var f tickets.TicketFilter
+	if status != "" {
+		st, err := tickets.ParseStatus(status)
+		if err != nil {
+			return f, usagef("%s", tickets.ErrorMessage(err))
+		}
+		f.Status = &st
+	}
+	if dept != "" {
+		f.Department = &dept
+	}
+	return f, nil
+}
+
+// writeJSONLine writes v as one line of JSON.
 func writeJSONLine(w io.Writer, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
