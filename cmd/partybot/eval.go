@@ -160,7 +160,6 @@ func ratio(a, b float64) float64 {
 
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 
-
 // benchQuery is one line of a retrieval benchmark's queries.jsonl.
 type benchQuery struct {
 	ID       string   `json:"id"`
