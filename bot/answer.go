@@ -50,7 +50,7 @@ type Answerer struct {
 }
 
 // DefaultMinCoverage is the calibrated refusal threshold.
-const DefaultMinCoverage = 0.45
+const DefaultMinCoverage = 0.44
 
 // NewAnswerer returns an Answerer over r with the calibrated defaults.
 func NewAnswerer(r Retriever) *Answerer {

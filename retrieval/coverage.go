@@ -58,11 +58,18 @@ func (h *Hybrid) planCoverage(q query) *coverPlan {
 		for _, w := range frameRunes {
 			markAll(rn.runes, w, frame)
 		}
+		need := make([]bool, len(rn.runes))
+		for _, w := range needRunes {
+			markAll(rn.runes, w, need)
+		}
 		base := len(p.chars)
 		for i, r := range rn.runes {
 			c := coverChar{weight: h.charWeight(r)}
 			if frame[i] {
 				c.weight *= 0.2
+			}
+			if need[i] {
+				c.weight *= 2
 			}
 			if len(rn.runes) == 1 {
 				c.by = append(c.by, idx(uniGram(r)))
@@ -188,6 +195,26 @@ var frameWords = []string{
 	"我们", "你们", "他们", "咱们", "大家", "那边", "这边", "那里", "这里", "那个", "这个", "那些", "这些", "一块儿",
 	"一起", "一块", "还有", "另外", "除了", "此外", "同时", "其中", "其他", "别的", "地方", "东西", "事情", "工作",
 }
+
+// needWords name what a question wants to know in particular: a standard,
+// the conditions, the materials, a deadline, an amount. A passage that
+// mentions the question's topic without them does not answer it ("红色积分
+// 能兑换什么？积分规则是怎么定的" is not answered by a passage that only
+// says 红色积分 exists), so they count double toward coverage.
+var needWords = []string{
+	"标准", "条件", "材料", "流程", "程序", "手续", "步骤", "期限", "时限", "工作日", "多久", "多长时间",
+	"补贴", "经费", "费用", "多少钱", "比例", "规定", "依据", "认定", "规则", "兑换", "平台", "表格", "模板",
+	"处罚", "罚款", "审批", "备案", "资格", "要求",
+}
+
+// needRunes is needWords as runes, for markAll.
+var needRunes = func() [][]rune {
+	out := make([][]rune, len(needWords))
+	for i, w := range needWords {
+		out[i] = []rune(w)
+	}
+	return out
+}()
 
 // frameRunes is frameWords as runes, for markAll.
 var frameRunes = func() [][]rune {
