@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,9 +33,10 @@ type KnowledgeBase struct {
 	exp       *retrieval.Expander
 	chunkSize int
 
-	mu   sync.RWMutex
-	snap *retrieval.Snapshot
-	idx  *retrieval.Hybrid
+	writeMu sync.Mutex // one Ingest at a time
+	mu      sync.RWMutex
+	snap    *retrieval.Snapshot
+	idx     *retrieval.Hybrid
 }
 
 // KnowledgeBaseOptions are the optional settings of [OpenKnowledgeBase].
@@ -208,53 +210,138 @@ const (
 	IngestAdded     IngestStatus = "added"
 	IngestUpdated   IngestStatus = "updated"
 	IngestUnchanged IngestStatus = "skipped"
+	IngestFailed    IngestStatus = "failed"
+	IngestRemoved   IngestStatus = "removed"
 )
 
-// Ingest adds or replaces the document name with content data and saves the
-// index. A document whose content hash is already indexed under that name
-// is skipped. Returns the loader's error (knowledge.ErrBinary, ErrEncoding,
-// ErrEmpty, ErrUnsupported, wrapped) for a document it cannot read; the index
-// is then unchanged.
-func (kb *KnowledgeBase) Ingest(ctx context.Context, name string, data []byte) (IngestStatus, error) {
-	sum := sha256.Sum256(data)
-	hash := hex.EncodeToString(sum[:])
+// Source is a document to ingest: its unique name (an absolute path, or
+// an upload's name) and how to read its content.
+type Source struct {
+	Name string
+	Read func() ([]byte, error)
+}
+
+// IngestResult is what Ingest did with one document.
+type IngestResult struct {
+	Name   string
+	Status IngestStatus
+	Err    error // why it failed; the loader's sentinel errors are wrapped
+}
+
+// IngestOptions are the optional settings of [KnowledgeBase.Ingest].
+type IngestOptions struct {
+	// Prune removes ingested documents under any of these names (folders
+	// or files) that are not among the sources.
+	Prune []string
+	// Progress, when set, is called after each source.
+	Progress func(done, total int)
+}
+
+// Ingest adds new documents, replaces changed ones and skips those whose
+// content hash is already indexed under the same name, then indexes and
+// saves everything at once: a thousand files cost one index build. One
+// document that fails to read or load never stops the others; its result
+// says why and the index keeps its previous version. Returns an error only
+// when the index cannot be built or saved, and then nothing changes.
+func (kb *KnowledgeBase) Ingest(ctx context.Context, sources []Source, opt IngestOptions) ([]IngestResult, error) {
+	kb.writeMu.Lock()
+	defer kb.writeMu.Unlock()
 	kb.mu.RLock()
 	cur := kb.snap
 	kb.mu.RUnlock()
-	status := IngestAdded
+	hashes := make(map[string]string, len(cur.Docs))
 	for _, d := range cur.Docs {
-		if d.Name == name {
-			if d.Hash == hash {
-				return IngestUnchanged, nil
+		hashes[d.Name] = d.Hash
+	}
+	var (
+		results  []IngestResult
+		replaced = map[string]bool{} // documents whose old passages go
+		added    []retrieval.Document
+		passages []retrieval.Passage
+		seen     = map[string]bool{}
+	)
+	for i, src := range sources {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		seen[src.Name] = true
+		res := IngestResult{Name: src.Name}
+		data, err := src.Read()
+		if err == nil {
+			sum := sha256.Sum256(data)
+			hash := hex.EncodeToString(sum[:])
+			old, known := hashes[src.Name]
+			switch {
+			case known && old == hash:
+				res.Status = IngestUnchanged
+			default:
+				var doc knowledge.Document
+				if doc, err = knowledge.LoadText(src.Name, data); err == nil {
+					res.Status = IngestAdded
+					if known {
+						res.Status = IngestUpdated
+						replaced[src.Name] = true
+					}
+					added = append(added, retrieval.Document{Name: src.Name, Title: doc.Title, Hash: hash, Text: string(data)})
+					passages = append(passages, passagesOf(doc, kb.chunkSize)...)
+				}
 			}
-			status = IngestUpdated
+		}
+		if err != nil {
+			res.Status, res.Err = IngestFailed, err
+		}
+		results = append(results, res)
+		if opt.Progress != nil {
+			opt.Progress(i+1, len(sources))
 		}
 	}
-	doc, err := knowledge.LoadText(name, data)
-	if err != nil {
-		return "", err
+	for _, d := range cur.Docs {
+		if !d.Shipped && !seen[d.Name] && under(d.Name, opt.Prune) {
+			replaced[d.Name] = true
+			results = append(results, IngestResult{Name: d.Name, Status: IngestRemoved})
+		}
+	}
+	if len(added) == 0 && len(replaced) == 0 {
+		return results, nil
 	}
 	next := &retrieval.Snapshot{Version: cur.Version, Key: cur.Key}
 	for _, d := range cur.Docs {
-		if d.Name != name {
+		if !replaced[d.Name] {
 			next.Docs = append(next.Docs, d)
 		}
 	}
 	for i, p := range cur.Passages {
-		if p.Doc != name {
+		if !replaced[p.Doc] {
 			next.Passages = append(next.Passages, p)
 			next.Vectors = append(next.Vectors, cur.Vectors[i])
 		}
 	}
-	next.Docs = append(next.Docs, retrieval.Document{Name: name, Title: doc.Title, Hash: hash, Text: string(data)})
-	for _, p := range passagesOf(doc, kb.chunkSize) {
-		next.Passages = append(next.Passages, p)
-		next.Vectors = append(next.Vectors, nil)
-	}
+	next.Docs = append(next.Docs, added...)
+	next.Passages = append(next.Passages, passages...)
+	next.Vectors = append(next.Vectors, make([][]float32, len(passages))...)
 	if err := kb.install(ctx, next); err != nil {
-		return "", err
+		return nil, err
 	}
-	return status, nil
+	return results, nil
+}
+
+// Remove takes the ingested documents named (or under the folders named)
+// out of the knowledge base and returns how many went. Shipped documents
+// stay.
+func (kb *KnowledgeBase) Remove(ctx context.Context, names []string) (int, error) {
+	res, err := kb.Ingest(ctx, nil, IngestOptions{Prune: names})
+	return len(res), err
+}
+
+// under reports whether name is one of roots or lies in a folder of them.
+func under(name string, roots []string) bool {
+	for _, r := range roots {
+		r = strings.TrimSuffix(r, "/")
+		if name == r || strings.HasPrefix(name, r+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // Search returns the best k passages for q; see [retrieval.Hybrid.Search].

@@ -15,6 +15,20 @@ import (
 
 const policyDoc = "# 党费收缴管理办法\n\n党员应当按月缴纳党费。月工资收入3000元以下的，缴纳月工资收入的0.5%。\n"
 
+// source is an in-memory document to ingest.
+func source(name, data string) bot.Source {
+	return bot.Source{Name: name, Read: func() ([]byte, error) { return []byte(data), nil }}
+}
+
+func ingestOne(tb testing.TB, kb *bot.KnowledgeBase, name, data string) bot.IngestResult {
+	tb.Helper()
+	res, err := kb.Ingest(context.Background(), []bot.Source{source(name, data)}, bot.IngestOptions{})
+	if err != nil || len(res) != 1 {
+		tb.Fatalf("Ingest: %v %v", res, err)
+	}
+	return res[0]
+}
+
 func open(tb testing.TB, dir string, opt bot.KnowledgeBaseOptions) *bot.KnowledgeBase {
 	tb.Helper()
 	kb, err := bot.OpenKnowledgeBase(context.Background(), dir, opt)
@@ -64,9 +78,13 @@ func TestKnowledgeBaseIngest(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := kb.Ingest(ctx, tc.doc, []byte(tc.data))
-			if !errors.Is(err, tc.wantErr) || got != tc.want {
-				t.Fatalf("Ingest = %q, %v; want %q, %v", got, err, tc.want, tc.wantErr)
+			want := tc.want
+			if tc.wantErr != nil {
+				want = bot.IngestFailed
+			}
+			got := ingestOne(t, kb, tc.doc, tc.data)
+			if !errors.Is(got.Err, tc.wantErr) || got.Status != want {
+				t.Fatalf("Ingest = %q, %v; want %q, %v", got.Status, got.Err, want, tc.wantErr)
 			}
 		})
 	}
@@ -118,5 +136,57 @@ func TestKnowledgeBaseUnusableDir(t *testing.T) {
 	_, err := bot.OpenKnowledgeBase(context.Background(), filepath.Join(file, "data"), bot.KnowledgeBaseOptions{})
 	if err == nil || !strings.Contains(err.Error(), "数据目录") {
 		t.Fatalf("err=%v, want a message about the data directory", err)
+	}
+}
+
+func TestKnowledgeBaseIngestBatch(t *testing.T) {
+	kb := open(t, t.TempDir(), bot.KnowledgeBaseOptions{})
+	ctx := context.Background()
+	var calls []int
+	srcs := []bot.Source{
+		source("/d/a.md", "# 甲\n\n党员应当按月缴纳党费。\n"),
+		source("/d/bad.txt", "\x00\x01\x02"),
+		{Name: "/d/gone.txt", Read: func() ([]byte, error) { return nil, os.ErrNotExist }},
+		source("/d/sub/b.md", "# 乙\n\n党费由党支部按月收缴。\n"),
+		source("/e/c.md", "# 丙\n\n组织关系转接的手续。\n"),
+	}
+	res, err := kb.Ingest(ctx, srcs, bot.IngestOptions{Progress: func(done, total int) { calls = append(calls, done) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bot.IngestStatus{}
+	for _, r := range res {
+		got[r.Name] = r.Status
+	}
+	want := map[string]bot.IngestStatus{"/d/a.md": bot.IngestAdded, "/d/bad.txt": bot.IngestFailed, "/d/gone.txt": bot.IngestFailed,
+		"/d/sub/b.md": bot.IngestAdded, "/e/c.md": bot.IngestAdded}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("%s: %s, want %s (all: %v)", k, got[k], v, got)
+		}
+	}
+	if len(calls) != len(srcs) || calls[len(calls)-1] != len(srcs) {
+		t.Fatalf("progress calls %v", calls)
+	}
+	// Prune /d: a.md is still there, sub/b.md is gone, /e is untouched.
+	res, err = kb.Ingest(ctx, []bot.Source{source("/d/a.md", "# 甲\n\n党员应当按月缴纳党费。\n")}, bot.IngestOptions{Prune: []string{"/d"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func() map[string]bool {
+		m := map[string]bool{}
+		for _, d := range kb.Documents() {
+			m[d.Name] = true
+		}
+		return m
+	}
+	if n := names(); !n["/d/a.md"] || n["/d/sub/b.md"] || !n["/e/c.md"] {
+		t.Fatalf("after prune: %v (results %v)", n, res)
+	}
+	if removed, err := kb.Remove(ctx, []string{"/e/c.md"}); err != nil || removed != 1 || names()["/e/c.md"] {
+		t.Fatalf("Remove: %d %v", removed, err)
+	}
+	if removed, _ := kb.Remove(ctx, []string{"docs/000_cd24362e620a5886.txt"}); removed != 0 {
+		t.Fatal("a shipped document was removed")
 	}
 }

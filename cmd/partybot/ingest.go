@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,19 +19,26 @@ import (
 const maxIngestBytes = 32 << 20
 
 // runIngest adds or updates the documents at the given paths (files, or
-// folders searched recursively). One bad file never stops the others; the
-// exit status is non-zero when any failed.
+// folders searched recursively); with --prune it also removes documents
+// ingested earlier from those folders that are gone. One bad file never
+// stops the others; the exit status is non-zero when any failed.
 func (m *Main) runIngest(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usagef("用法：partybot ingest 文件或文件夹...")
+	flags := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	prune := flags.Bool("prune", false, "remove documents that are no longer under the given paths")
+	paths, err := parseInterspersed(flags, args)
+	if err != nil || len(paths) == 0 {
+		return usagef("用法：partybot ingest [--prune] 文件或文件夹...")
 	}
 	kb, err := m.openKnowledgeBase(ctx)
 	if err != nil {
 		return err
 	}
-	var files []string
+	var sources []bot.Source
+	var roots []string
 	var failed int
-	for _, p := range args {
+	for _, p := range paths {
+		roots = append(roots, docName(p))
 		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -41,9 +50,9 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 				return nil
 			}
 			if path != p && !isTextDoc(path) {
-				return nil // folders: only the document types we read
+				return nil // in folders, only the document types we read
 			}
-			files = append(files, path)
+			sources = append(sources, bot.Source{Name: docName(path), Read: func() ([]byte, error) { return readDoc(path) }})
 			return nil
 		})
 		if err != nil {
@@ -51,51 +60,64 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.Stderr, "失败  %s：%s\n", p, pathError(err))
 		}
 	}
-	var added, updated, skipped int
-	for _, f := range files {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		status, err := m.ingestFile(ctx, kb, f)
-		switch {
-		case err != nil:
-			failed++
-			fmt.Fprintf(m.Stderr, "失败  %s：%s\n", f, err)
-		case status == bot.IngestAdded:
-			added++
-			fmt.Fprintf(m.Stdout, "新增  %s\n", f)
-		case status == bot.IngestUpdated:
-			updated++
-			fmt.Fprintf(m.Stdout, "更新  %s\n", f)
-		default:
-			skipped++
-			fmt.Fprintf(m.Stdout, "未变  %s\n", f)
+	opt := bot.IngestOptions{}
+	if *prune {
+		opt.Prune = roots
+	}
+	if isTerminal(m.Stderr) && len(sources) > 1 {
+		opt.Progress = func(done, total int) {
+			const width = 30
+			n := width * done / total
+			fmt.Fprintf(m.Stderr, "\r[%s%s] %d/%d", strings.Repeat("#", n), strings.Repeat(".", width-n), done, total)
+			if done == total {
+				fmt.Fprintln(m.Stderr)
+			}
 		}
 	}
-	fmt.Fprintf(m.Stdout, "完成：新增 %d，更新 %d，未变跳过 %d，失败 %d；知识库共 %d 个段落。\n", added, updated, skipped, failed, kb.Len())
+	results, err := kb.Ingest(ctx, sources, opt)
+	if err != nil {
+		return err
+	}
+	counts := map[bot.IngestStatus]int{}
+	for _, r := range results {
+		counts[r.Status]++
+		switch r.Status {
+		case bot.IngestFailed:
+			fmt.Fprintf(m.Stderr, "失败  %s：%s\n", r.Name, loadErrorMessage(r.Err))
+		case bot.IngestAdded:
+			fmt.Fprintf(m.Stdout, "新增  %s\n", r.Name)
+		case bot.IngestUpdated:
+			fmt.Fprintf(m.Stdout, "更新  %s\n", r.Name)
+		case bot.IngestRemoved:
+			fmt.Fprintf(m.Stdout, "移除  %s\n", r.Name)
+		default:
+			fmt.Fprintf(m.Stdout, "未变  %s\n", r.Name)
+		}
+	}
+	failed += counts[bot.IngestFailed]
+	fmt.Fprintf(m.Stdout, "完成：新增 %d，更新 %d，未变跳过 %d，移除 %d，失败 %d；知识库共 %d 个段落。\n",
+		counts[bot.IngestAdded], counts[bot.IngestUpdated], counts[bot.IngestUnchanged], counts[bot.IngestRemoved], failed, kb.Len())
 	if failed > 0 {
 		return fmt.Errorf("%d 个文件导入失败", failed)
 	}
 	return nil
 }
 
-func (m *Main) ingestFile(ctx context.Context, kb *bot.KnowledgeBase, path string) (bot.IngestStatus, error) {
-	st, err := os.Stat(path)
+// readDoc reads a document, refusing one too large before reading it.
+func readDoc(path string) ([]byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return "", errors.New(pathError(err))
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
 	}
 	if st.Size() > maxIngestBytes {
-		return "", fmt.Errorf("文件太大（%d MB），单个文件不能超过 %d MB", st.Size()>>20, maxIngestBytes>>20)
+		return nil, fmt.Errorf("文件太大（%d MB），单个文件不能超过 %d MB", st.Size()>>20, maxIngestBytes>>20)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", errors.New(pathError(err))
-	}
-	status, err := kb.Ingest(ctx, docName(path), data)
-	if err != nil {
-		return "", errors.New(loadErrorMessage(err))
-	}
-	return status, nil
+	return io.ReadAll(io.LimitReader(f, maxIngestBytes+1))
 }
 
 // docName is the name a file is ingested under: its absolute path.
@@ -114,7 +136,7 @@ func isTextDoc(path string) bool {
 	return false
 }
 
-// loadErrorMessage turns a loader error into a Chinese explanation.
+// loadErrorMessage turns a read or loader error into a Chinese explanation.
 func loadErrorMessage(err error) string {
 	switch {
 	case errors.Is(err, knowledge.ErrBinary):
@@ -125,6 +147,8 @@ func loadErrorMessage(err error) string {
 		return "文件中没有文字内容"
 	case errors.Is(err, knowledge.ErrUnsupported):
 		return "不支持的文件类型，目前只能导入 .txt 和 .md 文件"
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
+		return pathError(err)
 	}
 	return err.Error()
 }

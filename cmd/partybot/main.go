@@ -83,7 +83,8 @@ const usage = `partybot — 党务助手
 用法：
   partybot ask [--json] [-k N] 问题...      回答问题；问题为 "-" 时从标准输入逐行读取
   partybot chat                             终端对话
-  partybot ingest 路径...                   添加或更新文档（文件或文件夹）
+  partybot ingest [--prune] 路径...         添加或更新文档（文件或文件夹）；--prune 移除已删除的
+  partybot kb list | kb remove 路径...      查看或移除知识库中的文档
   partybot route [--json] 诉求...           判断诉求应交办的部门；"-" 从标准输入读取
   partybot tickets list|show|create|...     在终端处理工单
   partybot eval qa 文件                     检索与拒答质量评测
@@ -105,6 +106,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runChat(ctx, rest)
 	case "ingest":
 		return m.runIngest(ctx, rest)
+	case "kb":
+		return m.runKB(ctx, rest)
 	case "eval":
 		return m.runEval(ctx, rest)
 	case "route":

@@ -174,3 +174,31 @@ func TestChatDemand(t *testing.T) {
 		t.Fatalf("ticket not stored: %v\n%s", err, out)
 	}
 }
+
+func TestIngestPruneAndKB(t *testing.T) {
+	dir, docs := t.TempDir(), t.TempDir()
+	a, b := filepath.Join(docs, "a.md"), filepath.Join(docs, "b.txt")
+	os.WriteFile(a, []byte("# 党费收缴办法\n\n党员应当按月缴纳党费。\n"), 0o644)
+	os.WriteFile(b, []byte("组织关系转接办法\n\n党员组织关系转接应当开具介绍信。\n"), 0o644)
+	if _, _, err := run(t, dir, "", "ingest", docs); err != nil {
+		t.Fatal(err)
+	}
+	out, _, _ := run(t, dir, "", "kb", "list")
+	if !strings.Contains(out, "内置") || !strings.Contains(out, a) || !strings.Contains(out, b) {
+		t.Fatalf("kb list:\n%s", out)
+	}
+	os.Remove(b)
+	out, _, err := run(t, dir, "", "ingest", "--prune", docs)
+	if err != nil || !strings.Contains(out, "移除  "+b) || !strings.Contains(out, "未变跳过 1") {
+		t.Fatalf("prune: %v\n%s", err, out)
+	}
+	if out, _, err = run(t, dir, "", "kb", "remove", a); err != nil || !strings.Contains(out, "已移除 1") {
+		t.Fatalf("kb remove: %v\n%s", err, out)
+	}
+	if _, _, err = run(t, dir, "", "kb", "remove", "docs/000_cd24362e620a5886.txt"); err == nil {
+		t.Fatal("removing a shipped document succeeded")
+	}
+	if out, _, _ = run(t, dir, "", "kb", "list"); strings.Contains(out, a) {
+		t.Fatalf("removed document still listed:\n%s", out)
+	}
+}
