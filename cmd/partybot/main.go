@@ -85,6 +85,7 @@ const usage = `partybot — 党务助手
   partybot chat                             终端对话
   partybot ingest [--prune] 路径...         添加或更新文档（文件或文件夹）；--prune 移除已删除的
   partybot kb list | kb remove 路径...      查看或移除知识库中的文档
+  partybot checklist [--xlsx 文件] 主题...   起草工作台账（--md 文件、--org 单位、--due 日期）
   partybot route [--json] 诉求...           判断诉求应交办的部门；"-" 从标准输入读取
   partybot tickets list|show|create|...     在终端处理工单
   partybot eval qa 文件                     检索与拒答质量评测
@@ -110,6 +111,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runKB(ctx, rest)
 	case "eval":
 		return m.runEval(ctx, rest)
+	case "checklist":
+		return m.runChecklist(ctx, rest)
 	case "route":
 		return m.runRoute(ctx, rest)
 	case "tickets":
