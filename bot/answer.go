@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"partybot/retrieval"
@@ -36,6 +37,10 @@ type Answer struct {
 	Sources []retrieval.Hit
 	// Hits are all passages retrieved, best first.
 	Hits []retrieval.Hit
+	// Rewritten is the standalone question a follow-up was rewritten to.
+	Rewritten string
+	// ModelError is why the model's answer was not used, when it was not.
+	ModelError error
 }
 
 // Answerer composes grounded answers from a Retriever.
@@ -47,6 +52,11 @@ type Answerer struct {
 	MinCoverage float64
 	// K is how many passages are retrieved per question.
 	K int
+	// Model, when set, writes the answer from the same passages; see
+	// [Answerer.AskWith]. Nil means the offline extractive answer.
+	Model Model
+	// ModelTimeout bounds one model answer, rewrite included.
+	ModelTimeout time.Duration
 }
 
 // DefaultMinCoverage is the calibrated refusal threshold.
@@ -77,6 +87,31 @@ func CheckQuestion(q string) (string, error) {
 // that answer it, each cited, then the sources; or a plain refusal naming
 // the closest topics when no passage covers the question well enough.
 func (a *Answerer) Ask(ctx context.Context, q string) (Answer, error) {
+	return a.AskWith(ctx, q, AskOptions{})
+}
+
+// AskOptions are the optional inputs of [Answerer.AskWith].
+type AskOptions struct {
+	// History is the conversation so far, oldest first, for rewriting a
+	// follow-up question ("那具体怎么做？") into a standalone one.
+	History []Turn
+	// OnDelta, when set, receives the model's answer as it streams.
+	OnDelta func(string)
+}
+
+// Turn is one message of a conversation.
+type Turn struct {
+	User bool
+	Text string
+}
+
+// AskWith answers q like Ask. With a Model it first rewrites a follow-up
+// question from opt.History, refuses weak retrieval before any model call,
+// and has the model answer from the passages; the answer's citations are
+// checked, and when the model fails, times out or cites nothing valid the
+// extractive answer is given with a note that the model service is
+// unavailable.
+func (a *Answerer) AskWith(ctx context.Context, q string, opt AskOptions) (Answer, error) {
 	q, err := CheckQuestion(q)
 	if err != nil {
 		return Answer{}, err
@@ -85,17 +120,32 @@ func (a *Answerer) Ask(ctx context.Context, q string) (Answer, error) {
 	if k <= 0 {
 		k = 5
 	}
-	hits, err := a.r.Search(ctx, q, k)
+	query := q
+	var rewritten string
+	if a.Model != nil && len(opt.History) > 0 && followUp(q) {
+		if rw, ok := a.rewrite(ctx, opt.History, q); ok {
+			query, rewritten = rw, rw
+		}
+	}
+	hits, err := a.r.Search(ctx, query, k)
 	if errors.Is(err, retrieval.ErrEmptyQuery) {
 		return a.refuse(q, nil), nil
 	}
 	if err != nil {
 		return Answer{}, fmt.Errorf("search: %w", err)
 	}
-	if !a.answerable(hits) {
-		return a.refuse(q, hits), nil
+	var ans Answer
+	switch {
+	case !a.answerable(hits):
+		ans = a.refuse(q, hits)
+	case a.Model != nil:
+		ans = a.modelAnswer(ctx, q, query, hits, opt.OnDelta)
+	default:
+		ans = a.compose(query, hits)
+		ans.Question = q
 	}
-	return a.compose(q, hits), nil
+	ans.Rewritten = rewritten
+	return ans, nil
 }
 
 // answerable reports whether some retrieved passage covers the question.

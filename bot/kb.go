@@ -19,6 +19,9 @@ import (
 	"partybot/retrieval"
 )
 
+// embedNoticeMin is how many passages to embed before progress is shown.
+const embedNoticeMin = 256
+
 // indexFile is the snapshot's name inside the data directory.
 const indexFile = "index.gob"
 
@@ -29,6 +32,7 @@ const indexFile = "index.gob"
 // embedder changes.
 type KnowledgeBase struct {
 	dir       string
+	notice    func(string)
 	emb       retrieval.Embedder
 	exp       *retrieval.Expander
 	chunkSize int
@@ -80,6 +84,7 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 	}
 	kb := &KnowledgeBase{
 		dir:       dir,
+		notice:    notice,
 		emb:       opt.Embedder,
 		exp:       retrieval.NewExpander(opt.Glossary),
 		chunkSize: opt.ChunkRunes,
@@ -173,6 +178,43 @@ func (kb *KnowledgeBase) rebuild(ctx context.Context, key string, docs []retriev
 // install indexes snap (embedding passages without vectors), saves it and
 // makes it current.
 func (kb *KnowledgeBase) install(ctx context.Context, snap *retrieval.Snapshot) error {
+	if snap.Vectors == nil {
+		snap.Vectors = make([][]float32, len(snap.Passages))
+	}
+	// A passage whose text is already indexed by the same embedder keeps
+	// its vector: re-chunked or re-ingested unchanged text costs nothing.
+	kb.mu.RLock()
+	cur := kb.snap
+	kb.mu.RUnlock()
+	if cur != nil && cur.Key == snap.Key {
+		known := make(map[string][]float32, len(cur.Passages))
+		for i, p := range cur.Passages {
+			known[p.Title+"\n"+p.Text] = cur.Vectors[i]
+		}
+		for i, p := range snap.Passages {
+			if snap.Vectors[i] == nil {
+				snap.Vectors[i] = known[p.Title+"\n"+p.Text]
+			}
+		}
+	}
+	missing := 0
+	for _, v := range snap.Vectors {
+		if v == nil {
+			missing++
+		}
+	}
+	var progress func(done, total int)
+	if missing > embedNoticeMin {
+		kb.notice(fmt.Sprintf("正在为 %d 个段落生成向量（%s）……", missing, kb.emb.ID()))
+		progress = func(done, total int) {
+			if done == total || done%(embedNoticeMin*4) < 64 {
+				kb.notice(fmt.Sprintf("  已完成 %d/%d", done, total))
+			}
+		}
+	}
+	if err := retrieval.EmbedPassages(ctx, kb.emb, snap.Passages, snap.Vectors, progress); err != nil {
+		return fmt.Errorf("生成向量失败：%w", err)
+	}
 	idx, err := retrieval.NewHybrid(ctx, snap.Passages, snap.Vectors, kb.emb, kb.exp)
 	if err != nil {
 		return err

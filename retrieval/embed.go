@@ -13,6 +13,62 @@ type Embedder interface {
 	ID() string
 }
 
+// BatchEmbedder is an Embedder that also embeds many texts in one call,
+// in order (a remote model: one request per batch, not per passage).
+type BatchEmbedder interface {
+	Embedder
+	EmbedBatch(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// embedBatchSize is how many passages EmbedPassages sends per batch call.
+const embedBatchSize = 64
+
+// EmbedPassages fills the missing (nil) vectors of passages, in batches
+// when emb is a BatchEmbedder, calling progress (when set) after each
+// batch with the number done and the number missing.
+func EmbedPassages(ctx context.Context, emb Embedder, passages []Passage, vectors [][]float32, progress func(done, total int)) error {
+	var todo []int
+	for i := range passages {
+		if vectors[i] == nil {
+			todo = append(todo, i)
+		}
+	}
+	be, batched := emb.(BatchEmbedder)
+	for start := 0; start < len(todo); {
+		end := start + 1
+		if batched {
+			end = min(start+embedBatchSize, len(todo))
+		}
+		texts := make([]string, 0, end-start)
+		for _, i := range todo[start:end] {
+			texts = append(texts, passages[i].Title+"\n"+passages[i].Text)
+		}
+		var vs [][]float32
+		var err error
+		if batched {
+			vs, err = be.EmbedBatch(ctx, texts)
+		} else {
+			var v []float32
+			v, err = emb.Embed(ctx, texts[0])
+			vs = [][]float32{v}
+		}
+		if err == nil && len(vs) != len(texts) {
+			err = fmt.Errorf("%d vectors for %d texts", len(vs), len(texts))
+		}
+		if err != nil {
+			return fmt.Errorf("embed passage %s: %w", passages[todo[start]].ID, err)
+		}
+		for j, i := range todo[start:end] {
+			vectors[i] = vs[j]
+		}
+		start = end
+		if progress != nil && (batched || start == len(todo) || start%256 == 0) {
+			progress(start, len(todo))
+		}
+	}
+	return nil
+}
+
 // HashEmbedder is the offline embedder: character unigrams, bigrams and
 // words hashed into Dim signed buckets, sublinear in frequency, unit length.
 // It is local, deterministic and needs no model files.

@@ -44,15 +44,8 @@ func NewHybrid(ctx context.Context, passages []Passage, vectors [][]float32, emb
 	if len(vectors) != len(passages) {
 		return nil, fmt.Errorf("retrieval: %d vectors for %d passages", len(vectors), len(passages))
 	}
-	for i, p := range passages {
-		if vectors[i] != nil {
-			continue
-		}
-		v, err := emb.Embed(ctx, p.Title+"\n"+p.Text)
-		if err != nil {
-			return nil, fmt.Errorf("embed passage %s: %w", p.ID, err)
-		}
-		vectors[i] = v
+	if err := EmbedPassages(ctx, emb, passages, vectors, nil); err != nil {
+		return nil, err
 	}
 	vec, err := newVectorIndex(ctx, vectors)
 	if err != nil {
@@ -136,19 +129,19 @@ func (h *Hybrid) Search(ctx context.Context, q string, k int) ([]Hit, error) {
 		}
 	}
 	if h.VectorWeight > 0 {
-		qv, err := h.emb.Embed(ctx, pq.text)
-		if err != nil {
-			return nil, fmt.Errorf("embed query: %w", err)
-		}
-		// The vector side only nudges the fusion (VectorWeight is small), so
-		// its few best are enough; chromem's cost grows with the number kept.
-		vs, err := h.vec.search(ctx, qv, max(k, vectorPool))
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range vs {
-			if s.score > 0 {
-				fused[s.doc] += h.VectorWeight * s.score
+		// When the embedder fails (a remote model that is down), the
+		// lexical side answers alone rather than not at all.
+		if qv, err := h.emb.Embed(ctx, pq.text); err == nil {
+			// The vector side only nudges the fusion (VectorWeight is small), so
+			// its few best are enough; chromem's cost grows with the number kept.
+			vs, err := h.vec.search(ctx, qv, max(k, vectorPool))
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range vs {
+				if s.score > 0 {
+					fused[s.doc] += h.VectorWeight * s.score
+				}
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"partybot/retrieval"
@@ -178,5 +179,27 @@ func TestSnapshotWriteFailureKeepsOld(t *testing.T) {
 	got, err := retrieval.ReadSnapshot(path)
 	if err != nil || got.Key != "old" {
 		t.Fatalf("old snapshot lost: %+v %v", got, err)
+	}
+}
+
+// failingEmbedder embeds passages but fails on queries, like a remote
+// model that went down after the index was built.
+type failingEmbedder struct{ retrieval.HashEmbedder }
+
+func (f *failingEmbedder) Embed(ctx context.Context, text string) ([]float32, error) {
+	if strings.Contains(text, "QUERY") {
+		return nil, errors.New("model down")
+	}
+	return f.HashEmbedder.Embed(ctx, text)
+}
+
+func TestSearchSurvivesEmbedderFailure(t *testing.T) {
+	h, err := retrieval.NewHybrid(context.Background(), testPassages, nil, &failingEmbedder{retrieval.HashEmbedder{Dim: 32}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, err := h.Search(context.Background(), "QUERY 六同步机制", 3)
+	if err != nil || len(hits) == 0 || hits[0].ID != "a" {
+		t.Fatalf("hits %v err %v", ids(hits), err)
 	}
 }
