@@ -51,7 +51,10 @@ func (m *Main) runAsk(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	a := bot.NewAnswerer(kb)
+	a, err := m.newAnswerer(kb)
+	if err != nil {
+		return err
+	}
 	a.K = *k
 
 	var failed error

@@ -28,7 +28,11 @@ func (m *Main) runChat(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	asst := bot.NewAssistant(bot.NewAnswerer(kb), desk)
+	answerer, err := m.newAnswerer(kb)
+	if err != nil {
+		return err
+	}
+	asst := bot.NewAssistant(answerer, desk)
 	session := bot.Session{User: terminalUser(*as)}
 	interactive := isTerminal(m.Stdin)
 	if interactive {
@@ -88,7 +92,11 @@ func (m *Main) openDesk(ctx context.Context) (*bot.Desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &bot.Desk{Store: store, Extract: r.ExtractContext, Viewer: m.Config.Viewer}, nil
+	extract, err := m.extractor(r)
+	if err != nil {
+		return nil, err
+	}
+	return &bot.Desk{Store: store, Extract: extract, Viewer: m.Config.Viewer}, nil
 }
 
 // isTerminal reports whether r is a character device (an interactive terminal).

@@ -9,10 +9,13 @@ import (
 
 // openKnowledgeBase opens the knowledge base in the data directory,
 // printing rebuild notices to stderr.
+// With an embedding model configured, passages are embedded by it.
 func (m *Main) openKnowledgeBase(ctx context.Context) (*bot.KnowledgeBase, error) {
-	return bot.OpenKnowledgeBase(ctx, m.Config.DataDir, bot.KnowledgeBaseOptions{
-		Notice: func(s string) { fmt.Fprintln(m.Stderr, s) },
-	})
+	emb, err := m.embedder()
+	if err != nil {
+		return nil, err
+	}
+	return m.openKnowledgeBaseWith(ctx, emb)
 }
 
 // runKB implements "partybot kb list" and "partybot kb remove NAME...".

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"partybot/llm"
 )
 
 func main() {
@@ -44,6 +46,9 @@ type Main struct {
 	Logger *slog.Logger
 
 	closers []func() error
+
+	llm     *llm.Client // the model endpoint's client, once asked for; nil offline
+	llmDone bool
 }
 
 // NewMain returns a Main on the process's standard streams with the

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"partybot/llm/llmtest"
+)
+
+// TestAskWithModel runs ask --json against a fake OpenAI-compatible
+// endpoint configured the way a deployer would, through the environment.
+func TestAskWithModel(t *testing.T) {
+	srv := llmtest.NewServer(t)
+	srv.HandleChat(func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Stream("应建立登记、章程核准、年检年报等“六同步”机制[1]。")
+	})
+	t.Setenv("OPENAI_BASE_URL", srv.URL)
+	t.Setenv("OPENAI_API_KEY", "sk-secret-key")
+	t.Setenv("PARTYBOT_CHAT_MODEL", "fake-chat")
+	t.Setenv("PARTYBOT_EMBED_MODEL", "fake-embed")
+	out, stderr, err := run(t, t.TempDir(), "", "ask", "--json", "怎样落实“六同步”机制？")
+	if err != nil {
+		t.Fatal(err, stderr)
+	}
+	var got askJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got.Mode != "llm" || got.Refused || !strings.Contains(got.Answer, "[1]") || len(got.Sources) == 0 {
+		t.Fatalf("answer: %+v", got)
+	}
+	if len(srv.EmbedRequests()) == 0 {
+		t.Fatal("passages were not embedded by the endpoint")
+	}
+	if strings.Contains(out+stderr, "sk-secret-key") {
+		t.Fatal("the API key reached the output")
+	}
+}
+
+// TestAskModelDown falls back to the extractive answer, saying so.
+func TestAskModelDown(t *testing.T) {
+	srv := llmtest.NewServer(t)
+	srv.HandleChat(func(llmtest.ChatRequest) llmtest.Reply { return llmtest.Error(503, "overloaded") })
+	t.Setenv("OPENAI_BASE_URL", srv.URL)
+	t.Setenv("OPENAI_API_KEY", "sk-secret-key")
+	t.Setenv("PARTYBOT_CHAT_MODEL", "fake-chat")
+	t.Setenv("PARTYBOT_EMBED_MODEL", "")
+	out, _, err := run(t, t.TempDir(), "", "ask", "怎样落实“六同步”机制？")
+	if err != nil || !strings.Contains(out, "模型服务暂时不可用") || !strings.Contains(out, "年检年报") {
+		t.Fatalf("err=%v\n%s", err, out)
+	}
+}
