@@ -162,7 +162,7 @@ func (kb *KnowledgeBase) shippedDocs() ([]retrieval.Document, string, error) {
 func (kb *KnowledgeBase) rebuild(ctx context.Context, key string, docs []retrieval.Document) error {
 	snap := &retrieval.Snapshot{Version: retrieval.SnapshotVersion, Key: key}
 	for _, d := range docs {
-		doc, err := knowledge.LoadText(d.Name, []byte(d.Text))
+		doc, err := knowledge.Reload(d.Name, d.Text)
 		if err != nil {
 			// A document that loaded once loads again; if it no longer
 			// does (the loader changed), it is dropped, not fatal.
@@ -229,8 +229,17 @@ func (kb *KnowledgeBase) install(ctx context.Context, snap *retrieval.Snapshot) 
 	return nil
 }
 
-// passagesOf chunks a loaded document into retrieval passages.
+// passagesOf chunks a loaded document into retrieval passages. A passage
+// names where it comes from: the article's source line in a bulletin, or
+// the document's number and date where the document states them.
 func passagesOf(doc knowledge.Document, size int) []retrieval.Passage {
+	var meta []string
+	if doc.DocNumber != "" {
+		meta = append(meta, doc.DocNumber)
+	}
+	if d := knowledge.ChineseDate(doc.Date); d != "" {
+		meta = append(meta, d)
+	}
 	var ps []retrieval.Passage
 	for _, c := range doc.Chunks(size) {
 		text := c.Text
@@ -239,7 +248,11 @@ func passagesOf(doc knowledge.Document, size int) []retrieval.Passage {
 			// names one of the 三维), and tells the reader where it stands.
 			text = c.Heading + "\n" + text
 		}
-		ps = append(ps, retrieval.Passage{ID: c.ID, Doc: c.Doc, Title: c.Title, Source: c.Source, Text: text})
+		source := c.Source
+		if source == "" && len(meta) > 0 {
+			source = strings.Join(meta, "，")
+		}
+		ps = append(ps, retrieval.Passage{ID: c.ID, Doc: c.Doc, Title: c.Title, Source: source, Text: text})
 	}
 	return ps
 }
@@ -279,7 +292,7 @@ type IngestOptions struct {
 	Progress func(done, total int)
 }
 
-// Ingest adds new documents, replaces changed ones and skips those whose
+// Ingest adds new documents (any format knowledge.Load reads), replaces changed ones and skips those whose
 // content hash is already indexed under the same name, then indexes and
 // saves everything at once: a thousand files cost one index build. One
 // document that fails to read or load never stops the others; its result
@@ -318,13 +331,13 @@ func (kb *KnowledgeBase) Ingest(ctx context.Context, sources []Source, opt Inges
 				res.Status = IngestUnchanged
 			default:
 				var doc knowledge.Document
-				if doc, err = knowledge.LoadText(src.Name, data); err == nil {
+				if doc, err = knowledge.Load(src.Name, data); err == nil {
 					res.Status = IngestAdded
 					if known {
 						res.Status = IngestUpdated
 						replaced[src.Name] = true
 					}
-					added = append(added, retrieval.Document{Name: src.Name, Title: doc.Title, Hash: hash, Text: string(data)})
+					added = append(added, retrieval.Document{Name: src.Name, Title: doc.Title, Hash: hash, Text: doc.Text})
 					passages = append(passages, passagesOf(doc, kb.chunkSize)...)
 				}
 			}

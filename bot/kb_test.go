@@ -74,7 +74,8 @@ func TestKnowledgeBaseIngest(t *testing.T) {
 		{"binary", "/docs/x.txt", "abc\x00\x01\x02def", "", knowledge.ErrBinary},
 		{"broken utf-8", "/docs/y.txt", "\xff\xfe\xfd党建", "", knowledge.ErrEncoding},
 		{"empty", "/docs/z.txt", " \n\n ", "", knowledge.ErrEmpty},
-		{"unsupported", "/docs/a.pdf", "%PDF-1.4", "", knowledge.ErrUnsupported},
+		{"unsupported", "/docs/a.doc", "\xd0\xcf\x11\xe0", "", knowledge.ErrUnsupported},
+		{"corrupt", "/docs/a.docx", "PK\x03\x04 truncated", "", knowledge.ErrCorrupt},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,12 +1,25 @@
 // Package knowledge turns documents into passages the assistant can cite.
 //
-// It loads plain-text and Markdown documents ([LoadText], [LoadFS]), splits
-// newsletter bulletins into their articles ([SplitBulletin]) with title,
-// region, section, body and source line, cuts article bodies into
-// Chinese-aware chunks ([ChunkArticle], [ChunkDocument]) that keep their
-// article metadata for citations, and reads the glossary of Party-affairs
-// terms used for query expansion ([ParseGlossary], [DefaultGlossary]).
+// It loads documents ([Load] for .txt, .md, .docx, .html, .pdf and .xlsx;
+// [LoadText] for plain text and Markdown in UTF-8, UTF-16 or GB18030/GBK;
+// [LoadFS]), reads the metadata they state (title, issuing body, document
+// number and date; [Document.Citation]), splits newsletter bulletins into
+// their articles ([SplitBulletin]) with title, region, section, body and
+// source line, cuts article bodies into Chinese-aware chunks
+// ([ChunkArticle], [ChunkDocument]) that keep their article metadata for
+// citations, and reads the glossary of Party-affairs terms used for query
+// expansion ([ParseGlossary], [DefaultGlossary]).
 //
-// The package reads only the [fs.FS] it is given and the embedded corpus
-// (partybot/corpus), and does not log: it returns errors.
+// A loaded document keeps its extracted text ([Document.Text]); [Reload]
+// rebuilds the document from it without the original file. Loaders bound
+// the memory they use ([MaxFileSize], [CheckSize], [LoadReader]) and
+// return errors wrapping a few sentinels, with a message in Chinese that
+// tells the user what to do ([Message]).
+//
+// PDFs are read with poppler's pdftotext when it is on PATH, else with a
+// built-in extractor (github.com/ledongthuc/pdf), which reads fewer PDFs.
+//
+// The package reads only the data and [fs.FS] it is given and the embedded
+// corpus (partybot/corpus), runs no program but pdftotext, and does not
+// log: it returns errors.
 package knowledge

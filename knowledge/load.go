@@ -1,39 +1,87 @@
 package knowledge
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
-// Errors returned by [LoadText], wrapped with the file name and a message
-// in Chinese; check them with [errors.Is].
+// Errors returned by the loaders ([Load], [LoadText], [Reload]), wrapped
+// with the file name and a message in Chinese that says what to do; check
+// them with [errors.Is]. The message is the text after the last ": " before
+// the sentinel's own text; see [Message].
 var (
-	// ErrUnsupported means the file type is not one LoadText reads.
+	// ErrUnsupported means the file type is not one the loaders read
+	// (.doc, .wps, images …), or a PDF has no text layer (a scan).
 	ErrUnsupported = errors.New("knowledge: unsupported file type")
 	// ErrBinary means the file holds binary data, not text.
 	ErrBinary = errors.New("knowledge: binary file")
-	// ErrEncoding means the file is not UTF-8 text.
-	ErrEncoding = errors.New("knowledge: not UTF-8 text")
+	// ErrEncoding means the text is in an encoding the loaders cannot
+	// recognise (neither UTF-8, UTF-16 with a byte-order mark, nor
+	// GB18030/GBK), or is damaged.
+	ErrEncoding = errors.New("knowledge: unknown text encoding")
 	// ErrEmpty means the file has no text.
 	ErrEmpty = errors.New("knowledge: empty document")
+	// ErrTooLarge means the file, or the text or data it expands to, is
+	// over the loaders' limits ([MaxFileSize]).
+	ErrTooLarge = errors.New("knowledge: file too large")
+	// ErrCorrupt means the file is damaged or not of the type its name
+	// says (a truncated .docx, an .xlsx that is not a workbook …).
+	ErrCorrupt = errors.New("knowledge: damaged file")
+	// ErrGarbled means the text extracted from a PDF is mostly unreadable
+	// (fonts without a Unicode mapping); the PDF should be converted to
+	// .docx or .txt first.
+	ErrGarbled = errors.New("knowledge: garbled text")
 )
 
-// Document is a loaded document: its articles, ready to be chunked.
+// MaxFileSize is the largest file the loaders accept, in bytes. Check a
+// file's size with [CheckSize] before reading it; [Load] refuses larger
+// data and [LoadReader] stops reading after MaxFileSize+1 bytes.
+const MaxFileSize = 50 << 20
+
+// maxTextBytes bounds the UTF-8 text a loader extracts from one file
+// (a compressed .docx or .xlsx can expand far beyond its size).
+const maxTextBytes = 32 << 20
+
+// Document is a loaded document: its metadata and its articles, ready to be
+// chunked.
 type Document struct {
 	// Name is the name or path the document was loaded under.
 	Name string
-	// Title is the title of its only article, or the file name without
-	// extension when it has several.
+	// Title is the title the document states (the <title> or first <h1> of
+	// a page, a .docx "Title" paragraph, the "关于……的通知" line of an
+	// official document, a Markdown front-matter title), else the title of
+	// its only article, else the file name without extension.
 	Title string
+	// Issuer is the issuing body (发文机关) where the document states it:
+	// the masthead "……文件", the signature line above the date, or a
+	// "发文机关：" / "发布机构：" field. "" when unknown.
+	Issuer string
+	// DocNumber is the document number (文号) as stated, without spaces,
+	// e.g. "社工发〔2025〕12号" or "民发[2024]3号". "" when unknown.
+	DocNumber string
+	// Date is the document's date in ISO 8601 form, "2025-03-12" (or
+	// "2025-03" when the document gives no day): the date under the
+	// signature (成文日期), else a stated publication date. "" when unknown.
+	Date string
 	// Articles holds at least one article. Articles without a title of
 	// their own carry the file name without extension.
 	Articles []Article
+	// Text is the document as UTF-8 text: for .txt and .md the decoded
+	// file, for the other formats the extracted text (Markdown or plain
+	// text under a short front-matter header). [Reload] turns Text back
+	// into this Document without the original file: store Text, not the
+	// file, to re-chunk later.
+	Text string
+	// Warnings, in Chinese, report problems that did not stop the loading,
+	// such as PDF pages skipped because their text was unreadable. They
+	// are not kept in Text.
+	Warnings []string
 }
 
 // Chunks cuts all articles of d into chunks with [ChunkArticle], naming
@@ -46,54 +94,237 @@ func (d Document) Chunks(maxRunes int) []Chunk {
 	return cs
 }
 
+// Formats the loaders read, by extension.
+var formats = map[string]string{
+	".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md",
+	".docx": "docx", ".html": "html", ".htm": "html", ".xhtml": "html",
+	".pdf": "pdf", ".xlsx": "xlsx", ".xlsm": "xlsx",
+}
+
+// unsupported explains, by extension, what to convert a file type to.
+var unsupported = map[string]string{
+	".doc":  "旧版 Word 文档（.doc）无法直接读取，请用 Word 或 WPS 打开后另存为 .docx 或 .txt 再导入",
+	".wps":  "WPS 文字文档（.wps）无法直接读取，请用 WPS 打开后另存为 .docx 或 .txt 再导入",
+	".wpt":  "WPS 模板无法直接读取，请另存为 .docx 或 .txt 再导入",
+	".dot":  "Word 模板无法直接读取，请另存为 .docx 或 .txt 再导入",
+	".rtf":  "RTF 文档无法直接读取，请用 Word 或 WPS 打开后另存为 .docx 或 .txt 再导入",
+	".odt":  "ODT 文档无法直接读取，请另存为 .docx 或 .txt 再导入",
+	".xls":  "旧版 Excel 表格（.xls）无法直接读取，请另存为 .xlsx 再导入",
+	".et":   "WPS 表格（.et）无法直接读取，请另存为 .xlsx 再导入",
+	".csv":  "CSV 表格请用 Excel 或 WPS 打开后另存为 .xlsx 再导入",
+	".ppt":  "演示文稿无法直接读取，请把其中的文字另存为 .docx 或 .txt 再导入",
+	".pptx": "演示文稿无法直接读取，请把其中的文字另存为 .docx 或 .txt 再导入",
+	".dps":  "WPS 演示文稿无法直接读取，请把其中的文字另存为 .docx 或 .txt 再导入",
+	".ofd":  "OFD 版式文件无法直接读取，请用数科 OFD 阅读器等软件另存为 PDF 或 .txt 再导入",
+	".jpg":  imageAdvice, ".jpeg": imageAdvice, ".png": imageAdvice, ".tif": imageAdvice,
+	".tiff": imageAdvice, ".bmp": imageAdvice, ".gif": imageAdvice, ".webp": imageAdvice,
+	".heic": imageAdvice,
+	".zip":  archiveAdvice, ".rar": archiveAdvice, ".7z": archiveAdvice,
+}
+
+const (
+	imageAdvice   = "图片中的文字无法直接读取：扫描件需先做文字识别（OCR），把识别结果另存为 .docx 或 .txt 再导入"
+	archiveAdvice = "压缩包无法直接导入，请先解压，再导入其中的文档"
+	scanAdvice    = "这个 PDF 没有文字层，可能是扫描件：扫描件需先做文字识别（OCR），另存为 .docx 或 .txt 再导入"
+	formatList    = ".txt、.md、.docx、.html、.pdf 和 .xlsx"
+)
+
+// Supported reports whether [Load] reads files named like name (by its
+// extension, case-insensitively).
+func Supported(name string) bool { return formatOf(name) != "" }
+
+// formatOf returns the format of a file name: "txt", "md", "docx", "html",
+// "pdf", "xlsx", or "".
+func formatOf(name string) string {
+	return formats[strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))]
+}
+
+// unsupportedError explains why a file type is not read.
+func unsupportedError(name string) error {
+	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))
+	if advice, ok := unsupported[ext]; ok {
+		return fmt.Errorf("load %s: %s: %w", name, advice, ErrUnsupported)
+	}
+	kind := "没有扩展名的文件"
+	if ext != "" {
+		kind = "文件类型“" + ext + "”"
+	}
+	return fmt.Errorf("load %s: 不支持%s，目前能导入 %s 文件: %w", name, kind, formatList, ErrUnsupported)
+}
+
+// CheckSize returns an error wrapping [ErrTooLarge] when a file of size
+// bytes is over [MaxFileSize], nil otherwise. Call it before reading a
+// file, with its stat size or an upload's announced size.
+func CheckSize(name string, size int64) error {
+	if size > MaxFileSize {
+		return fmt.Errorf("load %s: 文件太大（%.1f MB），单个文件不能超过 %d MB，请拆分后再导入: %w",
+			name, float64(size)/(1<<20), MaxFileSize>>20, ErrTooLarge)
+	}
+	return nil
+}
+
+// Load reads a document of any supported type from data, by the extension
+// of name, which becomes [Document.Name]:
+//
+//   - .txt, .md, .markdown: see [LoadText].
+//   - .docx: paragraphs, headings and table cells in reading order; "Title"
+//     and heading styles (or outline levels) become article titles and
+//     subheadings; table rows become "表头：值；……" lines.
+//   - .html, .htm: the main text of the page, without navigation, scripts,
+//     styles, headers, footers and asides; headings as in Markdown; the
+//     charset from the byte-order mark or <meta>, else UTF-8 or GB18030.
+//   - .pdf: the text of each page in reading order, by pdftotext (poppler)
+//     when it is installed, else a built-in extractor; lines are joined
+//     into paragraphs and page numbers dropped.
+//   - .xlsx: each sheet's rows as lines, each cell with its column header.
+//
+// Metadata the document states (title, issuing body, document number and
+// date) fill the fields of [Document].
+//
+// Returns, each wrapped with a message in Chinese: [ErrTooLarge] for data
+// over [MaxFileSize] or expanding beyond the limits; [ErrUnsupported] for
+// other types (with advice on what to convert .doc, .wps, images and such
+// to) and for PDFs without text; [ErrCorrupt] for damaged files;
+// [ErrGarbled] for PDFs whose text is unreadable; [ErrEmpty],
+// [ErrBinary] and [ErrEncoding] as [LoadText] does.
+func Load(name string, data []byte) (Document, error) {
+	format := formatOf(name)
+	if format == "" {
+		return Document{}, unsupportedError(name)
+	}
+	if err := CheckSize(name, int64(len(data))); err != nil {
+		return Document{}, err
+	}
+	var (
+		x   extracted
+		err error
+	)
+	switch format {
+	case "txt", "md":
+		return LoadText(name, data)
+	case "docx":
+		x, err = extractDOCX(data)
+	case "html":
+		x, err = extractHTML(data)
+	case "pdf":
+		x, err = extractPDF(data)
+	case "xlsx":
+		x, err = extractXLSX(data)
+	}
+	if err != nil {
+		return Document{}, fmt.Errorf("load %s: %w", name, err)
+	}
+	doc, err := Reload(name, x.encode())
+	doc.Warnings = x.warnings
+	return doc, err
+}
+
+// LoadReader reads a document from r with [Load]. It reads at most
+// [MaxFileSize]+1 bytes: a larger input is refused with [ErrTooLarge]
+// without being read to its end.
+func LoadReader(name string, r io.Reader) (Document, error) {
+	if formatOf(name) == "" {
+		return Document{}, unsupportedError(name)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return Document{}, fmt.Errorf("load %s: %w", name, err)
+	}
+	if err := CheckSize(name, int64(len(data))); err != nil {
+		return Document{}, fmt.Errorf("load %s: 文件太大，单个文件不能超过 %d MB，请拆分后再导入: %w", name, MaxFileSize>>20, ErrTooLarge)
+	}
+	return Load(name, data)
+}
+
+// Reload rebuilds a Document from the [Document.Text] of one that a
+// loader returned under the same name, without the original file and
+// with the current splitting rules. Reload(d.Name, d.Text) equals d but
+// for Warnings.
+//
+// Returns ErrUnsupported for names of unsupported types and ErrEmpty for
+// text without content; for .txt and .md names it is [LoadText].
+func Reload(name, text string) (Document, error) {
+	switch formatOf(name) {
+	case "":
+		return Document{}, unsupportedError(name)
+	case "txt", "md":
+		return LoadText(name, []byte(text))
+	}
+	x := decodeExtracted(text)
+	doc, err := build(name, x.kind, x.body, x.meta)
+	if err != nil {
+		return Document{}, fmt.Errorf("load %s: %w", name, err)
+	}
+	doc.Text = text
+	return doc, nil
+}
+
 // LoadText reads a plain-text (.txt) or Markdown (.md, .markdown) document
 // from data; name gives the type by its extension and becomes
-// [Document.Name]. A UTF-8 BOM is dropped and CRLF line ends are normalised.
-// Plain text is split with [SplitBulletin], so a bulletin yields its
-// articles and any other text one or more articles. In Markdown, "#"
-// headings open articles, deeper headings become subheadings, and emphasis,
-// links, images, list markers, quotes and tables are reduced to their text.
+// [Document.Name]. The text may be UTF-8 (with or without BOM), UTF-16 with
+// a BOM, or GB18030/GBK (recognised when the data is not UTF-8 and decodes
+// to plausible Chinese text); CRLF line ends are normalised. Plain text is
+// split with [SplitBulletin], so a bulletin yields its articles and any
+// other text one or more articles; the masthead lines of an official
+// document (发文机关 "……文件", 文号) above its title are kept as metadata,
+// not as text. In Markdown, "#" headings open articles, deeper headings
+// become subheadings, and emphasis, links, images, list markers, quotes and
+// tables are reduced to their text; a YAML front matter's title, date,
+// issuer and number are metadata.
 //
 // Returns ErrUnsupported for other extensions, ErrBinary for data with NUL
-// bytes or many control characters, ErrEncoding for data that is not valid
-// UTF-8 (GBK, UTF-16) and ErrEmpty for data without text, each wrapped.
+// bytes or many control characters, ErrEncoding for data in no encoding it
+// recognises and ErrEmpty for data without text, each wrapped.
 func LoadText(name string, data []byte) (Document, error) {
-	if textKind(name) == "" {
-		kind := "没有扩展名的文件"
-		if ext := path.Ext(name); ext != "" {
-			kind = "文件类型“" + ext + "”"
+	format := formatOf(name)
+	if format != "txt" && format != "md" {
+		if format != "" {
+			return Document{}, fmt.Errorf("load %s: LoadText 只读取 .txt 和 .md 文件，其他格式请用 Load: %w", name, ErrUnsupported)
 		}
-		return Document{}, fmt.Errorf("load %s: 不支持%s，目前只能导入 .txt 和 .md 文件: %w", name, kind, ErrUnsupported)
+		return Document{}, unsupportedError(name)
+	}
+	if err := CheckSize(name, int64(len(data))); err != nil {
+		return Document{}, err
 	}
 	text, err := decodeText(data)
 	if err != nil {
 		return Document{}, fmt.Errorf("load %s: %w", name, err)
 	}
-	arts := parseText(name, text)
-	if len(arts) == 0 {
-		return Document{}, fmt.Errorf("load %s: 文件中没有文字内容: %w", name, ErrEmpty)
+	var fm meta
+	if format == "md" {
+		fm, _ = frontMatter(text)
 	}
-	return newDocument(name, arts), nil
+	doc, err := build(name, format, text, fm)
+	if err != nil {
+		return Document{}, fmt.Errorf("load %s: %w", name, err)
+	}
+	doc.Text = text
+	return doc, nil
 }
 
-// LoadFS loads every .txt, .md and .markdown file under dir in fsys, in
-// lexical order, with [LoadText]; other files are skipped. Documents are
-// named by their path in fsys, e.g. "docs/000_cd24362e620a5886.txt".
-// It stops at the first error.
+// LoadFS loads every file of a supported type (see [Supported]) under dir
+// in fsys, in lexical order, with [Load]; other files are skipped.
+// Documents are named by their path in fsys, e.g.
+// "docs/000_cd24362e620a5886.txt". It stops at the first error.
 func LoadFS(fsys fs.FS, dir string) ([]Document, error) {
 	var docs []Document
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || textKind(p) == "" {
+		if d.IsDir() || !Supported(p) {
 			return nil
+		}
+		if info, err := d.Info(); err == nil {
+			if err := CheckSize(p, info.Size()); err != nil {
+				return err
+			}
 		}
 		data, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
 		}
-		doc, err := LoadText(p, data)
+		doc, err := Load(p, data)
 		if err != nil {
 			return err
 		}
@@ -106,63 +337,89 @@ func LoadFS(fsys fs.FS, dir string) ([]Document, error) {
 	return docs, nil
 }
 
-// textKind returns "md" or "txt" for the file types LoadText reads, "" for
-// others.
-func textKind(name string) string {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".txt":
-		return "txt"
-	case ".md", ".markdown":
-		return "md"
+// Message returns the Chinese explanation in a loader error, the text
+// between its "load NAME: " prefix and the sentinel error, or err.Error()
+// for other errors.
+func Message(err error) string {
+	if err == nil {
+		return ""
 	}
-	return ""
-}
-
-// maxControlShare is the largest share of control bytes (other than tab,
-// line and page breaks) in a text file, in percent.
-const maxControlShare = 5
-
-// decodeText checks that data is UTF-8 text and returns it without BOM.
-func decodeText(data []byte) (string, error) {
-	if bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE}) {
-		return "", fmt.Errorf("文件是 UTF-16 编码，请另存为 UTF-8 后再导入: %w", ErrEncoding)
-	}
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if bytes.IndexByte(data, 0) >= 0 {
-		return "", fmt.Errorf("文件含有二进制数据，不是文本文件: %w", ErrBinary)
-	}
-	control := 0
-	for _, c := range data {
-		if (c < 0x20 && !strings.ContainsRune("\t\n\v\f\r", rune(c))) || c == 0x7F {
-			control++
+	s := err.Error()
+	for _, sentinel := range []error{ErrUnsupported, ErrBinary, ErrEncoding, ErrEmpty, ErrTooLarge, ErrCorrupt, ErrGarbled} {
+		if errors.Is(err, sentinel) {
+			s = strings.TrimSuffix(s, ": "+sentinel.Error())
+			break
 		}
 	}
-	if control*100 > len(data)*maxControlShare {
-		return "", fmt.Errorf("文件含有大量控制字符，不是文本文件: %w", ErrBinary)
-	}
-	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, size := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && size == 1 {
-				break
-			}
-			off += size
+	if strings.HasPrefix(s, "load ") {
+		if i := strings.LastIndex(s, ": "); i >= 0 {
+			s = s[i+2:]
 		}
-		return "", fmt.Errorf("文件不是有效的 UTF-8 文本（第 %d 字节起无法识别，可能是 GBK 编码），请另存为 UTF-8 后再导入: %w", off+1, ErrEncoding)
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return "", fmt.Errorf("文件中没有文字内容: %w", ErrEmpty)
-	}
-	return string(data), nil
+	return s
 }
 
 // parseText splits text into articles by the document type of name.
 func parseText(name, text string) []Article {
-	if textKind(name) == "md" {
+	if formatOf(name) == "md" {
 		return parseMarkdown(text)
 	}
 	return SplitBulletin(text)
+}
+
+// build parses text of the given kind ("md" or anything else for plain
+// text) into a Document with the metadata given (which wins) and found in
+// the text.
+func build(name, kind, text string, given meta) (Document, error) {
+	lines := metaLines(kind, text)
+	m, header := scanMeta(lines)
+	m = given.or(m)
+	if m.Date == "" {
+		m.Date = m.Published
+	}
+	if kind != "md" && header > 0 {
+		text = dropLines(text, header)
+	}
+	var arts []Article
+	if kind == "md" {
+		arts = parseMarkdown(text)
+	} else {
+		arts = SplitBulletin(text)
+	}
+	if len(arts) == 0 {
+		return Document{}, fmt.Errorf("文件中没有文字内容: %w", ErrEmpty)
+	}
+	d := newDocument(name, arts)
+	d.Issuer, d.DocNumber, d.Date = m.Issuer, m.DocNumber, m.Date
+	if m.Title != "" {
+		d.Title = m.Title
+		a := &d.Articles[0]
+		if a.Title == baseName(name) || sameTitle(a.Title, m.Title) || isMastheadLine(a.Title) {
+			a.Title, a.Region = m.Title, regionOf(m.Title)
+			if len(a.Paragraphs) > 1 && sameTitle(a.Paragraphs[0].Text, m.Title) && a.Paragraphs[0].Heading == "" {
+				a.Paragraphs = slices.Delete(a.Paragraphs, 0, 1)
+			}
+		}
+	}
+	return d, nil
+}
+
+// sameTitle reports whether two titles differ only in white space.
+func sameTitle(a, b string) bool {
+	return strings.Join(strings.Fields(a), "") == strings.Join(strings.Fields(b), "")
+}
+
+// dropLines removes the first n lines of text.
+func dropLines(text string, n int) string {
+	text = normalizeText(text)
+	for ; n > 0; n-- {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			return ""
+		}
+		text = text[i+1:]
+	}
+	return text
 }
 
 // newDocument names a document and fills in missing titles.

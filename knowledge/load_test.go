@@ -21,13 +21,16 @@ func TestLoadTextErrors(t *testing.T) {
 		want error
 		msg  string // part of the message
 	}{
-		{"pdf", "报告.pdf", "%PDF-1.7", knowledge.ErrUnsupported, "不支持文件类型“.pdf”"},
+		{"pdf", "报告.pdf", "%PDF-1.7", knowledge.ErrUnsupported, "其他格式请用 Load"},
+		{"unknown extension", "报告.xyz", "text", knowledge.ErrUnsupported, "不支持文件类型“.xyz”"},
 		{"no extension", "README", "text", knowledge.ErrUnsupported, "不支持没有扩展名的文件"},
 		{"NUL bytes", "a.txt", "abc\x00def", knowledge.ErrBinary, "二进制"},
 		{"control characters", "a.txt", strings.Repeat("\x01\x02\x03文字", 10), knowledge.ErrBinary, "控制字符"},
-		{"GBK", "a.txt", "\xb5\xb3\xbd\xa8\xb6\xaf\xcc\xac", knowledge.ErrEncoding, "第 1 字节起"},
+		{"neither UTF-8 nor GBK", "a.txt", "\x80\x81\xff\xfe\x80abc", knowledge.ErrEncoding, "无法识别文件的文字编码"},
+		{"GBK-looking mojibake", "a.txt", "\xa1\x40\xa1\x41\x81\x40\x81\x41", knowledge.ErrEncoding, "无法识别"},
 		{"broken UTF-8 later", "a.md", "党建\xe5\x8a", knowledge.ErrEncoding, "第 7 字节起"},
-		{"UTF-16", "a.txt", "\xff\xfeN\x00", knowledge.ErrEncoding, "UTF-16"},
+		{"broken UTF-16", "a.txt", "\xff\xfeN\x00\x00", knowledge.ErrEncoding, "UTF-16"},
+		{"unpaired UTF-16 surrogate", "a.txt", "\xff\xfe\x00\xd8N\x00", knowledge.ErrEncoding, "UTF-16"},
 		{"empty", "a.txt", "", knowledge.ErrEmpty, "没有文字"},
 		{"blank", "a.txt", " \r\n\t\r\n", knowledge.ErrEmpty, "没有文字"},
 		{"BOM only", "a.md", "\uFEFF\n", knowledge.ErrEmpty, "没有文字"},
@@ -121,7 +124,8 @@ func TestLoadFS(t *testing.T) {
 		"docs/b.md":        {Data: []byte("# 乙\n\n正文。")},
 		"docs/a.txt":       {Data: []byte("甲\n\n正文。")},
 		"docs/sub/c.txt":   {Data: []byte("丙\n\n正文。")},
-		"docs/README.html": {Data: []byte("<p>skipped</p>")},
+		"docs/README.html": {Data: []byte("<title>说明</title><p>网页也能导入。</p>")},
+		"docs/photo.jpg":   {Data: []byte("\xff\xd8\xff")},
 		"other/d.txt":      {Data: []byte("丁\n\n正文。")},
 	}
 	docs, err := knowledge.LoadFS(fsys, "docs")
@@ -132,7 +136,7 @@ func TestLoadFS(t *testing.T) {
 	for _, d := range docs {
 		names = append(names, d.Name+"="+d.Title)
 	}
-	if want := []string{"docs/a.txt=甲", "docs/b.md=乙", "docs/sub/c.txt=丙"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"docs/README.html=说明", "docs/a.txt=甲", "docs/b.md=乙", "docs/sub/c.txt=丙"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("loaded %q, want %q", names, want)
 	}
 

@@ -15,9 +15,6 @@ import (
 	"partybot/knowledge"
 )
 
-// maxIngestBytes is the largest file ingest reads.
-const maxIngestBytes = 32 << 20
-
 // runIngest adds or updates the documents at the given paths (files, or
 // folders searched recursively); with --prune it also removes documents
 // ingested earlier from those folders that are gone. One bad file never
@@ -35,7 +32,7 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 		return err
 	}
 	var sources []bot.Source
-	var roots []string
+	var roots, unsupported []string
 	var failed int
 	for _, p := range paths {
 		roots = append(roots, docName(p))
@@ -49,8 +46,13 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 				}
 				return nil
 			}
-			if path != p && !isTextDoc(path) {
-				return nil // in folders, only the document types we read
+			if path != p && !knowledge.Supported(path) {
+				// In folders, a file we cannot read is skipped with advice
+				// (.doc → 另存为 .docx …), not counted as a failure.
+				if _, err := knowledge.Load(path, nil); err != nil {
+					unsupported = append(unsupported, path+"："+knowledge.Message(err))
+				}
+				return nil
 			}
 			sources = append(sources, bot.Source{Name: docName(path), Read: func() ([]byte, error) { return readDoc(path) }})
 			return nil
@@ -94,9 +96,12 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.Stdout, "未变  %s\n", r.Name)
 		}
 	}
+	for _, u := range unsupported {
+		fmt.Fprintf(m.Stderr, "跳过  %s\n", u)
+	}
 	failed += counts[bot.IngestFailed]
-	fmt.Fprintf(m.Stdout, "完成：新增 %d，更新 %d，未变跳过 %d，移除 %d，失败 %d；知识库共 %d 个段落。\n",
-		counts[bot.IngestAdded], counts[bot.IngestUpdated], counts[bot.IngestUnchanged], counts[bot.IngestRemoved], failed, kb.Len())
+	fmt.Fprintf(m.Stdout, "完成：新增 %d，更新 %d，未变跳过 %d，移除 %d，不支持跳过 %d，失败 %d；知识库共 %d 个段落。\n",
+		counts[bot.IngestAdded], counts[bot.IngestUpdated], counts[bot.IngestUnchanged], counts[bot.IngestRemoved], len(unsupported), failed, kb.Len())
 	if failed > 0 {
 		return fmt.Errorf("%d 个文件导入失败", failed)
 	}
@@ -114,10 +119,10 @@ func readDoc(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Size() > maxIngestBytes {
-		return nil, fmt.Errorf("文件太大（%d MB），单个文件不能超过 %d MB", st.Size()>>20, maxIngestBytes>>20)
+	if err := knowledge.CheckSize(path, st.Size()); err != nil {
+		return nil, err
 	}
-	return io.ReadAll(io.LimitReader(f, maxIngestBytes+1))
+	return io.ReadAll(io.LimitReader(f, knowledge.MaxFileSize+1))
 }
 
 // docName is the name a file is ingested under: its absolute path.
@@ -128,29 +133,12 @@ func docName(path string) string {
 	return filepath.Clean(path)
 }
 
-func isTextDoc(path string) bool {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".txt", ".md", ".markdown":
-		return true
-	}
-	return false
-}
-
 // loadErrorMessage turns a read or loader error into a Chinese explanation.
 func loadErrorMessage(err error) string {
-	switch {
-	case errors.Is(err, knowledge.ErrBinary):
-		return "这是二进制文件，不是文本文档；目前只能导入 .txt 和 .md 文本文件"
-	case errors.Is(err, knowledge.ErrEncoding):
-		return "文件不是 UTF-8 编码的文本，请另存为 UTF-8 后再导入"
-	case errors.Is(err, knowledge.ErrEmpty):
-		return "文件中没有文字内容"
-	case errors.Is(err, knowledge.ErrUnsupported):
-		return "不支持的文件类型，目前只能导入 .txt 和 .md 文件"
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 		return pathError(err)
 	}
-	return err.Error()
+	return knowledge.Message(err)
 }
 
 // pathError explains a file-system error in Chinese.

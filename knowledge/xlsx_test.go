@@ -1,0 +1,83 @@
+package knowledge_test
+
+import (
+	"errors"
+	"testing"
+
+	"partybot/knowledge"
+)
+
+func TestLoadXLSX(t *testing.T) {
+	tests := []struct {
+		name      string
+		sheets    []string
+		rows      map[string][][]any
+		wantTitle string
+		want      string
+	}{
+		{"title row, header and values",
+			[]string{"Sheet1"},
+			map[string][][]any{"Sheet1": {
+				{"2025年社会组织换届台账"},
+				{"名称", "负责人", "电话", "换届日期"},
+				{"某某商会", "张三", "13800000000", "2025-03-12"},
+				{"某某协会", "李四", "", "2025-06-30"},
+				{},
+				{"某某学会", "王五", 12345, nil},
+			}},
+			"2025年社会组织换届台账",
+			"# 2025年社会组织换届台账\n名称：某某商会；负责人：张三；电话：13800000000；换届日期：2025-03-12\n名称：某某协会；负责人：李四；换届日期：2025-06-30\n名称：某某学会；负责人：王五；电话：12345\n"},
+		{"one article per named sheet",
+			[]string{"驿站", "工单"},
+			map[string][][]any{
+				"驿站": {{"驿站", "地址"}, {"一号驿站", "某某路1号"}},
+				"工单": {{"编号", "状态"}, {"2026-000123", "已办结"}},
+			},
+			"台账",
+			"# 驿站\n驿站：一号驿站；地址：某某路1号\n# 工单\n编号：2026-000123；状态：已办结\n"},
+		{"numbers only: no header",
+			[]string{"Sheet1"},
+			map[string][][]any{"Sheet1": {{1, 2}, {3, 4}}},
+			"台账",
+			"# 台账\n1；2\n3；4\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := mustLoad(t, "台账.xlsx", makeXLSX(t, tc.sheets, tc.rows))
+			if doc.Title != tc.wantTitle {
+				t.Errorf("Title = %q, want %q", doc.Title, tc.wantTitle)
+			}
+			if got := allText(doc); got != tc.want {
+				t.Errorf("text\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadXLSXErrors(t *testing.T) {
+	good := makeXLSX(t, []string{"Sheet1"}, map[string][][]any{"Sheet1": {{"a", "b"}, {"c", "d"}}})
+	tests := []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"truncated", good[:len(good)/2], knowledge.ErrCorrupt},
+		{"not a workbook", makeDOCX(t, wp("", "正文。")), knowledge.ErrCorrupt},
+		{"empty workbook", makeXLSX(t, []string{"Sheet1"}, nil), knowledge.ErrEmpty},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := knowledge.Load("坏.xlsx", tc.data); !errors.Is(err, tc.want) {
+				t.Fatalf("Load error = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzLoadXLSX(f *testing.F) {
+	f.Add(makeXLSX(f, []string{"Sheet1"}, map[string][][]any{"Sheet1": {{"标题"}, {"姓名", "电话"}, {"张三", "123"}}}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := knowledge.Load("f.xlsx", data)
+		checkLoadResult(t, doc, err)
+	})
+}
