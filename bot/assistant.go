@@ -19,6 +19,7 @@ import (
 type Assistant struct {
 	answerer *Answerer
 	desk     *Desk
+	feedback FeedbackRecorder
 }
 
 // NewAssistant returns an Assistant that answers questions with a and,
@@ -55,6 +56,26 @@ type Reply struct {
 	Buttons [][]Button
 	// Quit is set when the user asked to end the conversation (terminal only).
 	Quit bool
+	// Files are documents that go with the reply (an .xlsx report).
+	Files []File
+	// Personal is set when the reply concerns only the user who acted (a
+	// refusal, a stale button, thanks for feedback): a shared chat shows it
+	// to that user alone when it can, e.g. as an alert on the pressed button.
+	Personal bool
+	// Settled is set on the reply to a pressed button when the buttons of
+	// the message that carried it are spent (the demand filed or dropped,
+	// the ticket accepted or rated, the feedback taken): a chat removes them.
+	Settled bool
+	// ExpectReply is set when the assistant takes the user's next message as
+	// free text (the reply that resolves a ticket): a group chat asks the
+	// user to answer this message, so that the message reaches the bot.
+	ExpectReply bool
+}
+
+// File is a document that goes with a reply.
+type File struct {
+	Name string // with its extension, e.g. "工单台账-全部.xlsx"
+	Data []byte
 }
 
 // Button is a choice offered with a reply. Data comes back to
@@ -82,11 +103,18 @@ const staffHelp = `
 部门工作人员还可以：
 · /accept 工单号 [备注] —— 接单
 · /resolve 工单号 答复内容 —— 办结并答复提交人
-· /transfer 工单号 部门代码 理由 —— 转派`
+· /transfer 工单号 部门代码 理由 —— 转派
+· /stats [本月|上月|本年|全部|2026-03] —— 工单统计（响应率、按期办结率、满意率），附 Excel 表
+· /export [本月|上月|本年|全部|2026-03] —— 导出工单台账（Excel）`
+
+// adminHelp is added to /help for admins.
+const adminHelp = `
+管理员可以查看和办理所有部门的工单，统计和台账也包括所有部门。`
 
 // Handle answers one message in session s. Errors a user should see come
 // back as the reply text; the returned error is reserved for internal
-// failures, already turned into a polite reply.
+// failures, already turned into a polite reply (or, when only the feedback
+// record failed, with the answer itself): show the reply and log the error.
 func (a *Assistant) Handle(ctx context.Context, s *Session, text string) (Reply, error) {
 	cmd, arg := parseCommand(text)
 	if cmd == "" {
@@ -122,6 +150,10 @@ func (a *Assistant) Handle(ctx context.Context, s *Session, text string) (Reply,
 	case "/resolve":
 		number, reply, _ := strings.Cut(strings.TrimSpace(arg), " ")
 		return a.resolve(ctx, s, number, reply)
+	case "/stats":
+		return a.stats(ctx, s, arg)
+	case "/export":
+		return a.export(ctx, s, arg)
 	case "/cancel":
 		return a.cancelAll(s), nil
 	case "/sources":
@@ -136,7 +168,11 @@ func (a *Assistant) Handle(ctx context.Context, s *Session, text string) (Reply,
 // help is /help, shaped by the user's role.
 func (a *Assistant) help(s *Session) string {
 	if a.desk != nil {
-		if v := a.viewer(s); v.Admin || len(v.Departments) > 0 {
+		v := a.viewer(s)
+		switch {
+		case v.Admin:
+			return Help + staffHelp + adminHelp
+		case len(v.Departments) > 0:
 			return Help + staffHelp
 		}
 	}
@@ -171,44 +207,121 @@ func (a *Assistant) answerAwaited(ctx context.Context, s *Session, text string) 
 	return r, true, err
 }
 
-// Callback handles a pressed button's data. Data that is malformed, stale
-// or not the user's to use changes nothing and gets a plain explanation.
+// Callback handles a pressed button's data for the user of session s; the
+// data is never trusted: who may do what comes from s.User alone. Data that
+// is malformed, stale or not the user's to use changes nothing and gets a
+// plain explanation marked [Reply.Personal].
 func (a *Assistant) Callback(ctx context.Context, s *Session, data string) (Reply, error) {
-	if a.desk == nil {
-		return a.noDesk(), nil
-	}
 	kind, rest, _ := strings.Cut(data, ":")
+	if kind == "fb" {
+		return a.vote(ctx, s, rest)
+	}
+	if a.desk == nil {
+		r := a.noDesk()
+		r.Personal = true
+		return r, nil
+	}
 	switch kind {
 	case "dm":
 		action, key, _ := strings.Cut(rest, ":")
+		var r Reply
+		var err error
 		switch action {
 		case "ok":
-			return a.fileDemand(ctx, s, key)
+			r, err = a.fileDemand(ctx, s, key)
 		case "no":
-			return a.cancelDemand(s, key), nil
+			r = a.cancelDemand(s, key)
 		case "edit":
 			return Reply{Text: "请重新发送 /demand 加修改后的诉求内容，新的内容会替换这份草稿。"}, nil
+		default:
+			return stale(), nil
 		}
+		// The draft's buttons are spent once it is filed, dropped or
+		// replaced by another.
+		s.mu.Lock()
+		r.Settled = s.pending == nil || s.pending.key != key
+		s.mu.Unlock()
+		return r, err
 	case "rt":
 		number, score, _ := strings.Cut(rest, ":")
 		n, err := strconv.Atoi(score)
-		if err == nil && n >= 1 && n <= 5 && validNumber(number) {
-			return a.rateTicket(ctx, s, number, n, "")
+		if err != nil || n < 1 || n > 5 || len(score) != 1 || !validNumber(number) {
+			break
 		}
+		if r, err := a.mayPress(ctx, s, number, false); r != nil {
+			return *r, err
+		}
+		r, err := a.rateTicket(ctx, s, number, n, "")
+		r.Settled = a.moved(ctx, s, number, tickets.StatusResolved)
+		return r, err
 	case "ac":
-		if validNumber(rest) {
-			return a.accept(ctx, s, rest)
+		if !validNumber(rest) {
+			break
 		}
+		if r, err := a.mayPress(ctx, s, rest, true); r != nil {
+			return *r, err
+		}
+		r, err := a.accept(ctx, s, rest)
+		r.Settled = a.moved(ctx, s, rest, tickets.StatusDispatched)
+		return r, err
 	case "rs":
-		if validNumber(rest) {
-			return a.askResolveReply(ctx, s, rest)
+		if !validNumber(rest) {
+			break
 		}
+		if r, err := a.mayPress(ctx, s, rest, true); r != nil {
+			return *r, err
+		}
+		r, err := a.askResolveReply(ctx, s, rest)
+		s.mu.Lock()
+		r.ExpectReply = s.awaiting != nil && s.awaiting.number == rest
+		s.mu.Unlock()
+		return r, err
 	case "tr":
-		if validNumber(rest) {
-			return a.transfer(ctx, s, rest)
+		if !validNumber(rest) {
+			break
 		}
+		if r, err := a.mayPress(ctx, s, rest, true); r != nil {
+			return *r, err
+		}
+		return a.transfer(ctx, s, rest)
 	}
-	return Reply{Text: "这个按钮已失效，请重新操作。"}, nil
+	return stale(), nil
+}
+
+// stale is the reply to a malformed or outdated button.
+func stale() Reply {
+	return Reply{Text: "这个按钮已失效，请重新操作。", Personal: true}
+}
+
+// mayPress checks that the user of s may press a button of ticket number:
+// its department's staff (or an admin) when staff is set, its submitter
+// otherwise. When not, it returns a personal refusal; nothing changes. The
+// store checks again when the action runs.
+func (a *Assistant) mayPress(ctx context.Context, s *Session, number string, staff bool) (*Reply, error) {
+	v := a.viewer(s)
+	refusal := &Reply{Text: "抱歉，只有该工单承办部门的工作人员可以操作，您无权办理。", Personal: true}
+	if !staff {
+		refusal = &Reply{Text: "抱歉，只有诉求提交人可以评价该工单，您无权评价。", Personal: true}
+	}
+	t, err := a.desk.Store.FindTicketByNumber(ctx, v, number)
+	switch {
+	case tickets.ErrorCode(err) == tickets.EForbidden:
+		return refusal, nil
+	case err != nil:
+		r, err := ticketReply(err)
+		r.Personal = true
+		return &r, err
+	case staff && !v.CanHandle(t), !staff && t.SubmitterID != s.User.ID:
+		return refusal, nil
+	}
+	return nil, nil
+}
+
+// moved reports whether ticket number has left status from, so that the
+// buttons offered for that status are spent.
+func (a *Assistant) moved(ctx context.Context, s *Session, number string, from tickets.Status) bool {
+	t, err := a.desk.Store.FindTicketByNumber(ctx, a.viewer(s), number)
+	return err == nil && t.Status != from
 }
 
 // validNumber reports whether s looks like a ticket number (2026-000123).
@@ -229,7 +342,16 @@ func (a *Assistant) ask(ctx context.Context, s *Session, q string) (Reply, error
 	s.mu.Lock()
 	s.last = &ans
 	s.mu.Unlock()
-	return Reply{Text: ans.Text, Answer: &ans}, nil
+	r := Reply{Text: ans.Text, Answer: &ans}
+	if a.feedback != nil {
+		id, err := a.feedback.RecordAnswer(ctx, NewFeedback(s.User, ans))
+		if err != nil {
+			// The answer stands; only the feedback buttons are missing.
+			return r, fmt.Errorf("record answer: %w", err)
+		}
+		r.Buttons = FeedbackButtons(id)
+	}
+	return r, nil
 }
 
 // sources renders the full passages behind the last answer.

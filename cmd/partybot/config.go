@@ -27,6 +27,10 @@ type Config struct {
 	// RouteThreshold is the routing confidence below which a demand goes to
 	// manual dispatch (0: tickets.DefaultThreshold).
 	RouteThreshold float64
+	// Telegram holds the settings of "partybot serve" (the "telegram"
+	// section and its environment variables; never the bot token, which
+	// comes from TELEGRAM_BOT_TOKEN alone).
+	Telegram TelegramConfig
 
 	fileLoaded bool
 }
@@ -73,6 +77,7 @@ type fileConfig struct {
 	Routing     struct {
 		Threshold float64 `yaml:"threshold"`
 	} `yaml:"routing"`
+	Telegram TelegramConfig `yaml:"telegram"`
 }
 
 // DefaultConfig returns the offline defaults.
@@ -89,6 +94,7 @@ func ConfigFromEnv() Config {
 	if v := os.Getenv("PARTYBOT_CONFIG"); v != "" {
 		c.ConfigFile = v
 	}
+	c.Telegram.readEnv()
 	return c
 }
 
@@ -127,6 +133,9 @@ func (c *Config) parse(path string, data []byte) error {
 	}
 	next := *c
 	next.Access, next.Departments, next.RouteThreshold = f.Access, f.Departments, f.Routing.Threshold
+	if err := next.Telegram.apply(f.Telegram); err != nil {
+		return fmt.Errorf("配置文件 %s：%v", path, err)
+	}
 	if _, err := next.TicketDepartments(); err != nil {
 		return fmt.Errorf("配置文件 %s：%s", path, tickets.ErrorMessage(err))
 	}

@@ -93,6 +93,7 @@ const usage = `partybot — 党务助手
   partybot checklist [--xlsx 文件] 主题...   起草工作台账（--md 文件、--org 单位、--due 日期）
   partybot route [--json] 诉求...           判断诉求应交办的部门；"-" 从标准输入读取
   partybot tickets list|show|create|...     在终端处理工单
+  partybot serve                            运行 Telegram 机器人（需 TELEGRAM_BOT_TOKEN）
   partybot eval qa 文件                     检索与拒答质量评测
   partybot eval routing 文件                诉求分派准确率评测
   partybot eval retrieval 目录 [--run 文件] 段落检索基准评测
@@ -122,6 +123,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runRoute(ctx, rest)
 	case "tickets":
 		return m.runTickets(ctx, rest)
+	case "serve":
+		return m.runServe(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil

@@ -1,0 +1,37 @@
+package bot_test
+
+import (
+	"context"
+	"testing"
+	"unicode/utf8"
+
+	"partybot/tickets"
+)
+
+// FuzzCallback: whatever data a button carries, a user who owns nothing
+// changes nothing and gets an answer.
+func FuzzCallback(f *testing.F) {
+	for _, s := range []string{"", "dm:ok:", "dm:no:x", "rt:2026-000001:5", "ac:2026-000001", "rs:2026-1", "tr:2026000001",
+		"fb:1:+", "fb:9223372036854775807:-", "zz:1", "ac:../../etc", "\xff:\xff"} {
+		f.Add(s)
+	}
+	fx := newDeskFixture(f)
+	fx.say(f, fx.resident, "/demand 老板拖欠工资三个月了")
+	number := numberIn(fx.say(f, fx.resident, "确认").Text) // the resident's
+	f.Fuzz(func(t *testing.T, data string) {
+		r, err := fx.asst.Callback(context.Background(), fx.stranger, data)
+		if err != nil {
+			t.Fatalf("%q: %v", data, err)
+		}
+		if r.Text == "" || (utf8.ValidString(data) && !utf8.ValidString(r.Text)) {
+			t.Fatalf("%q: reply %+v", data, r)
+		}
+		if n := fx.count(t); n != 1 {
+			t.Fatalf("%q: %d tickets", data, n)
+		}
+		tk, err := fx.store.FindTicketByNumber(context.Background(), tickets.Viewer{Admin: true}, number)
+		if err != nil || tk.Status != tickets.StatusDispatched || len(tk.History) != 2 {
+			t.Fatalf("%q changed the ticket: %+v %v", data, tk, err)
+		}
+	})
+}

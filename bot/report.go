@@ -1,0 +1,295 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"partybot/tickets"
+)
+
+// ReportStore is what /stats and /export need of the ticket store
+// (*tickets.Store).
+type ReportStore interface {
+	Stats(ctx context.Context, v tickets.Viewer, f tickets.StatsFilter) (*tickets.Stats, error)
+	ExportXLSX(ctx context.Context, w io.Writer, v tickets.Viewer, f tickets.TicketFilter) (int, error)
+	Location() *time.Location
+}
+
+var _ ReportStore = (*tickets.Store)(nil)
+
+// MaxFileBytes is the largest file a reply carries (Telegram takes 50 MB
+// from a bot).
+const MaxFileBytes = 49 << 20
+
+// reportStore returns the store and viewer for /stats and /export, or the
+// reply refusing them: only admins and department staff may use them.
+func (a *Assistant) reportStore(s *Session) (ReportStore, tickets.Viewer, *Reply) {
+	if a.desk == nil {
+		r := a.noDesk()
+		return nil, tickets.Viewer{}, &r
+	}
+	rs, ok := a.desk.Store.(ReportStore)
+	if !ok {
+		return nil, tickets.Viewer{}, &Reply{Text: "本环境未启用工单统计功能，请联系管理员。"}
+	}
+	v := a.viewer(s)
+	if !v.Admin && len(v.Departments) == 0 {
+		return nil, v, &Reply{Text: "抱歉，只有管理员和部门工作人员可以查看工单统计、导出台账。"}
+	}
+	return rs, v, nil
+}
+
+// stats is /stats [period]: the statistics of the period (this month by
+// default) as a table in the text and as an .xlsx file.
+func (a *Assistant) stats(ctx context.Context, s *Session, arg string) (Reply, error) {
+	rs, v, refused := a.reportStore(s)
+	if refused != nil {
+		return *refused, nil
+	}
+	p, err := ParsePeriod(arg, time.Now().In(rs.Location()), "本月")
+	if err != nil {
+		return Reply{Text: ErrorMessage(err)}, nil
+	}
+	st, err := rs.Stats(ctx, v, tickets.StatsFilter{From: p.From, To: p.To})
+	if err != nil {
+		return ticketReply(err)
+	}
+	name := "工单统计-" + p.Slug + ".xlsx"
+	var buf bytes.Buffer
+	if err := WriteStatsXLSX(&buf, st, p.Label); err != nil {
+		return Reply{Text: "抱歉，统计表生成失败，请稍后再试。"}, err
+	}
+	return Reply{Text: statsText(st, p.Label, name), Files: []File{{Name: name, Data: buf.Bytes()}}}, nil
+}
+
+// statsText renders the statistics for a chat: the totals, then one line
+// per department that received tickets.
+func statsText(st *tickets.Stats, label, file string) string {
+	var b strings.Builder
+	t := st.Total
+	fmt.Fprintf(&b, "工单统计（%s）\n合计：受理 %d 件，在办 %d 件，超期 %d 件\n响应率 %s，按期办结率 %s，满意率 %s",
+		label, t.Received, t.Open, t.Overdue,
+		pctOf(t.ResponseRate, t.RespondedOnTime, t.ResponseDue),
+		pctOf(t.OnTimeRate, t.ResolvedOnTime, t.ResolutionDue),
+		pctOf(t.SatisfactionRate, t.Satisfied, t.Rated))
+	idle := 0
+	var rows []string
+	for _, d := range st.Departments {
+		if d.Received == 0 && d.Open == 0 {
+			idle++
+			continue
+		}
+		rows = append(rows, fmt.Sprintf("· %s：受理 %d，在办 %d，超期 %d；响应率 %s，按期办结率 %s，满意率 %s",
+			d.Name, d.Received, d.Open, d.Overdue,
+			pctOf(d.ResponseRate, d.RespondedOnTime, d.ResponseDue),
+			pctOf(d.OnTimeRate, d.ResolvedOnTime, d.ResolutionDue),
+			pctOf(d.SatisfactionRate, d.Satisfied, d.Rated)))
+	}
+	if len(rows) > 0 {
+		b.WriteString("\n\n各部门：\n" + strings.Join(rows, "\n"))
+	}
+	if idle > 0 && len(rows) > 0 {
+		fmt.Fprintf(&b, "\n其余 %d 个部门本期没有工单。", idle)
+	}
+	fmt.Fprintf(&b, "\n\n明细见附件 %s。", file)
+	return b.String()
+}
+
+// pctOf renders a rate with its counts, or "—" when nothing was due.
+func pctOf(r float64, n, of int) string {
+	if of == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%（%d/%d）", r*100, n, of)
+}
+
+// WriteStatsXLSX writes st as an .xlsx workbook: one sheet "统计", a row per
+// department and the total, rates as percentages.
+func WriteStatsXLSX(w io.Writer, st *tickets.Stats, label string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	const sheet = "统计"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return fmt.Errorf("write stats xlsx: %w", err)
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
+	if err != nil {
+		return fmt.Errorf("write stats xlsx: %w", err)
+	}
+	pct, err := f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
+	if err != nil {
+		return fmt.Errorf("write stats xlsx: %w", err)
+	}
+	header := []any{"部门", "受理", "应响应", "按时响应", "响应率", "应办结", "按期办结", "按期办结率", "已评价", "满意", "满意率", "在办", "超期"}
+	rows := [][]any{{"统计期间：" + label}, header}
+	for _, d := range append(st.Departments, st.Total) {
+		rows = append(rows, []any{d.Name, d.Received, d.ResponseDue, d.RespondedOnTime, rateCell(d.ResponseRate, d.ResponseDue),
+			d.ResolutionDue, d.ResolvedOnTime, rateCell(d.OnTimeRate, d.ResolutionDue), d.Rated, d.Satisfied,
+			rateCell(d.SatisfactionRate, d.Rated), d.Open, d.Overdue})
+	}
+	for i, row := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
+			return fmt.Errorf("write stats xlsx: %w", err)
+		}
+	}
+	last := strconv.Itoa(len(rows))
+	for _, col := range []string{"E", "H", "K"} {
+		if err := f.SetCellStyle(sheet, col+"3", col+last, pct); err != nil {
+			return fmt.Errorf("write stats xlsx: %w", err)
+		}
+	}
+	if err := f.SetCellStyle(sheet, "A2", "M2", bold); err != nil {
+		return fmt.Errorf("write stats xlsx: %w", err)
+	}
+	if err := f.SetCellStyle(sheet, "A"+last, "M"+last, bold); err != nil {
+		return fmt.Errorf("write stats xlsx: %w", err)
+	}
+	if err := f.SetColWidth(sheet, "A", "A", 18); err != nil {
+		return fmt.Errorf("write stats xlsx: %w", err)
+	}
+	if err := f.SetColWidth(sheet, "B", "M", 11); err != nil {
+		return fmt.Errorf("write stats xlsx: %w", err)
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("write stats xlsx: %w", err)
+	}
+	return nil
+}
+
+// rateCell is a rate cell: the rate, or empty when nothing was due.
+func rateCell(r float64, of int) any {
+	if of == 0 {
+		return ""
+	}
+	return r
+}
+
+// export is /export [period]: the 台账 of the period (all by default) as
+// an .xlsx file.
+func (a *Assistant) export(ctx context.Context, s *Session, arg string) (Reply, error) {
+	rs, v, refused := a.reportStore(s)
+	if refused != nil {
+		return *refused, nil
+	}
+	p, err := ParsePeriod(arg, time.Now().In(rs.Location()), "全部")
+	if err != nil {
+		return Reply{Text: ErrorMessage(err)}, nil
+	}
+	var f tickets.TicketFilter
+	if !p.From.IsZero() {
+		f.From = &p.From
+	}
+	if !p.To.IsZero() {
+		f.To = &p.To
+	}
+	var buf bytes.Buffer
+	n, err := rs.ExportXLSX(ctx, &buf, v, f)
+	if err != nil {
+		return ticketReply(err)
+	}
+	switch {
+	case n == 0:
+		return Reply{Text: fmt.Sprintf("%s没有工单，无需导出。", p.within())}, nil
+	case buf.Len() > MaxFileBytes:
+		return Reply{Text: fmt.Sprintf("台账文件太大（%d MB），请缩小时间范围，例如 /export 本月。", buf.Len()>>20)}, nil
+	}
+	name := "工单台账-" + p.Slug + ".xlsx"
+	return Reply{Text: fmt.Sprintf("工单台账（%s）共 %d 件，见附件 %s。", p.Label, n, name),
+		Files: []File{{Name: name, Data: buf.Bytes()}}}, nil
+}
+
+// Period is a span of ticket creation times: From inclusive, To exclusive,
+// zero for unbounded.
+type Period struct {
+	From, To time.Time
+	Label    string // for people: "2026年3月"
+	Slug     string // for file names: "2026-03"
+}
+
+func (p Period) within() string {
+	if p.From.IsZero() && p.To.IsZero() {
+		return "目前"
+	}
+	return p.Label + "内"
+}
+
+// ParsePeriod parses the period of /stats and /export at time now (whose
+// location it uses): 本月, 上月, 本年, 去年, 全部, a year (2026), a month
+// (2026-03) or dates (2026-03-01, or two of them, both included); def is
+// used for an empty arg. Returns EINVALID for anything else.
+func ParsePeriod(arg string, now time.Time, def string) (Period, error) {
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		arg = def
+	}
+	loc := now.Location()
+	month := func(y int, m time.Month) Period {
+		from := time.Date(y, m, 1, 0, 0, 0, 0, loc) // normalizes month 0 to December
+		return Period{From: from, To: from.AddDate(0, 1, 0), Label: fmt.Sprintf("%d年%d月", from.Year(), int(from.Month())), Slug: from.Format("2006-01")}
+	}
+	year := func(y int) Period {
+		return Period{From: time.Date(y, 1, 1, 0, 0, 0, 0, loc), To: time.Date(y+1, 1, 1, 0, 0, 0, 0, loc),
+			Label: fmt.Sprintf("%d年", y), Slug: strconv.Itoa(y)}
+	}
+	switch strings.ToLower(arg) {
+	case "本月", "这个月", "当月", "month":
+		return month(now.Year(), now.Month()), nil
+	case "上月", "上个月", "last-month":
+		return month(now.Year(), now.Month()-1), nil
+	case "本年", "今年", "全年", "year":
+		return year(now.Year()), nil
+	case "去年", "上年", "last-year":
+		return year(now.Year() - 1), nil
+	case "全部", "所有", "all":
+		return Period{Label: "全部", Slug: "全部"}, nil
+	}
+	bad := Errorf(EInvalid, "无法识别的时间范围“%s”。可以写：本月、上月、本年、去年、全部、2026、2026-03，或 2026-03-01 2026-03-31。", clip(strings.ToValidUTF8(arg, "\uFFFD"), 30))
+	f := strings.Fields(arg)
+	if len(f) > 2 {
+		return Period{}, bad
+	}
+	if len(f) == 1 {
+		s := f[0]
+		switch {
+		case len(s) == 4:
+			y, err := strconv.Atoi(s)
+			if err != nil || y < 2000 || y > 9998 || s[0] == '+' || s[0] == '-' {
+				return Period{}, bad
+			}
+			return year(y), nil
+		case len(s) == 7:
+			t, err := time.ParseInLocation("2006-01", s, loc)
+			if err != nil || t.Year() < 2000 || t.Year() > 9998 {
+				return Period{}, bad
+			}
+			return month(t.Year(), t.Month()), nil
+		}
+	}
+	var days []time.Time
+	for _, s := range f {
+		t, err := time.ParseInLocation("2006-01-02", s, loc)
+		if err != nil || t.Year() < 2000 || t.Year() > 9998 {
+			return Period{}, bad
+		}
+		days = append(days, t)
+	}
+	from, last := days[0], days[len(days)-1]
+	if last.Before(from) {
+		return Period{}, Errorf(EInvalid, "开始日期应不晚于结束日期。")
+	}
+	p := Period{From: from, To: last.AddDate(0, 0, 1), Label: from.Format("2006-01-02"), Slug: from.Format("2006-01-02")}
+	if len(days) == 2 && !last.Equal(from) {
+		p.Label += " 至 " + last.Format("2006-01-02")
+		p.Slug += "_" + last.Format("2006-01-02")
+	}
+	return p, nil
+}

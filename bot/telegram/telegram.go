@@ -1,0 +1,499 @@
+// Package telegram runs a [bot.Assistant] on Telegram with
+// github.com/go-telegram/bot. It only translates: updates into
+// [bot.Assistant.Handle] and [bot.Assistant.Callback] calls, replies into
+// HTML messages with inline keyboards and documents, the assistant's
+// notices into messages to department, user and admin chats. Who may do
+// what is decided by the assistant from the user id Telegram vouches for,
+// never from callback data.
+//
+// Around that it gives the library what it lacks: a recover middleware,
+// bounded concurrency with per-chat ordering, update de-duplication that
+// survives restarts, 429 retries that honour retry_after, timeouts and a
+// graceful shutdown.
+package telegram
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"partybot/bot"
+)
+
+// Assistant is what the server needs of the assistant (*bot.Assistant).
+type Assistant interface {
+	Handle(ctx context.Context, s *bot.Session, text string) (bot.Reply, error)
+	Callback(ctx context.Context, s *bot.Session, data string) (bot.Reply, error)
+	PendingNotices(ctx context.Context, limit int) ([]bot.Notice, error)
+	NoticeDelivered(ctx context.Context, id int64) error
+	NoticeFailed(ctx context.Context, id int64, cause error) error
+}
+
+var _ Assistant = (*bot.Assistant)(nil)
+
+// Config holds the settings of a [Server]. DBPath is required; every other
+// zero value takes the default given.
+type Config struct {
+	// DBPath is the SQLite file of the server's own state (update ids taken,
+	// notices sent), e.g. data/telegram.db.
+	DBPath string
+	// APIURL is the Bot API server (TELEGRAM_API_URL): a self-hosted one, or
+	// a fake in tests. Default https://api.telegram.org.
+	APIURL string
+
+	// WebhookURL, when set, switches from long polling to a webhook: the
+	// server listens on WebhookListen, registers WebhookURL with setWebhook
+	// and takes updates POSTed to its path that carry WebhookSecret.
+	WebhookURL    string
+	WebhookListen string // default ":8443"
+	WebhookSecret string // default: random for each start (1–256 of A-Z a-z 0-9 _ -)
+
+	// Allowed reports whether a user (Telegram user id in decimal) may use
+	// the bot; the others get a polite refusal. Nil allows everyone.
+	Allowed func(userID string) bool
+	// Admins are the administrators' user ids: admin notices (督办) go to
+	// each one's private chat.
+	Admins []string
+	// AdminChatID is an optional group chat that also gets admin notices.
+	AdminChatID int64
+	// BotUsername is the bot's @username without "@", for mentions and
+	// "/cmd@bot" in groups, until Run learns it from getMe (which also
+	// checks the token).
+	BotUsername string
+
+	// RatePerMinute and RateBurst limit each user's messages and button
+	// presses: a sustained rate and a burst (default 20 a minute, bursts
+	// of 8). A negative RatePerMinute turns the limit off.
+	RatePerMinute int
+	RateBurst     int
+
+	Workers     int           // updates handled at once (default 8)
+	QueueSize   int           // updates waiting for a worker (default 1024)
+	MaxSessions int           // conversations kept in memory (default 10,000)
+	SessionTTL  time.Duration // a conversation idle this long is dropped (default 24 h)
+
+	HandleTimeout   time.Duration // one update, all its calls included (default 2 min)
+	SendTimeout     time.Duration // one Bot API call (default 30 s; uploads get 4×)
+	PollTimeout     time.Duration // long polling (default 30 s)
+	ShutdownTimeout time.Duration // in-flight handlers at shutdown (default 30 s)
+	MaxRetryAfter   time.Duration // longest 429 wait honoured (default 60 s)
+
+	// NoticeEvery is how often the outbox is polled besides after each
+	// update (default 5 s); SweepEvery how often Sweep runs (default 5 min).
+	NoticeEvery time.Duration
+	SweepEvery  time.Duration
+	// Sweep is the periodic 督办 pass (tickets.Store.Sweep); nil for none.
+	Sweep func(ctx context.Context, now time.Time) error
+
+	// Logger receives the server's logs; never the token. Default: discard.
+	Logger *slog.Logger
+}
+
+func (c *Config) defaults() {
+	set := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if c.APIURL == "" {
+		c.APIURL = "https://api.telegram.org"
+	}
+	c.APIURL = strings.TrimRight(c.APIURL, "/")
+	if c.WebhookListen == "" {
+		c.WebhookListen = ":8443"
+	}
+	if c.RatePerMinute == 0 {
+		c.RatePerMinute = 20
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = 8
+	}
+	if c.Workers <= 0 {
+		c.Workers = 8
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = 1024
+	}
+	if c.MaxSessions <= 0 {
+		c.MaxSessions = 10_000
+	}
+	set(&c.SessionTTL, 24*time.Hour)
+	set(&c.HandleTimeout, 2*time.Minute)
+	set(&c.SendTimeout, 30*time.Second)
+	set(&c.PollTimeout, 30*time.Second)
+	set(&c.ShutdownTimeout, 30*time.Second)
+	set(&c.MaxRetryAfter, time.Minute)
+	set(&c.NoticeEvery, 5*time.Second)
+	set(&c.SweepEvery, 5*time.Minute)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// keepUpdates is how long taken update ids and notice deliveries are
+// remembered; Telegram gives up on an update after 24 hours.
+const keepUpdates = 7 * 24 * time.Hour
+
+// Server is the Telegram bot: it takes updates by long polling or webhook,
+// hands them to the assistant and delivers the assistant's notices.
+type Server struct {
+	cfg    Config
+	token  string
+	asst   Assistant
+	bot    *tgbot.Bot
+	store  *store
+	people *people
+	log    *slog.Logger
+	admins []int64
+
+	handler tgbot.HandlerFunc // the middleware chain around route
+
+	botID    int64
+	username string
+
+	mu   sync.Mutex
+	disp *dispatcher // set while Run takes updates
+
+	noticeMu sync.Mutex    // one outbox drain at a time
+	kick     chan struct{} // wakes the outbox loop
+
+	// Hooks for tests.
+	now       func() time.Time
+	wait      func(ctx context.Context, d time.Duration) error // the 429 pause
+	listening func(net.Addr)                                   // the webhook listener is up
+}
+
+// Open returns a server for asst on the bot with token, opening its state
+// at cfg.DBPath. The token is only ever sent to the Bot API server.
+// Returns an error for an empty token or DBPath, or when the state cannot
+// be opened.
+func Open(ctx context.Context, token string, asst Assistant, cfg Config) (*Server, error) {
+	if strings.TrimSpace(token) == "" {
+		return nil, errors.New("telegram: empty bot token")
+	}
+	if cfg.DBPath == "" {
+		return nil, errors.New("telegram: no database path")
+	}
+	cfg.defaults()
+	st, err := openStore(ctx, cfg.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		token:    token,
+		asst:     asst,
+		store:    st,
+		people:   newPeople(cfg.MaxSessions, cfg.SessionTTL, cfg.RatePerMinute, cfg.RateBurst),
+		log:      cfg.Logger,
+		username: strings.TrimPrefix(cfg.BotUsername, "@"),
+		kick:     make(chan struct{}, 1),
+		now:      time.Now,
+		wait:     sleep,
+	}
+	for _, a := range cfg.Admins {
+		if id, err := strconv.ParseInt(strings.TrimSpace(a), 10, 64); err == nil && id != 0 {
+			s.admins = append(s.admins, id)
+		}
+	}
+	s.handler = chain(s.route, s.recoverer, s.deduplicate)
+	client := &http.Client{
+		// Above the long poll and the longest upload; calls have their own,
+		// shorter deadlines.
+		Timeout: max(cfg.PollTimeout+cfg.SendTimeout, 4*cfg.SendTimeout+10*time.Second),
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: cfg.PollTimeout + 10*time.Second,
+			MaxIdleConnsPerHost:   cfg.Workers + 2,
+			IdleConnTimeout:       90 * time.Second,
+			ForceAttemptHTTP2:     true,
+		},
+	}
+	b, err := tgbot.New(token,
+		tgbot.WithServerURL(cfg.APIURL),
+		tgbot.WithSkipGetMe(), // Run asks getMe itself, with retries and a clear error
+		tgbot.WithHTTPClient(cfg.PollTimeout, client),
+		tgbot.WithDefaultHandler(s.receive),
+		// The library would start a goroutine per update; updates are
+		// handed to the dispatcher instead, from the one intake goroutine.
+		tgbot.WithNotAsyncHandlers(),
+		// Unbuffered: an update is taken from Telegram only as fast as the
+		// dispatcher accepts it, so few are confirmed before being queued.
+		tgbot.WithUpdatesChannelCap(0),
+		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),
+		tgbot.WithErrorsHandler(func(err error) {
+			if strings.Contains(err.Error(), "ctx done") {
+				// Shutting down: an update not taken is not confirmed
+				// either, and Telegram sends it again after the restart.
+				s.log.Info("telegram client", "err", s.redact(err))
+				return
+			}
+			s.log.Warn("telegram client", "err", s.redact(err))
+		}),
+	)
+	if err != nil {
+		st.close()
+		return nil, fmt.Errorf("telegram: %s", s.redact(err))
+	}
+	s.bot = b
+	s.botID = b.ID()
+	return s, nil
+}
+
+// Close closes the server's state. Call it after Run returns.
+func (s *Server) Close() error { return s.store.close() }
+
+// redact returns err's text with the token, and its secret half, masked.
+func (s *Server) redact(err error) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	if s.token != "" {
+		msg = strings.ReplaceAll(msg, s.token, "***")
+		if _, secret, ok := strings.Cut(s.token, ":"); ok && len(secret) >= 8 {
+			msg = strings.ReplaceAll(msg, secret, "***")
+		}
+	}
+	return msg
+}
+
+// Run takes updates until ctx ends — by long polling, or by webhook when
+// Config.WebhookURL is set — and meanwhile delivers notices and runs the
+// sweep. When ctx ends it stops taking updates, finishes the handlers in
+// flight (for up to Config.ShutdownTimeout), delivers what they queued and
+// returns nil. It returns an error when the bot cannot start: a token
+// Telegram refuses, a listener that cannot bind, a webhook not set.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.identify(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	// Handlers run on a context that outlives ctx: at shutdown they finish
+	// their work and send their replies, until the shutdown timeout.
+	hctx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardStop()
+	d := newDispatcher(s.cfg.Workers, s.cfg.QueueSize, func(u *models.Update) { s.handler(hctx, s.bot, u) })
+	s.mu.Lock()
+	s.disp = d
+	s.mu.Unlock()
+
+	var loops sync.WaitGroup
+	loops.Add(2)
+	go func() { defer loops.Done(); s.noticeLoop(ctx) }()
+	go func() { defer loops.Done(); s.sweepLoop(ctx) }()
+
+	var err error
+	if s.cfg.WebhookURL != "" {
+		err = s.serveWebhook(ctx)
+	} else {
+		err = s.poll(ctx)
+	}
+
+	// Stop: no more updates come in; finish those taken.
+	drained := make(chan struct{})
+	go func() { d.close(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(s.cfg.ShutdownTimeout):
+		s.log.Warn("shutdown timeout: cancelling handlers still running")
+		hardStop()
+		<-drained
+	}
+	s.mu.Lock()
+	s.disp = nil
+	s.mu.Unlock()
+	loops.Wait()
+	// Flush what the last handlers queued.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.SendTimeout)
+	defer cancel()
+	if _, ferr := s.DeliverNotices(fctx); ferr != nil {
+		s.log.Warn("final notice delivery", "err", s.redact(ferr))
+	}
+	return err
+}
+
+// identify learns the bot's id and username from getMe, retrying on
+// network errors; a token Telegram refuses is an error.
+func (s *Server) identify(ctx context.Context) error {
+	delay := time.Second
+	for {
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+		me, err := s.bot.GetMe(cctx)
+		cancel()
+		if err == nil {
+			s.botID, s.username = me.ID, me.Username
+			return nil
+		}
+		if errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorNotFound) {
+			return fmt.Errorf("telegram: the bot token was refused (%s)", s.redact(err))
+		}
+		s.log.Warn("getMe failed; retrying", "err", s.redact(err), "in", delay)
+		if err := s.wait(ctx, delay); err != nil {
+			return err
+		}
+		delay = min(2*delay, time.Minute)
+	}
+}
+
+// poll takes updates by long polling until ctx ends.
+func (s *Server) poll(ctx context.Context) error {
+	// A webhook left from an earlier run would make getUpdates fail.
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+	_, err := s.bot.DeleteWebhook(cctx, &tgbot.DeleteWebhookParams{})
+	cancel()
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("deleteWebhook", "err", s.redact(err))
+	}
+	s.log.Info("taking updates by long polling", "bot", s.username)
+	s.bot.Start(ctx) // returns when ctx ends, after the update in hand is queued
+	return nil
+}
+
+// receive is the library's handler: it queues the update for the
+// dispatcher while Run is on, and handles it at once otherwise (as in tests
+// that call ProcessUpdate).
+func (s *Server) receive(ctx context.Context, b *tgbot.Bot, u *models.Update) {
+	s.mu.Lock()
+	d := s.disp
+	s.mu.Unlock()
+	if d == nil {
+		s.handler(ctx, b, u)
+		return
+	}
+	// Not ctx: an update the library has taken may already be confirmed
+	// to Telegram, so it is queued even while the intake stops.
+	if !d.enqueue(context.Background(), chatOf(u), u) {
+		s.log.Warn("update dropped: the dispatcher is closed", "update", u.ID)
+	}
+}
+
+// chatOf is the chat an update belongs to, for ordering.
+func chatOf(u *models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil:
+		if chat, _ := origin(u.CallbackQuery); chat != 0 {
+			return chat
+		}
+		return u.CallbackQuery.From.ID
+	}
+	return 0
+}
+
+// chain wraps h in middlewares, the first outermost.
+func chain(h tgbot.HandlerFunc, mws ...tgbot.Middleware) tgbot.HandlerFunc {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
+// recoverer turns a panic in a handler into a log line and an apology,
+// instead of the end of the process.
+func (s *Server) recoverer(next tgbot.HandlerFunc) tgbot.HandlerFunc {
+	return func(ctx context.Context, b *tgbot.Bot, u *models.Update) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("handler panic", "update", u.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				s.apologize(ctx, u)
+			}
+		}()
+		next(ctx, b, u)
+	}
+}
+
+// apologize tells the user of u that something went wrong, where that
+// cannot disturb a group: a private chat, or the pressed button.
+func (s *Server) apologize(ctx context.Context, u *models.Update) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("apology panic", "panic", fmt.Sprint(r))
+		}
+	}()
+	const sorry = "抱歉，处理时出现内部错误，请稍后再试。"
+	switch {
+	case u.CallbackQuery != nil:
+		s.answerCallback(ctx, u.CallbackQuery.ID, sorry, true)
+	case u.Message != nil && u.Message.Chat.Type == models.ChatTypePrivate:
+		s.deliver(ctx, target{chat: u.Message.Chat.ID}, bot.Reply{Text: sorry})
+	}
+}
+
+// deduplicate lets through only updates never taken before, remembering
+// each one before it is handled: an update delivered again — after a
+// restart, or a webhook retry — is skipped.
+func (s *Server) deduplicate(next tgbot.HandlerFunc) tgbot.HandlerFunc {
+	return func(ctx context.Context, b *tgbot.Bot, u *models.Update) {
+		fresh, err := s.store.take(ctx, s.botID, u.ID, s.now())
+		if err != nil {
+			// Better to answer than to drop; a duplicate needs a second
+			// delivery and this failure at once.
+			s.log.Error("update de-duplication", "update", u.ID, "err", err)
+		} else if !fresh {
+			s.log.Info("update already handled; skipped", "update", u.ID)
+			return
+		}
+		next(ctx, b, u)
+	}
+}
+
+// route handles one update.
+func (s *Server) route(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.HandleTimeout)
+	defer cancel()
+	switch {
+	case u.Message != nil:
+		s.onMessage(ctx, u.Message)
+	case u.CallbackQuery != nil:
+		s.onCallback(ctx, u.CallbackQuery)
+	default:
+		return
+	}
+	s.kickNotices()
+}
+
+// kickNotices wakes the outbox loop: the update may have queued notices.
+func (s *Server) kickNotices() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// randomSecret is a webhook secret token for one run.
+func randomSecret() string {
+	var b [24]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

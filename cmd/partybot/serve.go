@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"partybot/bot"
+	"partybot/bot/telegram"
+	"partybot/tickets"
+)
+
+const serveUsage = `用法：partybot serve
+  在 Telegram 上运行党务助手（默认长轮询；设置 PARTYBOT_WEBHOOK_URL 后改用 webhook）。
+环境变量：
+  TELEGRAM_BOT_TOKEN       机器人令牌（必需，只从环境变量读取，从不写入日志）
+  TELEGRAM_API_URL         自建 Bot API 服务器地址（默认 https://api.telegram.org）
+  PARTYBOT_WEBHOOK_URL     webhook 的公网 https 地址，例如 https://bot.example.org/telegram
+  PARTYBOT_WEBHOOK_LISTEN  webhook 监听地址（默认 :8443）
+  PARTYBOT_WEBHOOK_SECRET  webhook 密钥（默认每次启动随机生成）
+配置文件 telegram 部分：admin_chat_id、rate_per_minute、rate_burst、workers、queue_size、
+  sweep_minutes、api_url、webhook_url、webhook_listen（见 README）`
+
+// TelegramConfig is the "telegram" section of the config file with the
+// environment's overrides. The bot token is not here: it is read from
+// TELEGRAM_BOT_TOKEN when the bot starts, and never kept in a config.
+type TelegramConfig struct {
+	// APIURL is a self-hosted Bot API server (TELEGRAM_API_URL).
+	APIURL string `yaml:"api_url"`
+	// WebhookURL turns on webhook mode (PARTYBOT_WEBHOOK_URL);
+	// WebhookListen is the address to listen on (PARTYBOT_WEBHOOK_LISTEN);
+	// WebhookSecret the secret token (PARTYBOT_WEBHOOK_SECRET only).
+	WebhookURL    string `yaml:"webhook_url"`
+	WebhookListen string `yaml:"webhook_listen"`
+	WebhookSecret string `yaml:"-"`
+	// AdminChatID is a group chat that gets admin notices (督办) besides
+	// each admin's private chat.
+	AdminChatID int64 `yaml:"admin_chat_id"`
+	// RatePerMinute and RateBurst limit each user (0: 20 a minute, bursts
+	// of 8; a negative rate turns the limit off).
+	RatePerMinute int `yaml:"rate_per_minute"`
+	RateBurst     int `yaml:"rate_burst"`
+	// Workers and QueueSize bound concurrency (0: 8 and 1,024).
+	Workers   int `yaml:"workers"`
+	QueueSize int `yaml:"queue_size"`
+	// SweepMinutes is how often the 督办 sweep runs (0: every 5 minutes).
+	SweepMinutes float64 `yaml:"sweep_minutes"`
+}
+
+// readEnv applies the environment variables of the Telegram settings.
+func (t *TelegramConfig) readEnv() {
+	for _, e := range []struct {
+		name string
+		dst  *string
+	}{
+		{"TELEGRAM_API_URL", &t.APIURL},
+		{"PARTYBOT_WEBHOOK_URL", &t.WebhookURL},
+		{"PARTYBOT_WEBHOOK_LISTEN", &t.WebhookListen},
+		{"PARTYBOT_WEBHOOK_SECRET", &t.WebhookSecret},
+	} {
+		if v := strings.TrimSpace(os.Getenv(e.name)); v != "" {
+			*e.dst = v
+		}
+	}
+}
+
+// apply takes the file's section f, keeping what the environment set, and
+// validates the result.
+func (t *TelegramConfig) apply(f TelegramConfig) error {
+	env := *t
+	*t = f
+	for _, p := range []struct {
+		dst *string
+		env string
+	}{
+		{&t.APIURL, env.APIURL}, {&t.WebhookURL, env.WebhookURL}, {&t.WebhookListen, env.WebhookListen},
+	} {
+		if p.env != "" {
+			*p.dst = p.env
+		}
+	}
+	t.WebhookSecret = env.WebhookSecret
+	return t.validate()
+}
+
+// validate checks the settings' ranges and forms.
+func (t TelegramConfig) validate() error {
+	for _, u := range []struct{ name, v string }{{"telegram.api_url", t.APIURL}, {"telegram.webhook_url", t.WebhookURL}} {
+		if u.v == "" {
+			continue
+		}
+		if p, err := url.Parse(u.v); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return fmt.Errorf("%s 应为 http(s) 地址，而不是 %q", u.name, u.v)
+		}
+	}
+	switch {
+	case t.Workers < 0 || t.Workers > 256:
+		return fmt.Errorf("telegram.workers 应在 1 到 256 之间")
+	case t.QueueSize < 0 || t.QueueSize > 1_000_000:
+		return fmt.Errorf("telegram.queue_size 应在 1 到 1000000 之间")
+	case t.RateBurst < 0:
+		return fmt.Errorf("telegram.rate_burst 不能为负数")
+	case t.SweepMinutes < 0:
+		return fmt.Errorf("telegram.sweep_minutes 不能为负数")
+	}
+	bad := len(t.WebhookSecret) > 256
+	for _, c := range t.WebhookSecret {
+		bad = bad || !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-')
+	}
+	if bad {
+		return errors.New("webhook 密钥（PARTYBOT_WEBHOOK_SECRET）只能由 1 到 256 个字母、数字、_ 和 - 组成")
+	}
+	return nil
+}
+
+// runServe is "partybot serve": the assistant on Telegram until a signal.
+func (m *Main) runServe(ctx context.Context, args []string) error {
+	fs := newFlagSet("serve")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return usagef("%s", serveUsage)
+	}
+	token := strings.TrimSpace(os.Getenv("TELEGRAM_BOT_TOKEN"))
+	if token == "" {
+		return errors.New("未设置 TELEGRAM_BOT_TOKEN。请先通过 @BotFather 创建机器人，再设置环境变量 TELEGRAM_BOT_TOKEN（见 README）")
+	}
+	if err := m.loadConfig(); err != nil {
+		return err
+	}
+	tc := m.Config.Telegram
+	if err := tc.validate(); err != nil {
+		return err
+	}
+	kb, err := m.openKnowledgeBase(ctx)
+	if err != nil {
+		return err
+	}
+	desk, err := m.openDesk(ctx)
+	if err != nil {
+		return err
+	}
+	store, ok := desk.Store.(*tickets.Store)
+	if !ok {
+		return errors.New("工单库类型不支持督办")
+	}
+	fb, err := bot.OpenFeedbackStore(ctx, filepath.Join(m.Config.DataDir, "feedback.db"))
+	if err != nil {
+		return fmt.Errorf("打开反馈库失败：%w", err)
+	}
+	m.onClose(fb.Close)
+	answerer, err := m.newAnswerer(kb) // with the model endpoint when one is configured
+	if err != nil {
+		return err
+	}
+	asst := bot.NewAssistant(answerer, desk)
+	asst.SetFeedback(fb)
+
+	srv, err := telegram.Open(ctx, token, asst, telegram.Config{
+		DBPath:        filepath.Join(m.Config.DataDir, "telegram.db"),
+		APIURL:        tc.APIURL,
+		WebhookURL:    tc.WebhookURL,
+		WebhookListen: tc.WebhookListen,
+		WebhookSecret: tc.WebhookSecret,
+		Allowed:       m.Config.Allowed,
+		Admins:        m.Config.Access.Admins,
+		AdminChatID:   tc.AdminChatID,
+		RatePerMinute: tc.RatePerMinute,
+		RateBurst:     tc.RateBurst,
+		Workers:       tc.Workers,
+		QueueSize:     tc.QueueSize,
+		SweepEvery:    time.Duration(tc.SweepMinutes * float64(time.Minute)),
+		Sweep: func(ctx context.Context, now time.Time) error {
+			_, err := store.Sweep(ctx, now)
+			return err
+		},
+		Logger: m.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("启动 Telegram 机器人失败：%w", err)
+	}
+	m.onClose(srv.Close)
+	mode := "长轮询"
+	if tc.WebhookURL != "" {
+		mode = "webhook（" + tc.WebhookURL + "）"
+	}
+	fmt.Fprintf(m.Stderr, "党务助手已在 Telegram 上运行（%s），按 Ctrl+C 停止。\n", mode)
+	if err := srv.Run(ctx); err != nil {
+		return fmt.Errorf("机器人停止运行：%w", err)
+	}
+	fmt.Fprintln(m.Stderr, "党务助手已停止。")
+	return nil
+}
