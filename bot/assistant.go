@@ -17,9 +17,11 @@ import (
 // Assistant answers users' messages. It is safe for concurrent use; each
 // conversation keeps its own [Session].
 type Assistant struct {
-	answerer *Answerer
-	desk     *Desk
-	feedback FeedbackRecorder
+	answerer   *Answerer
+	desk       *Desk
+	feedback   FeedbackRecorder
+	checklists *ChecklistDrafter
+	kb         *KnowledgeBase
 }
 
 // NewAssistant returns an Assistant that answers questions with a and,
@@ -39,9 +41,13 @@ type User struct {
 // assistant waits for.
 type Session struct {
 	User User
+	// Stream, when set, receives a model-written answer as it streams, so
+	// a transport can show it before it is complete.
+	Stream func(delta string)
 
 	mu       sync.Mutex
 	last     *Answer
+	turns    []Turn // recent questions and answers, for follow-ups
 	pending  *pendingDemand
 	awaiting *awaiting
 }
@@ -78,6 +84,9 @@ type File struct {
 	Data []byte
 }
 
+// maxTurns is how many recent messages a session keeps for follow-ups.
+const maxTurns = 6
+
 // Button is a choice offered with a reply. Data comes back to
 // [Assistant.Callback] when it is pressed; it is at most 64 bytes.
 type Button struct {
@@ -90,6 +99,7 @@ const Help = `我是党务助手，可以：
 · 回答党建工作的程序性问题，并注明依据出处。直接输入问题即可，例如：怎样落实“六同步”机制？
 · /ask 问题 —— 同上
 · /sources —— 查看上一个回答所依据的原文
+· /checklist 工作主题 —— 起草台账式工作清单（附 Excel），每项注明依据
 · /demand 诉求内容 —— 提交诉求，确认后生成工单并交办相关部门
 · /mytickets —— 查看我提交的诉求
 · /ticket 工单号 —— 查看工单进度和办理记录
@@ -109,7 +119,9 @@ const staffHelp = `
 
 // adminHelp is added to /help for admins.
 const adminHelp = `
-管理员可以查看和办理所有部门的工单，统计和台账也包括所有部门。`
+管理员可以查看和办理所有部门的工单，统计和台账也包括所有部门。
+· 直接发送文档（.docx .pdf .html .xlsx .txt .md）—— 加入知识库
+· /kb —— 查看知识库中的文档；/kb remove 文档名 —— 移除导入的文档`
 
 // Handle answers one message in session s. Errors a user should see come
 // back as the reply text; the returned error is reserved for internal
@@ -150,6 +162,10 @@ func (a *Assistant) Handle(ctx context.Context, s *Session, text string) (Reply,
 	case "/resolve":
 		number, reply, _ := strings.Cut(strings.TrimSpace(arg), " ")
 		return a.resolve(ctx, s, number, reply)
+	case "/checklist":
+		return a.checklist(ctx, s, arg)
+	case "/kb":
+		return a.kbAdmin(ctx, s, arg)
 	case "/stats":
 		return a.stats(ctx, s, arg)
 	case "/export":
@@ -331,7 +347,10 @@ func validNumber(s string) bool {
 }
 
 func (a *Assistant) ask(ctx context.Context, s *Session, q string) (Reply, error) {
-	ans, err := a.answerer.Ask(ctx, q)
+	s.mu.Lock()
+	history := append([]Turn(nil), s.turns...)
+	s.mu.Unlock()
+	ans, err := a.answerer.AskWith(ctx, q, AskOptions{History: history, OnDelta: s.Stream})
 	if err != nil {
 		r := Reply{Text: ErrorMessage(err)}
 		if ErrorCode(err) == EInternal {
@@ -341,6 +360,10 @@ func (a *Assistant) ask(ctx context.Context, s *Session, q string) (Reply, error
 	}
 	s.mu.Lock()
 	s.last = &ans
+	s.turns = append(s.turns, Turn{User: true, Text: cmpOr(ans.Rewritten, q)}, Turn{Text: clip(ans.Text, 300)})
+	if len(s.turns) > maxTurns {
+		s.turns = s.turns[len(s.turns)-maxTurns:]
+	}
 	s.mu.Unlock()
 	r := Reply{Text: ans.Text, Answer: &ans}
 	if a.feedback != nil {

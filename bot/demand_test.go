@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"partybot/bot"
+	"partybot/prompts"
 	"partybot/tickets"
 )
 
@@ -35,11 +36,24 @@ func newDeskFixture(tb testing.TB) *deskFixture {
 		if id == "staff" {
 			v.Departments = []string{"renshe"}
 		}
+		v.Admin = id == "admin"
 		return v
 	}
 	desk := &bot.Desk{Store: store, Extract: router.ExtractContext, Viewer: viewer}
+	kb := MustOpenKnowledgeBase(tb)
+	asst := bot.NewAssistant(bot.NewAnswerer(kb), desk)
+	asst.SetKnowledgeBase(kb)
+	templates, err := prompts.ChecklistTemplates()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	drafter, err := bot.NewChecklistDrafter(ctx, kb, templates)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	asst.SetChecklists(drafter)
 	return &deskFixture{
-		asst:     bot.NewAssistant(bot.NewAnswerer(MustOpenKnowledgeBase(tb)), desk),
+		asst:     asst,
 		store:    store,
 		resident: &bot.Session{User: bot.User{ID: "resident", Name: "张师傅"}},
 		staff:    &bot.Session{User: bot.User{ID: "staff", Name: "李科员"}},

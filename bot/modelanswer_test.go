@@ -198,3 +198,5 @@ func TestModelFollowUpRewritten(t *testing.T) {
 		t.Fatal(ans.ModelError)
 	}
 }
+
+func llmtestText(s string) llmtest.Reply { return llmtest.Text(s) }

@@ -40,6 +40,7 @@ type fakeAPI struct {
 	cleared  map[string]bool // chat/message whose keyboard was removed
 	onCall   func(apiCall)   // called (locked) for every successful call
 	served   map[int64]time.Time
+	files    map[string][]byte // file_id → content, for getFile and downloads
 }
 
 // apiCall is one successful call.
@@ -69,7 +70,7 @@ func newFakeAPI(tb testing.TB) *fakeAPI {
 	f := &fakeAPI{
 		token: testToken, botID: 123456789, username: "partybot_test_bot",
 		changed: make(chan struct{}), attempts: map[string]int{}, counts: map[string]int{},
-		cleared: map[string]bool{}, nextMsg: 500, served: map[int64]time.Time{},
+		cleared: map[string]bool{}, nextMsg: 500, served: map[int64]time.Time{}, files: map[string][]byte{},
 	}
 	f.srv = httptest.NewServer(f)
 	tb.Cleanup(f.srv.Close)
@@ -98,6 +99,17 @@ func (f *fakeAPI) fail(fl failure) {
 }
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if id, ok := strings.CutPrefix(r.URL.Path, "/file/bot"+f.token+"/documents/"); ok && r.Method == http.MethodGet {
+		f.mu.Lock()
+		data, found := f.files[id]
+		f.mu.Unlock()
+		if !found {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(data)
+		return
+	}
 	method, ok := strings.CutPrefix(r.URL.Path, "/bot"+f.token+"/")
 	if !ok || r.Method != http.MethodPost {
 		writeJSON(w, map[string]any{"ok": false, "error_code": 404, "description": "Not Found"})
@@ -135,6 +147,9 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch method {
 	case "getMe":
 		result = map[string]any{"id": f.botID, "is_bot": true, "first_name": "党务助手", "username": f.username}
+	case "getFile":
+		id := c.Params["file_id"]
+		result = map[string]any{"file_id": id, "file_unique_id": id, "file_size": len(f.files[id]), "file_path": "documents/" + id}
 	case "sendMessage", "sendDocument":
 		f.nextMsg++
 		c.MsgID = f.nextMsg

@@ -128,6 +128,7 @@ func (h *harness) open() {
 		}
 		a := bot.NewAssistant(bot.NewAnswerer(h.kb), &bot.Desk{Store: h.store, Extract: router.ExtractContext, Viewer: viewer})
 		a.SetFeedback(h.fb)
+		a.SetKnowledgeBase(h.kb)
 		asst = a
 	}
 	srv, err := telegram.Open(ctx, testToken, asst, h.cfg)

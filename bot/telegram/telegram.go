@@ -40,6 +40,8 @@ type Assistant interface {
 	PendingNotices(ctx context.Context, limit int) ([]bot.Notice, error)
 	NoticeDelivered(ctx context.Context, id int64) error
 	NoticeFailed(ctx context.Context, id int64, cause error) error
+	MayUpload(s *bot.Session) bool
+	Upload(ctx context.Context, s *bot.Session, name string, data []byte) (bot.Reply, error)
 }
 
 var _ Assistant = (*bot.Assistant)(nil)
@@ -154,6 +156,7 @@ type Server struct {
 	token  string
 	asst   Assistant
 	bot    *tgbot.Bot
+	client *http.Client // the Bot API's, also for file downloads
 	store  *store
 	people *people
 	log    *slog.Logger
@@ -210,7 +213,7 @@ func Open(ctx context.Context, token string, asst Assistant, cfg Config) (*Serve
 		}
 	}
 	s.handler = chain(s.route, s.recoverer, s.deduplicate)
-	client := &http.Client{
+	s.client = &http.Client{
 		// Above the long poll and the longest upload; calls have their own,
 		// shorter deadlines.
 		Timeout: max(cfg.PollTimeout+cfg.SendTimeout, 4*cfg.SendTimeout+10*time.Second),
@@ -227,7 +230,7 @@ func Open(ctx context.Context, token string, asst Assistant, cfg Config) (*Serve
 	b, err := tgbot.New(token,
 		tgbot.WithServerURL(cfg.APIURL),
 		tgbot.WithSkipGetMe(), // Run asks getMe itself, with retries and a clear error
-		tgbot.WithHTTPClient(cfg.PollTimeout, client),
+		tgbot.WithHTTPClient(cfg.PollTimeout, s.client),
 		tgbot.WithDefaultHandler(s.receive),
 		// The library would start a goroutine per update; updates are
 		// handed to the dispatcher instead, from the one intake goroutine.

@@ -2,7 +2,10 @@ package telegram
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +16,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"partybot/bot"
+	"partybot/knowledge"
 )
 
 // Messages of the adapter itself.
@@ -54,6 +58,10 @@ func (s *Server) onMessage(ctx context.Context, m *models.Message) {
 	}
 	if !s.allowed(p.session.User.ID) {
 		s.deliver(ctx, t, bot.Reply{Text: msgNotAllowed})
+		return
+	}
+	if m.Document != nil && !t.group {
+		s.deliver(ctx, t, s.upload(ctx, p.session, m.Document))
 		return
 	}
 	if strings.TrimSpace(text) == "" {
@@ -222,4 +230,56 @@ func (s *Server) stripMention(text string, entities []models.MessageEntity) (str
 		return text, false
 	}
 	return strings.TrimSpace(strings.Trim(string(utf16.Decode(u)), " ,，:：")), true
+}
+
+// upload adds a document sent in a private chat to the knowledge base, for
+// admins; anyone else is refused before anything is downloaded.
+func (s *Server) upload(ctx context.Context, session *bot.Session, d *models.Document) bot.Reply {
+	if !s.asst.MayUpload(session) {
+		r, _ := s.asst.Upload(ctx, session, d.FileName, nil)
+		return r
+	}
+	if err := knowledge.CheckSize(d.FileName, d.FileSize); err != nil {
+		return bot.Reply{Text: knowledge.Message(err)}
+	}
+	data, err := s.download(ctx, d.FileID)
+	if err != nil {
+		s.log.Error("download document", "err", s.redact(err))
+		return bot.Reply{Text: "文件下载失败，请稍后重新发送。"}
+	}
+	r, err := s.asst.Upload(ctx, session, d.FileName, data)
+	if err != nil {
+		s.log.Error("upload document", "err", s.redact(err))
+	}
+	return r
+}
+
+// download fetches a file from the Bot API, at most knowledge.MaxFileSize.
+func (s *Server) download(ctx context.Context, fileID string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	f, err := s.bot.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
+	if err != nil {
+		return nil, fmt.Errorf("get file: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.bot.FileDownloadLink(f), nil)
+	if err != nil {
+		return nil, errors.New("download: bad file path")
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, errors.New("download: request failed") // the URL holds the token: never wrap it
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("download: status %d", resp.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, knowledge.MaxFileSize+1))
+	if err != nil {
+		return nil, errors.New("download: read failed")
+	}
+	if len(data) > knowledge.MaxFileSize {
+		return nil, errors.New("download: file too large")
+	}
+	return data, nil
 }

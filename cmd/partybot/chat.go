@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"partybot/bot"
 )
@@ -33,8 +35,19 @@ func (m *Main) runChat(ctx context.Context, args []string) error {
 		return err
 	}
 	asst := bot.NewAssistant(answerer, desk)
+	asst.SetKnowledgeBase(kb)
+	drafter, err := m.checklistDrafter(ctx, kb)
+	if err != nil {
+		return err
+	}
+	asst.SetChecklists(drafter)
 	session := bot.Session{User: terminalUser(*as)}
 	interactive := isTerminal(m.Stdin)
+	streamed := false
+	if interactive {
+		// A model-written answer appears as it is written.
+		session.Stream = func(d string) { streamed = true; fmt.Fprint(m.Stdout, d) }
+	}
 	if interactive {
 		fmt.Fprintln(m.Stdout, "党务助手已就绪。直接输入问题；/help 查看命令，/quit 退出。")
 	}
@@ -55,7 +68,28 @@ func (m *Main) runChat(ctx context.Context, args []string) error {
 		if err != nil {
 			m.Logger.Error("chat", "err", err)
 		}
+		if streamed {
+			fmt.Fprintln(m.Stdout)
+			if reply.Answer != nil && reply.Answer.Mode == "llm" {
+				// The answer itself was shown as it came; add its sources.
+				if _, src, ok := strings.Cut(reply.Text, "\n\n来源："); ok {
+					reply.Text = "来源：" + src
+				}
+			}
+			streamed = false
+		}
 		fmt.Fprintln(m.Stdout, reply.Text)
+		for _, f := range reply.Files {
+			// A terminal cannot attach a file: it is saved beside the data.
+			path := filepath.Join(m.Config.DataDir, "files", f.Name)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				fmt.Fprintf(m.Stdout, "（附件 %s 保存失败：%v）\n", f.Name, err)
+			} else if err := writeFileAtomic(path, func(w io.Writer) error { _, err := w.Write(f.Data); return err }); err != nil {
+				fmt.Fprintf(m.Stdout, "（附件 %s 保存失败：%v）\n", f.Name, err)
+			} else {
+				fmt.Fprintf(m.Stdout, "（附件已保存：%s）\n", path)
+			}
+		}
 		if !interactive {
 			fmt.Fprintln(m.Stdout)
 		}

@@ -49,11 +49,7 @@ func (m *Main) runChecklist(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	templates, err := prompts.LoadChecklistTemplates(filepath.Join(m.Config.DataDir, checklistDir))
-	if err != nil {
-		return fmt.Errorf("清单模板有误，请修改后再试：%w", err)
-	}
-	d, err := bot.NewChecklistDrafter(ctx, kb, templates)
+	d, err := m.checklistDrafter(ctx, kb)
 	if err != nil {
 		return err
 	}
@@ -116,4 +112,14 @@ func outputPath(path, name string) string {
 		return filepath.Join(path, name)
 	}
 	return path
+}
+
+// checklistDrafter loads the shipped templates and the deployer's own
+// (PARTYBOT_DATA/checklists) and returns a drafter over kb.
+func (m *Main) checklistDrafter(ctx context.Context, kb *bot.KnowledgeBase) (*bot.ChecklistDrafter, error) {
+	templates, err := prompts.LoadChecklistTemplates(filepath.Join(m.Config.DataDir, checklistDir))
+	if err != nil {
+		return nil, fmt.Errorf("清单模板有误，请修改后再试：%w", err)
+	}
+	return bot.NewChecklistDrafter(ctx, kb, templates)
 }

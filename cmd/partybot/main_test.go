@@ -202,3 +202,15 @@ func TestIngestPruneAndKB(t *testing.T) {
 		t.Fatalf("removed document still listed:\n%s", out)
 	}
 }
+
+func TestChatChecklistSavesFile(t *testing.T) {
+	dir := t.TempDir()
+	out, _, err := run(t, dir, "/checklist 社会组织换届\n", "chat")
+	if err != nil || !strings.Contains(out, "附件已保存") {
+		t.Fatalf("err=%v\n%s", err, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "files", "*.xlsx"))
+	if len(files) != 1 {
+		t.Fatalf("saved files: %v", files)
+	}
+}

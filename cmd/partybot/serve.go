@@ -158,6 +158,12 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	asst := bot.NewAssistant(answerer, desk)
 	asst.SetFeedback(fb)
+	asst.SetKnowledgeBase(kb)
+	drafter, err := m.checklistDrafter(ctx, kb)
+	if err != nil {
+		return err
+	}
+	asst.SetChecklists(drafter)
 
 	srv, err := telegram.Open(ctx, token, asst, telegram.Config{
 		DBPath:        filepath.Join(m.Config.DataDir, "telegram.db"),

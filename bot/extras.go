@@ -1,0 +1,125 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"partybot/knowledge"
+)
+
+// SetChecklists lets the assistant draft checklists (/checklist) with d.
+func (a *Assistant) SetChecklists(d *ChecklistDrafter) { a.checklists = d }
+
+// SetKnowledgeBase lets admins manage kb from the chat: /kb, and documents
+// sent to the assistant ([Assistant.Upload]).
+func (a *Assistant) SetKnowledgeBase(kb *KnowledgeBase) { a.kb = kb }
+
+// checklist drafts a checklist for the topic: the message, and the .xlsx
+// 台账 as a file.
+func (a *Assistant) checklist(ctx context.Context, s *Session, topic string) (Reply, error) {
+	if a.checklists == nil {
+		return Reply{Text: "本环境未启用清单起草功能。"}, nil
+	}
+	if strings.TrimSpace(topic) == "" {
+		return Reply{Text: "请在 /checklist 后写明工作主题，例如：/checklist 社会组织换届\n可以起草的清单有：\n· " +
+			strings.Join(a.checklists.Templates(), "\n· ")}, nil
+	}
+	c, err := a.checklists.Draft(ctx, topic, ChecklistOptions{})
+	if err != nil {
+		r := Reply{Text: ErrorMessage(err)}
+		if ErrorCode(err) == EInternal {
+			return r, err
+		}
+		return r, nil
+	}
+	r := Reply{Text: c.Message()}
+	if !c.Refused() {
+		var buf bytes.Buffer
+		if err := c.WriteXLSX(&buf); err != nil {
+			return r, fmt.Errorf("checklist xlsx: %w", err)
+		}
+		r.Files = []File{{Name: c.FileName(), Data: buf.Bytes()}}
+	}
+	return r, nil
+}
+
+// isAdmin reports whether the session's user administers the assistant.
+func (a *Assistant) isAdmin(s *Session) bool {
+	return a.desk != nil && a.desk.Viewer != nil && a.desk.Viewer(s.User.ID).Admin
+}
+
+// kbAdmin is /kb for admins: list the documents, or remove ingested ones.
+func (a *Assistant) kbAdmin(ctx context.Context, s *Session, arg string) (Reply, error) {
+	if a.kb == nil || !a.isAdmin(s) {
+		return Reply{Text: "只有管理员可以管理知识库。", Personal: true}, nil
+	}
+	cmd, rest, _ := strings.Cut(strings.TrimSpace(arg), " ")
+	switch cmd {
+	case "", "list":
+		var b strings.Builder
+		b.WriteString("知识库中的文档：")
+		for _, d := range a.kb.Documents() {
+			origin := "导入"
+			if d.Shipped {
+				origin = "内置"
+			}
+			fmt.Fprintf(&b, "\n· [%s] %s", origin, cmpOr(d.Title, d.Name))
+			if !d.Shipped {
+				fmt.Fprintf(&b, "（%s）", d.Name)
+			}
+		}
+		b.WriteString("\n\n移除导入的文档：/kb remove 文档名")
+		return Reply{Text: b.String()}, nil
+	case "remove":
+		name := strings.TrimSpace(rest)
+		if name == "" {
+			return Reply{Text: "用法：/kb remove 文档名（见 /kb 列表括号中的名称）"}, nil
+		}
+		n, err := a.kb.Remove(ctx, []string{name})
+		if err != nil {
+			return Reply{Text: "移除失败，请稍后再试。"}, err
+		}
+		if n == 0 {
+			return Reply{Text: "知识库中没有名为“" + clip(name, 60) + "”的导入文档（内置资料不能移除）。"}, nil
+		}
+		return Reply{Text: fmt.Sprintf("已从知识库移除 %d 个文档。", n)}, nil
+	}
+	return Reply{Text: "用法：/kb 查看文档；/kb remove 文档名 移除文档"}, nil
+}
+
+// MayUpload reports whether the session's user may add documents.
+func (a *Assistant) MayUpload(s *Session) bool { return a.kb != nil && a.isAdmin(s) }
+
+// uploadPrefix names documents sent through the chat.
+const uploadPrefix = "upload/"
+
+// Upload adds a document a user sent to the knowledge base; only admins
+// may, everyone else is refused politely and nothing changes. The file's
+// name decides its format.
+func (a *Assistant) Upload(ctx context.Context, s *Session, name string, data []byte) (Reply, error) {
+	if !a.MayUpload(s) {
+		return Reply{Text: "抱歉，只有管理员可以向知识库添加文档。如有材料需要收录，请联系管理员。", Personal: true}, nil
+	}
+	name = strings.TrimSpace(strings.ReplaceAll(name, "/", "_"))
+	if name == "" {
+		name = "未命名文档.txt"
+	}
+	if err := knowledge.CheckSize(name, int64(len(data))); err != nil {
+		return Reply{Text: knowledge.Message(err)}, nil
+	}
+	res, err := a.kb.Ingest(ctx, []Source{{Name: uploadPrefix + name, Read: func() ([]byte, error) { return data, nil }}}, IngestOptions{})
+	if err != nil {
+		return Reply{Text: "文档收录失败，请稍后再试。"}, err
+	}
+	switch r := res[0]; r.Status {
+	case IngestFailed:
+		return Reply{Text: "无法收录“" + name + "”：" + knowledge.Message(r.Err)}, nil
+	case IngestUnchanged:
+		return Reply{Text: "“" + name + "”已在知识库中，内容没有变化。"}, nil
+	case IngestUpdated:
+		return Reply{Text: "已更新知识库中的“" + name + "”。"}, nil
+	}
+	return Reply{Text: "已将“" + name + "”加入知识库，现在可以就其内容提问。"}, nil
+}
