@@ -24,6 +24,8 @@ type Config struct {
 	Access AccessConfig
 	// Departments override or extend the default departments by key.
 	Departments []DepartmentConfig
+	// LLM holds the model endpoint's time limits.
+	LLM LLMConfig
 	// RouteThreshold is the routing confidence below which a demand goes to
 	// manual dispatch (0: tickets.DefaultThreshold).
 	RouteThreshold float64
@@ -78,6 +80,21 @@ type fileConfig struct {
 		Threshold float64 `yaml:"threshold"`
 	} `yaml:"routing"`
 	Telegram TelegramConfig `yaml:"telegram"`
+	LLM      LLMConfig      `yaml:"llm"`
+}
+
+// LLMConfig is the "llm" section: how long to wait for the model endpoint.
+// Endpoint, key and models come from the environment only.
+type LLMConfig struct {
+	// TimeoutSeconds bounds one request (0: the client's default, 60 s).
+	TimeoutSeconds float64 `yaml:"timeout_seconds"`
+	// StreamIdleSeconds bounds a silence in a streamed answer (0: 30 s).
+	StreamIdleSeconds float64 `yaml:"stream_idle_seconds"`
+	// AnswerTimeoutSeconds bounds a whole model answer, rewrite included
+	// (0: 45 s); past it the extractive answer is given.
+	AnswerTimeoutSeconds float64 `yaml:"answer_timeout_seconds"`
+	// MaxRetries of a failed request (nil: the client's default, 2).
+	MaxRetries *int `yaml:"max_retries"`
 }
 
 // DefaultConfig returns the offline defaults.
@@ -131,8 +148,11 @@ func (c *Config) parse(path string, data []byte) error {
 	if t := f.Routing.Threshold; t < 0 || t > 1 {
 		return fmt.Errorf("配置文件 %s：routing.threshold 应在 0 到 1 之间", path)
 	}
+	if l := f.LLM; l.TimeoutSeconds < 0 || l.StreamIdleSeconds < 0 || l.AnswerTimeoutSeconds < 0 || (l.MaxRetries != nil && (*l.MaxRetries < 0 || *l.MaxRetries > 10)) {
+		return fmt.Errorf("配置文件 %s：llm 的时限不能为负数，max_retries 应在 0 到 10 之间", path)
+	}
 	next := *c
-	next.Access, next.Departments, next.RouteThreshold = f.Access, f.Departments, f.Routing.Threshold
+	next.Access, next.Departments, next.RouteThreshold, next.LLM = f.Access, f.Departments, f.Routing.Threshold, f.LLM
 	if err := next.Telegram.apply(f.Telegram); err != nil {
 		return fmt.Errorf("配置文件 %s：%v", path, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"partybot/llm"
@@ -98,10 +99,21 @@ const usage = `partybot — 党务助手
   partybot eval routing 文件                诉求分派准确率评测
   partybot eval retrieval 目录 [--run 文件] 段落检索基准评测
 
-环境变量：PARTYBOT_DATA（数据目录，默认 ./data）、PARTYBOT_CONFIG（配置文件）`
+全局选项：--config 配置文件（也可用环境变量 PARTYBOT_CONFIG）
+环境变量：PARTYBOT_DATA（数据目录，默认 ./data）`
 
 // Run executes the subcommand named by args[0].
 func (m *Main) Run(ctx context.Context, args []string) error {
+	// A global --config FILE (or --config=FILE) before the subcommand.
+	for len(args) > 0 && strings.HasPrefix(args[0], "--config") {
+		if v, ok := strings.CutPrefix(args[0], "--config="); ok {
+			m.Config.ConfigFile, args = v, args[1:]
+		} else if len(args) > 1 && args[0] == "--config" {
+			m.Config.ConfigFile, args = args[1], args[2:]
+		} else {
+			return usagef("用法：partybot --config 配置文件 子命令 ...")
+		}
+	}
 	if len(args) == 0 {
 		return usagef("%s", usage)
 	}

@@ -214,3 +214,20 @@ func TestChatChecklistSavesFile(t *testing.T) {
 		t.Fatalf("saved files: %v", files)
 	}
 }
+
+func TestGlobalConfigFlag(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "partybot.yaml")
+	os.WriteFile(cfg, []byte("departments:\n  - key: renshe\n    keywords: [讨要血汗钱]\n"), 0o644)
+	out, _, err := run(t, t.TempDir(), "", "--config", cfg, "route", "--json", "讨要血汗钱")
+	if err != nil || !strings.Contains(out, `"department":"renshe"`) {
+		t.Fatalf("err=%v out=%s", err, out)
+	}
+	if _, _, err := run(t, t.TempDir(), "", "--config"); err == nil {
+		t.Fatal("a --config without a file was accepted")
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("departments: [\n"), 0o644)
+	if _, _, err := run(t, t.TempDir(), "", "--config", bad, "route", "井盖"); err == nil || !strings.Contains(err.Error(), "bad.yaml") {
+		t.Fatalf("a broken config file: %v", err)
+	}
+}

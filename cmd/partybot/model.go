@@ -19,7 +19,20 @@ func (m *Main) modelClient() (*llm.Client, error) {
 		return m.llm, nil
 	}
 	m.llmDone = true
+	if err := m.loadConfig(); err != nil {
+		return nil, err
+	}
 	cfg := llm.ConfigFromEnv()
+	seconds := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+	if l := m.Config.LLM; l.TimeoutSeconds > 0 {
+		cfg.Timeout = seconds(l.TimeoutSeconds)
+	}
+	if l := m.Config.LLM; l.StreamIdleSeconds > 0 {
+		cfg.StreamIdleTimeout = seconds(l.StreamIdleSeconds)
+	}
+	if r := m.Config.LLM.MaxRetries; r != nil {
+		cfg.MaxRetries = *r
+	}
 	if !cfg.ChatEnabled() && !cfg.EmbedEnabled() {
 		return nil, nil
 	}
@@ -51,6 +64,7 @@ func (m *Main) newAnswerer(kb *bot.KnowledgeBase) (*bot.Answerer, error) {
 	}
 	if c != nil && c.Config().ChatEnabled() {
 		a.Model = c
+		a.ModelTimeout = time.Duration(m.Config.LLM.AnswerTimeoutSeconds * float64(time.Second))
 	}
 	return a, nil
 }

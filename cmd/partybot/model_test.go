@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"partybot/llm/llmtest"
 )
@@ -49,5 +52,26 @@ func TestAskModelDown(t *testing.T) {
 	out, _, err := run(t, t.TempDir(), "", "ask", "怎样落实“六同步”机制？")
 	if err != nil || !strings.Contains(out, "模型服务暂时不可用") || !strings.Contains(out, "年检年报") {
 		t.Fatalf("err=%v\n%s", err, out)
+	}
+}
+
+// TestModelTimeoutsFromConfig: the config file's llm section bounds a hung
+// endpoint; the answer falls back within it.
+func TestModelTimeoutsFromConfig(t *testing.T) {
+	srv := llmtest.NewServer(t)
+	srv.HandleChat(func(llmtest.ChatRequest) llmtest.Reply { return llmtest.Hang() })
+	t.Setenv("OPENAI_BASE_URL", srv.URL)
+	t.Setenv("OPENAI_API_KEY", "k")
+	t.Setenv("PARTYBOT_CHAT_MODEL", "fake-chat")
+	t.Setenv("PARTYBOT_EMBED_MODEL", "")
+	cfg := filepath.Join(t.TempDir(), "partybot.yaml")
+	os.WriteFile(cfg, []byte("llm:\n  timeout_seconds: 0.5\n  answer_timeout_seconds: 1\n  max_retries: 0\n"), 0o644)
+	start := time.Now()
+	out, _, err := run(t, t.TempDir(), "", "--config", cfg, "ask", "怎样落实“六同步”机制？")
+	if err != nil || !strings.Contains(out, "模型服务暂时不可用") {
+		t.Fatalf("err=%v\n%s", err, out)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v with a 1 s answer limit", d)
 	}
 }
