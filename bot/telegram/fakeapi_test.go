@@ -155,6 +155,10 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.MsgID = f.nextMsg
 		chat, _ := strconv.ParseInt(c.Params["chat_id"], 10, 64)
 		result = message(c.MsgID, chat, f.botID, c.Params["text"])
+	case "editMessageText":
+		chat, _ := strconv.ParseInt(c.Params["chat_id"], 10, 64)
+		id, _ := strconv.Atoi(c.Params["message_id"])
+		result = message(id, chat, f.botID, c.Params["text"])
 	case "editMessageReplyMarkup":
 		key := c.Params["chat_id"] + "/" + c.Params["message_id"]
 		if f.cleared[key] {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -23,6 +24,9 @@ type target struct {
 	// mention is the user a group reply that expects their answer is
 	// addressed to.
 	mention *models.User
+	// edit is the bot's message that shows a streamed answer so far: the
+	// reply's first part replaces it instead of coming as a new message.
+	edit int
 }
 
 // inlineKeyboard and inlineButton are the reply markup sent: only the
@@ -108,6 +112,9 @@ func (s *Server) send(ctx context.Context, t target, r bot.Reply) error {
 		}
 		if i == len(parts)-1 && markup != nil {
 			params.ReplyMarkup = markup
+		}
+		if i == 0 && t.edit != 0 && s.replaceStreamed(ctx, t, params) {
+			continue
 		}
 		if err := s.call(ctx, 1, func(ctx context.Context) error {
 			_, err := s.bot.SendMessage(ctx, params)
@@ -198,4 +205,73 @@ func (s *Server) clearButtons(ctx context.Context, chat int64, msg int) {
 // nothing, which happens when a button is pressed twice.
 func notModified(err error) bool {
 	return errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified")
+}
+
+// replaceStreamed turns the streamed draft t.edit into the reply's first
+// part; false when the edit fails and the part must be sent anew.
+func (s *Server) replaceStreamed(ctx context.Context, t target, p *tgbot.SendMessageParams) bool {
+	edit := &tgbot.EditMessageTextParams{ChatID: t.chat, MessageID: t.edit, Text: p.Text, ParseMode: p.ParseMode,
+		LinkPreviewOptions: p.LinkPreviewOptions, ReplyMarkup: p.ReplyMarkup}
+	err := s.call(ctx, 1, func(ctx context.Context) error {
+		_, err := s.bot.EditMessageText(ctx, edit)
+		return err
+	})
+	if err != nil && !notModified(err) {
+		s.log.Warn("editMessageText", "chat", t.chat, "err", s.redact(err))
+		return false
+	}
+	return true
+}
+
+// streamEvery is how often a streamed answer's message is edited: Telegram
+// allows about one edit a second per chat.
+const streamEvery = time.Second
+
+// streamer shows a model answer in chat as it is written: a first message
+// once some text has come, then an edit at most once per streamEvery.
+type streamer struct {
+	s      *Server
+	ctx    context.Context
+	t      target
+	text   strings.Builder
+	msg    int
+	last   time.Time
+	failed bool
+}
+
+// delta takes the next piece of the answer.
+func (st *streamer) delta(d string) {
+	st.text.WriteString(d)
+	if st.failed || utf8.RuneCountInString(st.text.String()) < 20 {
+		return
+	}
+	now := st.s.now()
+	if st.msg != 0 && now.Sub(st.last) < streamEvery {
+		return
+	}
+	st.last = now
+	shown := renderHTML(clipUTF16(st.text.String(), MaxMessageUTF16-10) + " …")
+	if st.msg == 0 {
+		var m *models.Message
+		err := st.s.call(st.ctx, 1, func(ctx context.Context) error {
+			var err error
+			m, err = st.s.bot.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: st.t.chat, MessageThreadID: st.t.thread,
+				Text: shown, ParseMode: models.ParseModeHTML})
+			return err
+		})
+		if err != nil || m == nil {
+			st.failed = true // the whole answer still comes at the end
+			return
+		}
+		st.msg = m.ID
+		return
+	}
+	err := st.s.call(st.ctx, 1, func(ctx context.Context) error {
+		_, err := st.s.bot.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: st.t.chat, MessageID: st.msg,
+			Text: shown, ParseMode: models.ParseModeHTML})
+		return err
+	})
+	if err != nil && !notModified(err) {
+		st.failed = true
+	}
 }

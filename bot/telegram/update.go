@@ -72,8 +72,12 @@ func (s *Server) onMessage(ctx context.Context, m *models.Message) {
 		text = "/help" // just a mention
 	}
 	stop := s.typing(ctx, t)
+	st := &streamer{s: s, ctx: ctx, t: t}
+	p.session.Stream = st.delta
 	r, err := s.asst.Handle(ctx, p.session, text)
+	p.session.Stream = nil
 	stop()
+	t.edit = st.msg
 	if err != nil {
 		s.log.Error("handle message", "chat", m.Chat.ID, "user", m.From.ID, "err", s.redact(err))
 	}

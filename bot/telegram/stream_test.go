@@ -1,0 +1,53 @@
+package telegram_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"partybot/bot"
+	"partybot/llm"
+	"partybot/llm/llmtest"
+)
+
+// TestStreamedAnswer: a model-written answer shows in chat while it is
+// written, and the finished answer, with its sources, replaces that
+// message instead of coming as another.
+func TestStreamedAnswer(t *testing.T) {
+	srv := llmtest.NewServer(t)
+	srv.EnqueueChat(llmtest.Stream("依据资料，应建立登记、章程核准、", "年检年报等“六同步”机制[1]，", "将党建工作融入行业监管日常[1]。"))
+	cfg := llm.DefaultConfig()
+	cfg.BaseURL, cfg.APIKey, cfg.ChatModel, cfg.Timeout = srv.URL, "k", "m", 5*time.Second
+	c, err := llm.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := bot.OpenKnowledgeBase(context.Background(), t.TempDir(), bot.KnowledgeBaseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := bot.NewAnswerer(kb)
+	a.Model = c
+	h := newHarness(t, withStub(bot.NewAssistant(a, nil)))
+	h.process(h.say(resident, "怎样落实“六同步”机制？"))
+	var sends, edits []apiCall
+	for _, call := range h.api.snapshot() {
+		switch call.Method {
+		case "sendMessage":
+			sends = append(sends, call)
+		case "editMessageText":
+			edits = append(edits, call)
+		}
+	}
+	if len(sends) != 1 || !strings.HasSuffix(sends[0].Params["text"], "…") {
+		t.Fatalf("want one streamed draft, got sends %v", sends)
+	}
+	if len(edits) == 0 {
+		t.Fatal("the finished answer did not replace the draft")
+	}
+	final := edits[len(edits)-1].Params["text"]
+	if !strings.Contains(final, "融入行业监管日常") || !strings.Contains(final, "来源") || edits[len(edits)-1].Params["message_id"] == "" {
+		t.Fatalf("final edit: %q", final)
+	}
+}
