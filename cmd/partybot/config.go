@@ -34,7 +34,8 @@ type Config struct {
 	// comes from TELEGRAM_BOT_TOKEN alone).
 	Telegram TelegramConfig
 
-	fileLoaded bool
+	fileLoaded  bool
+	departments []tickets.Department // merged once the file is read
 }
 
 // AccessConfig is the "access" section of the config file.
@@ -156,9 +157,13 @@ func (c *Config) parse(path string, data []byte) error {
 	if err := next.Telegram.apply(f.Telegram); err != nil {
 		return fmt.Errorf("配置文件 %s：%v", path, err)
 	}
-	if _, err := next.TicketDepartments(); err != nil {
+	ds, err := next.TicketDepartments()
+	if err != nil {
 		return fmt.Errorf("配置文件 %s：%s", path, tickets.ErrorMessage(err))
 	}
+	// Viewer and Allowed run several times per Telegram update: merge the
+	// departments once.
+	next.departments = ds
 	next.fileLoaded = true
 	*c = next
 	return nil
@@ -167,7 +172,15 @@ func (c *Config) parse(path string, data []byte) error {
 // loadConfig reads the config file named by Config.ConfigFile, once.
 // Subcommands that need access or department settings call it first.
 func (m *Main) loadConfig() error {
-	if m.Config.fileLoaded || m.Config.ConfigFile == "" {
+	if m.Config.fileLoaded {
+		return nil
+	}
+	if m.Config.ConfigFile == "" {
+		ds, err := m.Config.TicketDepartments()
+		if err != nil {
+			return err
+		}
+		m.Config.departments, m.Config.fileLoaded = ds, true
 		return nil
 	}
 	return m.Config.ReadFile(m.Config.ConfigFile)
@@ -177,6 +190,9 @@ func (m *Main) loadConfig() error {
 // overrides applied. Returns a tickets EINVALID error when they do not
 // validate.
 func (c Config) TicketDepartments() ([]tickets.Department, error) {
+	if c.departments != nil {
+		return c.departments, nil
+	}
 	var over []tickets.Department
 	for _, d := range c.Departments {
 		o := tickets.Department{
