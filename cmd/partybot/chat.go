@@ -22,25 +22,10 @@ func (m *Main) runChat(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usagef("用法：partybot chat [--as 用户ID]")
 	}
-	kb, err := m.openKnowledgeBase(ctx)
+	asst, _, err := m.newAssistant(ctx)
 	if err != nil {
 		return err
 	}
-	desk, err := m.openDesk(ctx)
-	if err != nil {
-		return err
-	}
-	answerer, err := m.newAnswerer(kb)
-	if err != nil {
-		return err
-	}
-	asst := bot.NewAssistant(answerer, desk)
-	asst.SetKnowledgeBase(kb)
-	drafter, err := m.checklistDrafter(ctx, kb)
-	if err != nil {
-		return err
-	}
-	asst.SetChecklists(drafter)
 	session := bot.Session{User: terminalUser(*as)}
 	interactive := isTerminal(m.Stdin)
 	streamed := false
@@ -101,6 +86,32 @@ func (m *Main) runChat(ctx context.Context, args []string) error {
 		return fmt.Errorf("读取输入失败：%w", err)
 	}
 	return nil
+}
+
+// newAssistant opens the knowledge base and the ticket desk and returns
+// the assistant over them, with checklists and knowledge administration,
+// and the desk.
+func (m *Main) newAssistant(ctx context.Context) (*bot.Assistant, *bot.Desk, error) {
+	kb, err := m.openKnowledgeBase(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	desk, err := m.openDesk(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	answerer, err := m.newAnswerer(kb) // with the model endpoint when one is configured
+	if err != nil {
+		return nil, nil, err
+	}
+	drafter, err := m.checklistDrafter(ctx, kb)
+	if err != nil {
+		return nil, nil, err
+	}
+	asst := bot.NewAssistant(answerer, desk)
+	asst.SetKnowledgeBase(kb)
+	asst.SetChecklists(drafter)
+	return asst, desk, nil
 }
 
 // terminalUser is who talks in the terminal: the user id given with

@@ -135,11 +135,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := tc.validate(); err != nil {
 		return err
 	}
-	kb, err := m.openKnowledgeBase(ctx)
-	if err != nil {
-		return err
-	}
-	desk, err := m.openDesk(ctx)
+	asst, desk, err := m.newAssistant(ctx)
 	if err != nil {
 		return err
 	}
@@ -152,18 +148,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("打开反馈库失败：%w", err)
 	}
 	m.onClose(fb.Close)
-	answerer, err := m.newAnswerer(kb) // with the model endpoint when one is configured
-	if err != nil {
-		return err
-	}
-	asst := bot.NewAssistant(answerer, desk)
 	asst.SetFeedback(fb)
-	asst.SetKnowledgeBase(kb)
-	drafter, err := m.checklistDrafter(ctx, kb)
-	if err != nil {
-		return err
-	}
-	asst.SetChecklists(drafter)
 
 	srv, err := telegram.Open(ctx, token, asst, telegram.Config{
 		DBPath:        filepath.Join(m.Config.DataDir, "telegram.db"),
