@@ -77,8 +77,27 @@ func ExtractMessages(text string, depts []Department) []Message {
 	}
 }
 
+// ChecklistMessages builds the messages that ask a model to adapt a
+// checklist draft (its items, one line each) to an organisation and a
+// deadline, from the numbered passages only, every item citing a passage
+// number and quoting it exactly, as JSON.
+func ChecklistMessages(org, due string, passages []Passage, items []string) []Message {
+	ps := make([]Passage, len(passages))
+	for i, p := range passages {
+		ps[i] = Passage{N: p.N, Title: defuse(p.Title), Text: defuse(p.Text)}
+	}
+	its := make([]string, len(items))
+	for i, it := range items {
+		its[i] = defuse(it)
+	}
+	return []Message{
+		{"system", render("checklist-system.tmpl", nil)},
+		{"user", render("checklist-user.tmpl", map[string]any{"Org": defuse(org), "Due": defuse(due), "Passages": ps, "Items": its})},
+	}
+}
+
 // blockTags are the delimiters of the prompts' blocks.
-var blockTags = []string{"资料", "问题", "对话", "追问", "诉求"}
+var blockTags = []string{"资料", "问题", "对话", "追问", "诉求", "单位", "时限", "清单草稿"}
 
 // defuse keeps user and document text from closing or opening a prompt
 // block: "</资料>" inside a document becomes "＜/资料＞".

@@ -121,5 +121,18 @@ func (m *Main) checklistDrafter(ctx context.Context, kb *bot.KnowledgeBase) (*bo
 	if err != nil {
 		return nil, fmt.Errorf("清单模板有误，请修改后再试：%w", err)
 	}
-	return bot.NewChecklistDrafter(ctx, kb, templates)
+	d, err := bot.NewChecklistDrafter(ctx, kb, templates)
+	if err != nil {
+		return nil, err
+	}
+	c, err := m.modelClient()
+	if err != nil {
+		return nil, err
+	}
+	if c != nil && c.Config().ChatEnabled() {
+		// The model may adapt wording and propose items; the drafter keeps
+		// only those whose quote stands in the cited passage.
+		d.Adapter = bot.ModelChecklistAdapter(c, 30*time.Second)
+	}
+	return d, nil
 }
