@@ -22,8 +22,9 @@ import (
 // milliseconds at 100,000. Up to exactLimit vectors live in one collection
 // and search is exact; above it the vectors are partitioned by spherical
 // k-means into about √n collections (an inverted-file index) and a query
-// scans only the collections whose centroids are nearest. On the CMRC
-// benchmark the partitioned search changes no metric and halves the time.
+// scans only the collections whose centroids are nearest (at least 4, or
+// one in 16). On the CMRC benchmark this costs 0.002 of recall@1 and
+// leaves MRR@10 as it is, at well under half the time of the exact scan.
 type vectorIndex struct {
 	cols      []*chromem.Collection
 	centroids [][]float32 // nil when exact: one collection
@@ -55,7 +56,7 @@ func newVectorIndex(ctx context.Context, vectors [][]float32) (*vectorIndex, err
 		vi.centroids = kmeans(vectors, ids, nlist)
 		nlist = len(vi.centroids)
 		parallel(len(ids), func(i int) { assign[i] = nearest(vi.centroids, vectors[ids[i]]) })
-		vi.probe = max(8, nlist/16)
+		vi.probe = max(4, nlist/16)
 	}
 	db := chromem.NewDB()
 	docs := make([][]chromem.Document, nlist)
