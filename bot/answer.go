@@ -122,9 +122,16 @@ func (a *Answerer) AskWith(ctx context.Context, q string, opt AskOptions) (Answe
 	}
 	query := q
 	var rewritten string
-	if a.Model != nil && len(opt.History) > 0 && followUp(q) {
-		if rw, ok := a.rewrite(ctx, opt.History, q); ok {
-			query, rewritten = rw, rw
+	if len(opt.History) > 0 && followUp(q) {
+		if a.Model != nil {
+			if rw, ok := a.rewrite(ctx, opt.History, q); ok {
+				query, rewritten = rw, rw
+			}
+		} else if prev := lastQuestion(opt.History); prev != "" && (pointsBack(q) || a.r.Coverage(q, q) == 0) {
+			// Offline, a follow-up is read together with the question it
+			// follows: "那具体怎么用？" after "什么是三张清单？".
+			query = prev + "，" + q
+			rewritten = query
 		}
 	}
 	hits, err := a.r.Search(ctx, query, k)
@@ -369,4 +376,25 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// pointsBack reports whether q opens by pointing at what was said before
+// ("那…", "这个…", "第二条…").
+func pointsBack(q string) bool {
+	for _, w := range []string{"那", "这", "它", "其", "上面", "刚才", "前面", "第"} {
+		if strings.HasPrefix(q, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// lastQuestion is the user's most recent message in history.
+func lastQuestion(history []Turn) string {
+	for i := len(history) - 1; i >= 0; i-- {
+		if history[i].User {
+			return history[i].Text
+		}
+	}
+	return ""
 }

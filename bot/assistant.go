@@ -360,7 +360,7 @@ func (a *Assistant) ask(ctx context.Context, s *Session, q string) (Reply, error
 	}
 	s.mu.Lock()
 	s.last = &ans
-	s.turns = append(s.turns, Turn{User: true, Text: cmpOr(ans.Rewritten, q)}, Turn{Text: clip(ans.Text, 300)})
+	s.turns = append(s.turns, Turn{User: true, Text: clip(cmpOr(ans.Rewritten, q), 200)}, Turn{Text: clip(ans.Text, 300)})
 	if len(s.turns) > maxTurns {
 		s.turns = s.turns[len(s.turns)-maxTurns:]
 	}

@@ -71,3 +71,25 @@ func TestFollowUpAndStreamInChat(t *testing.T) {
 		t.Fatalf("nothing streamed: %q", streamed.String())
 	}
 }
+
+// TestFollowUpOffline: without a model, a follow-up that points back or
+// names no topic is read with the question before it; a vague question
+// with no history is refused, not answered with whatever matched "用".
+func TestFollowUpOffline(t *testing.T) {
+	asst := bot.NewAssistant(bot.NewAnswerer(MustOpenKnowledgeBase(t)), nil)
+	s := &bot.Session{User: bot.User{ID: "u"}}
+	ctx := context.Background()
+	if r, _ := asst.Handle(ctx, s, "那具体怎么用？"); r.Answer == nil || !r.Answer.Refused {
+		t.Fatalf("a vague question was answered: %q", r.Text)
+	}
+	asst.Handle(ctx, s, "什么是“三张清单”？")
+	r, err := asst.Handle(ctx, s, "那具体怎么用？")
+	if err != nil || r.Answer == nil || r.Answer.Refused || !strings.Contains(r.Text, "三张清单") || r.Answer.Rewritten == "" {
+		t.Fatalf("follow-up: %+v\n%s", r.Answer, r.Text)
+	}
+	// A short standalone question is not mixed with the one before.
+	r, _ = asst.Handle(ctx, s, "什么是“四个清”？")
+	if r.Answer == nil || r.Answer.Rewritten != "" || !strings.Contains(r.Text, "经营状况清") {
+		t.Fatalf("standalone: rewritten=%q\n%s", r.Answer.Rewritten, r.Text)
+	}
+}

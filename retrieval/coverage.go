@@ -20,6 +20,7 @@ type coverPlan struct {
 	glossed []glossSpan
 	exprs   [][]string // per glossSpan: the group's expressions
 	total   float64
+	content int // Han characters that name a topic (not frames, not grammar)
 }
 
 // coverChar is one query character (or ASCII word): its weight and the
@@ -82,6 +83,9 @@ func (h *Hybrid) planCoverage(q query) *coverPlan {
 			}
 			p.chars = append(p.chars, c)
 			p.total += c.weight
+			if !frame[i] && !strings.ContainsRune(functionChars, r) {
+				p.content++
+			}
 		}
 		for _, m := range q.matches {
 			for _, x := range m.found {
@@ -124,9 +128,13 @@ func (p *coverPlan) measureDoc(l *Lexical, doc int, text string) float64 {
 	return p.score(present, text)
 }
 
+// minContent is how many topic characters a question needs before any
+// text can be said to answer it: "那具体怎么用？" names no topic.
+const minContent = 2
+
 // score turns the presence of the needed grams in text into coverage.
 func (p *coverPlan) score(present []bool, text string) float64 {
-	if p.total == 0 {
+	if p.total == 0 || (p.content < minContent && !p.hasWord()) {
 		return 0
 	}
 	covered := make([]bool, len(p.chars))
@@ -277,4 +285,15 @@ func markAll(s, x []rune, mark []bool) {
 			}
 		}
 	}
+}
+
+// hasWord reports whether the question holds an ASCII word or number,
+// which names a topic by itself ("AI", "2025").
+func (p *coverPlan) hasWord() bool {
+	for g := range p.need {
+		if g.kind() == kindWord {
+			return true
+		}
+	}
+	return false
 }
