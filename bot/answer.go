@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -185,7 +186,7 @@ func topicsOf(hits []retrieval.Hit, n int) []string {
 	var out []string
 	for _, h := range hits {
 		t := h.Title
-		if t == "" || contains(out, t) {
+		if t == "" || slices.Contains(out, t) {
 			continue
 		}
 		out = append(out, t)
@@ -367,15 +368,6 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(rs[:n]) + "……"
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // pointsBack reports whether q opens by pointing at what was said before

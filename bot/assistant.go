@@ -5,8 +5,10 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -216,7 +218,7 @@ func (a *Assistant) answerAwaited(ctx context.Context, s *Session, text string) 
 	if w == nil {
 		return Reply{}, false, nil
 	}
-	if contains(cancelWords, strings.TrimSpace(text)) {
+	if slices.Contains(cancelWords, strings.TrimSpace(text)) {
 		return Reply{Text: "已取消办结。"}, true, nil
 	}
 	r, err := a.resolve(ctx, s, w.number, text)
@@ -360,7 +362,7 @@ func (a *Assistant) ask(ctx context.Context, s *Session, q string) (Reply, error
 	}
 	s.mu.Lock()
 	s.last = &ans
-	s.turns = append(s.turns, Turn{User: true, Text: clip(cmpOr(ans.Rewritten, q), 200)}, Turn{Text: clip(ans.Text, 300)})
+	s.turns = append(s.turns, Turn{User: true, Text: clip(cmp.Or(ans.Rewritten, q), 200)}, Turn{Text: clip(ans.Text, 300)})
 	if len(s.turns) > maxTurns {
 		s.turns = s.turns[len(s.turns)-maxTurns:]
 	}

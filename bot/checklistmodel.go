@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -58,7 +59,7 @@ func ModelChecklistAdapter(m JSONModel, timeout time.Duration) ChecklistAdapter 
 		adapted.Items = nil
 		for _, it := range out.Items {
 			item := ChecklistItem{Task: strings.TrimSpace(it.Task), Requirement: strings.TrimSpace(it.Requirement),
-				Unit: cmpOr(strings.TrimSpace(it.Unit), draft.Org), Cite: it.Cite}
+				Unit: cmp.Or(strings.TrimSpace(it.Unit), draft.Org), Cite: it.Cite}
 			item.Basis.Quote = strings.TrimSpace(it.Quote)
 			if due != "" {
 				item.Due = due

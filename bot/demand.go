@@ -1,10 +1,12 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -106,7 +108,7 @@ func (a *Assistant) draftDemand(ctx context.Context, s *Session, text string) (R
 	row("紧急程度", d.Urgency.Label())
 	row("地点", d.Location)
 	row("联系方式", d.Contact)
-	dept := cmpOr(d.DepartmentName, d.Department)
+	dept := cmp.Or(d.DepartmentName, d.Department)
 	if d.ManualDispatch {
 		dept += "（系统把握不大，将由区委社会工作部人工核实分派）"
 	}
@@ -130,10 +132,10 @@ func (a *Assistant) answerPending(ctx context.Context, s *Session, text string) 
 	}
 	w := strings.ToLower(strings.Trim(strings.TrimSpace(text), "。！!.，, "))
 	switch {
-	case contains(confirmWords, w):
+	case slices.Contains(confirmWords, w):
 		r, err := a.fileDemand(ctx, s, p.key)
 		return r, true, err
-	case contains(cancelWords, w):
+	case slices.Contains(cancelWords, w):
 		return a.cancelDemand(s, p.key), true, nil
 	}
 	return Reply{}, false, nil
@@ -165,7 +167,7 @@ func (a *Assistant) fileDemand(ctx context.Context, s *Session, key string) (Rep
 	s.mu.Unlock()
 	dept, _ := a.desk.Store.Department(t.Department)
 	return Reply{Text: fmt.Sprintf("诉求已提交，工单号 %s。\n已交办%s，将于 %s 前接单、%s 前办结。办理进展会通知您，也可以发送 /ticket %s 查看。",
-		t.Number, cmpOr(dept.Name, t.Department), tickets.FormatTime(t.RespondDue), tickets.FormatTime(t.DueAt), t.Number)}, nil
+		t.Number, cmp.Or(dept.Name, t.Department), tickets.FormatTime(t.RespondDue), tickets.FormatTime(t.DueAt), t.Number)}, nil
 }
 
 func (a *Assistant) cancelDemand(s *Session, key string) Reply {
@@ -307,7 +309,7 @@ func (a *Assistant) transfer(ctx context.Context, s *Session, arg string) (Reply
 		return ticketReply(err)
 	}
 	d, _ := a.desk.Store.Department(t.Department)
-	return Reply{Text: fmt.Sprintf("工单 %s 已转派至%s。", t.Number, cmpOr(d.Name, t.Department))}, nil
+	return Reply{Text: fmt.Sprintf("工单 %s 已转派至%s。", t.Number, cmp.Or(d.Name, t.Department))}, nil
 }
 
 func (a *Assistant) resolve(ctx context.Context, s *Session, number, reply string) (Reply, error) {
@@ -355,13 +357,4 @@ func newKey() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

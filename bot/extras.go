@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -65,7 +66,7 @@ func (a *Assistant) kbAdmin(ctx context.Context, s *Session, arg string) (Reply,
 			if d.Shipped {
 				origin = "内置"
 			}
-			fmt.Fprintf(&b, "\n· [%s] %s", origin, cmpOr(d.Title, d.Name))
+			fmt.Fprintf(&b, "\n· [%s] %s", origin, cmp.Or(d.Title, d.Name))
 			if !d.Shipped {
 				fmt.Fprintf(&b, "（%s）", d.Name)
 			}

@@ -80,9 +80,6 @@ func (l *Lexical) id(g gram) uint32 {
 	return id
 }
 
-// Len is the number of indexed passages.
-func (l *Lexical) Len() int { return len(l.lengths) }
-
 // docFreq is the number of passages that contain the gram.
 func (l *Lexical) docFreq(g gram) int {
 	if id, ok := l.ids[g]; ok {

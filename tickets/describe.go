@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,12 +19,12 @@ func (t *Ticket) Describe(deptName string) string {
 		}
 	}
 	row("诉求", t.Text)
-	row("提交人", cmpOr(t.SubmitterName, t.SubmitterID))
+	row("提交人", cmp.Or(t.SubmitterName, t.SubmitterID))
 	row("联系方式", t.Contact)
 	row("地点", t.Location)
 	row("类别", t.Category)
 	row("紧急程度", t.Urgency.Label())
-	dept := cmpOr(deptName, t.Department)
+	dept := cmp.Or(deptName, t.Department)
 	if t.ManualDispatch {
 		dept += "（待人工分派）"
 	}
@@ -51,7 +52,7 @@ func (t *Ticket) Describe(deptName string) string {
 
 // Line renders the ticket on one line for a list.
 func (t *Ticket) Line(deptName string) string {
-	s := fmt.Sprintf("%s  %s  %s  %s", t.Number, t.Status.Label(), cmpOr(deptName, t.Department), cmpOr(t.Summary, t.Text))
+	s := fmt.Sprintf("%s  %s  %s  %s", t.Number, t.Status.Label(), cmp.Or(deptName, t.Department), cmp.Or(t.Summary, t.Text))
 	if t.Overdue {
 		s += "（已超期）"
 	}

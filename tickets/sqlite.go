@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -496,17 +497,17 @@ func (s *Store) CreateTicket(ctx context.Context, n NewTicket) (*Ticket, error) 
 				n.Department, n.ManualDispatch, n.Category = FallbackDepartment, true, ""
 			}
 		}
-		n.Urgency = cmpOr(n.Urgency, d.Urgency, UrgencyNormal)
-		n.Category = cmpOr(n.Category, d.Category)
-		n.Location = cmpOr(n.Location, d.Location)
-		n.Contact = cmpOr(n.Contact, d.Contact)
-		n.Summary = cmpOr(n.Summary, d.Summary)
+		n.Urgency = cmp.Or(n.Urgency, d.Urgency, UrgencyNormal)
+		n.Category = cmp.Or(n.Category, d.Category)
+		n.Location = cmp.Or(n.Location, d.Location)
+		n.Contact = cmp.Or(n.Contact, d.Contact)
+		n.Summary = cmp.Or(n.Summary, d.Summary)
 	}
 	dept, err := s.depts.mustGet(n.Department)
 	if err != nil {
 		return nil, err
 	}
-	actor := cmpOr(n.Actor, n.SubmitterID)
+	actor := cmp.Or(n.Actor, n.SubmitterID)
 
 	var out *Ticket
 	err = s.write(ctx, func(tx *sql.Tx) error {
@@ -592,16 +593,6 @@ const (
 // txStmt returns the prepared statement q bound to tx.
 func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
 	return tx.StmtContext(ctx, s.stmts[q])
-}
-
-func cmpOr[T comparable](vals ...T) T {
-	var zero T
-	for _, v := range vals {
-		if v != zero {
-			return v
-		}
-	}
-	return zero
 }
 
 func (s *Store) ticketByKey(ctx context.Context, tx *sql.Tx, key string) (*Ticket, error) {
@@ -1029,7 +1020,7 @@ func (s *Store) Rate(ctx context.Context, v Viewer, number string, rating int, c
 			},
 			notify: func(t *Ticket, now time.Time) []Notification {
 				return []Notification{s.deptNotice(t, "reopened", fmt.Sprintf("【重办】工单 %s 评价不满意（%d 分）：%s\n评价：%s\n请于 %s 前重新接单，%s 前办结。",
-					t.Number, rating, t.Summary, cmpOr(comment, "无"), s.fmtTime(t.RespondDue), s.fmtTime(t.DueAt)))}
+					t.Number, rating, t.Summary, cmp.Or(comment, "无"), s.fmtTime(t.RespondDue), s.fmtTime(t.DueAt)))}
 			},
 		})
 	} else {
@@ -1065,7 +1056,7 @@ func (s *Store) dispatchNotice(t *Ticket, d Department, extra string) Notificati
 	if t.ManualDispatch {
 		head = "【待人工分派】系统未能确定归属部门，请核实后接单或转派。\n"
 	}
-	text := fmt.Sprintf("%s%s（%s，%s）\n诉求：%s", head, t.Number, t.Urgency.Label(), cmpOr(t.Category, "未分类"), t.Summary)
+	text := fmt.Sprintf("%s%s（%s，%s）\n诉求：%s", head, t.Number, t.Urgency.Label(), cmp.Or(t.Category, "未分类"), t.Summary)
 	if t.Location != "" {
 		text += "\n地点：" + t.Location
 	}

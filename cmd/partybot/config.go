@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -201,7 +202,7 @@ func (c Config) TicketDepartments() ([]tickets.Department, error) {
 			UrgentResponseHours: d.UrgentResponseHours, UrgentResolveHours: d.UrgentResolveHours,
 		}
 		if len(d.Keywords)+len(d.StrongKeywords)+len(d.WeakKeywords) > 0 {
-			o.Topics = []tickets.Topic{{Category: cmpOr(d.Name, d.Key), Strong: d.StrongKeywords, Keywords: d.Keywords, Weak: d.WeakKeywords}}
+			o.Topics = []tickets.Topic{{Category: cmp.Or(d.Name, d.Key), Strong: d.StrongKeywords, Keywords: d.Keywords, Weak: d.WeakKeywords}}
 		}
 		over = append(over, o)
 	}
@@ -241,13 +242,4 @@ func (c Config) Allowed(userID string) bool {
 	}
 	v := c.Viewer(userID)
 	return v.Admin || len(v.Departments) > 0 || slices.Contains(c.Access.AllowedUsers, userID)
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

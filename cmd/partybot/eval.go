@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -232,7 +233,7 @@ func (m *Main) runEvalRetrieval(ctx context.Context, args []string) error {
 			if runFile != nil {
 				fmt.Fprintf(runFile, "%s Q0 %s %d %.6f partybot\n", q.ID, h.ID, j+1, h.Score)
 			}
-			if rank == 0 && contains(q.Gold, h.ID) {
+			if rank == 0 && slices.Contains(q.Gold, h.ID) {
 				rank = j + 1
 			}
 		}
@@ -259,13 +260,4 @@ func (m *Main) runEvalRetrieval(ctx context.Context, args []string) error {
 		"recall@1": ratio(r1, n), "recall@5": ratio(r5, n), "recall@10": ratio(r10, n), "mrr@10": ratio(mrr, n),
 		"ms_per_query": round3(queryMS / max(n, 1)), "index_ms": round3(indexMS),
 	})
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

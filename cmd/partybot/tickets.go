@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -356,7 +357,7 @@ func (m *Main) runTickets(ctx context.Context, args []string) error {
 				if t.Overdue {
 					flag = fmt.Sprintf(" [超期·%d级督办]", t.Escalation)
 				}
-				fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", t.Number, t.Status.Label(), flag, cmpOr(d.Name, t.Department),
+				fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", t.Number, t.Status.Label(), flag, cmp.Or(d.Name, t.Department),
 					t.Urgency.Label(), tickets.FormatTime(t.CreatedAt), t.Summary)
 			}
 			return tw.Flush()
@@ -543,7 +544,7 @@ func (m *Main) reportChange(s *tickets.Store, t *tickets.Ticket, err error) erro
 		return ticketError(err)
 	}
 	d, _ := s.Department(t.Department)
-	msg := fmt.Sprintf("工单 %s 现为“%s”（%s）", t.Number, t.Status.Label(), cmpOr(d.Name, t.Department))
+	msg := fmt.Sprintf("工单 %s 现为“%s”（%s）", t.Number, t.Status.Label(), cmp.Or(d.Name, t.Department))
 	if t.Reopened > 0 && t.Status == tickets.StatusDispatched {
 		msg += "，评价不满意，已退回重办"
 	}
