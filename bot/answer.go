@@ -17,7 +17,7 @@ import (
 // question a text covers.
 type Retriever interface {
 	Search(ctx context.Context, q string, k int) ([]retrieval.Hit, error)
-	Coverage(q, text string) float64
+	CoverageOf(q string) func(text string) float64
 }
 
 var _ Retriever = (*KnowledgeBase)(nil)
@@ -128,7 +128,7 @@ func (a *Answerer) AskWith(ctx context.Context, q string, opt AskOptions) (Answe
 			if rw, ok := a.rewrite(ctx, opt.History, q); ok {
 				query, rewritten = rw, rw
 			}
-		} else if prev := lastQuestion(opt.History); prev != "" && (pointsBack(q) || a.r.Coverage(q, q) == 0) {
+		} else if prev := lastQuestion(opt.History); prev != "" && (pointsBack(q) || a.r.CoverageOf(q)(q) == 0) {
 			// Offline, a follow-up is read together with the question it
 			// follows: "那具体怎么用？" after "什么是三张清单？".
 			query = prev + "，" + q
@@ -229,9 +229,10 @@ func (a *Answerer) compose(q string, hits []retrieval.Hit) Answer {
 		}
 	}
 	var cands []sentence
+	coverage := a.r.CoverageOf(q)
 	for _, i := range use {
 		for j, s := range splitSentences(hits[i].Text) {
-			sc := a.r.Coverage(q, s)
+			sc := coverage(s)
 			if sc > 0 {
 				cands = append(cands, sentence{text: s, hit: i, pos: j, score: sc})
 			}

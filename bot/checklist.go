@@ -526,13 +526,14 @@ func (d *ChecklistDrafter) fromPassages(ctx context.Context, core string) (Check
 		score    float64
 	}
 	var cands []cand
+	coverage := d.kb.CoverageOf(core)
 	for i, h := range use {
 		for j, s := range splitSentences(h.Text) {
 			task, ok := actionable(s)
 			if !ok {
 				continue
 			}
-			if sc := d.kb.Coverage(core, s); sc > 0 {
+			if sc := coverage(s); sc > 0 {
 				cands = append(cands, cand{s: s, hit: i, pos: j, score: sc, task: task})
 			}
 		}

@@ -407,12 +407,13 @@ func (kb *KnowledgeBase) Search(ctx context.Context, q string, k int) ([]retriev
 	return idx.Search(ctx, q, k)
 }
 
-// Coverage is how much of q text covers; see [retrieval.Hybrid.Coverage].
-func (kb *KnowledgeBase) Coverage(q, text string) float64 {
+// CoverageOf measures how much of q a text covers; see
+// [retrieval.Hybrid.CoverageOf].
+func (kb *KnowledgeBase) CoverageOf(q string) func(text string) float64 {
 	kb.mu.RLock()
 	idx := kb.idx
 	kb.mu.RUnlock()
-	return idx.Coverage(q, text)
+	return idx.CoverageOf(q)
 }
 
 // Documents lists the indexed documents by name.
