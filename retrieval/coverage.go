@@ -216,22 +216,19 @@ var needWords = []string{
 }
 
 // needRunes is needWords as runes, for markAll.
-var needRunes = func() [][]rune {
-	out := make([][]rune, len(needWords))
-	for i, w := range needWords {
-		out[i] = []rune(w)
-	}
-	return out
-}()
+var needRunes = runesOf(needWords)
 
 // frameRunes is frameWords as runes, for markAll.
-var frameRunes = func() [][]rune {
-	out := make([][]rune, len(frameWords))
-	for i, w := range frameWords {
+var frameRunes = runesOf(frameWords)
+
+// runesOf converts words to runes once, for markAll.
+func runesOf(words []string) [][]rune {
+	out := make([][]rune, len(words))
+	for i, w := range words {
 		out[i] = []rune(w)
 	}
 	return out
-}()
+}
 
 // run is a maximal run of Han characters or of ASCII letters and digits.
 type run struct {
