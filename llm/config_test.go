@@ -12,6 +12,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/llm"
 	"partybot/llm/llmtest"
@@ -197,5 +199,30 @@ func walkErrors(err error, fn func(error)) {
 		for _, e := range u.Unwrap() {
 			walkErrors(e, fn)
 		}
+	}
+}
+
+// TestErrorsRedactEncodedKey: a key a server echoes back JSON-escaped
+// ("\/") or URL-encoded ("%2B", "%2b") is masked like the plain one.
+func TestErrorsRedactEncodedKey(t *testing.T) {
+	const key = "sk-a+b/c=d-0123456789"
+	for name, body := range map[string]string{
+		"json slash":   `{"error":{"message":"bad key sk-a+b\/c=d-0123456789"}}`,
+		"url-encoded":  `<html>GET /v1?key=sk-a%2Bb%2Fc%3Dd-0123456789</html>`,
+		"lower hex":    `<html>GET /v1?key=sk-a%2bb%2fc%3dd-0123456789</html>`,
+		"json unicode": `{"error":{"message":"bad key sk-a\u002bb/c\u003dd-0123456789"}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := llmtest.NewServer(t)
+			cfg := testConfig(srv)
+			cfg.APIKey = key
+			c, err := llm.New(cfg)
+			require.NoError(t, err)
+			srv.EnqueueChat(llmtest.Reply{Status: 400, Body: body})
+			_, err = c.Chat(context.Background(), []llm.Message{llm.User("问")}, llm.ChatOptions{})
+			require.Error(t, err)
+			assert.NotContains(t, err.Error(), "0123456789")
+			assert.NotContains(t, fmt.Sprintf("%+v", err), "0123456789")
+		})
 	}
 }

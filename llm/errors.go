@@ -25,6 +25,8 @@ import (
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"partybot/redact"
 )
 
 // Errors callers branch on. Each error returned by a [Client] wraps one of
@@ -115,7 +117,7 @@ const maxCauseLen = 300
 // newError builds an *Error whose text and cause are free of secret.
 func newError(op string, kind error, status, attempts int, cause error, secret string) *Error {
 	e := &Error{Op: op, Kind: kind, Status: status, Attempts: attempts, Err: sanitize(cause, secret)}
-	e.msg = redact(e.Error(), secret)
+	e.msg = redactText(e.Error(), secret)
 	return e
 }
 
@@ -127,20 +129,20 @@ func sanitize(err error, secret string) error {
 		return err
 	}
 	var apiErr *openai.APIError
-	if errors.As(err, &apiErr) && strings.Contains(apiErr.Message, secret) {
+	if errors.As(err, &apiErr) && holds(apiErr.Message, secret) {
 		c := *apiErr
-		c.Message = redact(c.Message, secret)
-		return &redactedError{msg: redact(err.Error(), secret), cause: &c}
+		c.Message = redactText(c.Message, secret)
+		return &redactedError{msg: redactText(err.Error(), secret), cause: &c}
 	}
 	var reqErr *openai.RequestError
-	if errors.As(err, &reqErr) && strings.Contains(string(reqErr.Body), secret) {
+	if errors.As(err, &reqErr) && holds(string(reqErr.Body), secret) {
 		c := *reqErr
-		c.Body = []byte(redact(string(c.Body), secret))
+		c.Body = []byte(redactText(string(c.Body), secret))
 		c.Err = sanitize(c.Err, secret)
-		return &redactedError{msg: redact(err.Error(), secret), cause: &c}
+		return &redactedError{msg: redactText(err.Error(), secret), cause: &c}
 	}
-	if strings.Contains(err.Error(), secret) {
-		return &redactedError{msg: redact(err.Error(), secret)}
+	if holds(err.Error(), secret) {
+		return &redactedError{msg: redactText(err.Error(), secret)}
 	}
 	return err
 }
@@ -155,14 +157,14 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.cause }
 
-const redacted = "[REDACTED]"
+const redacted = redact.Mask
 
-func redact(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, redacted)
-}
+// redactText masks secret in s in every encoding a server may echo it in
+// (JSON-escaped, URL-encoded …).
+func redactText(s, secret string) string { return redact.New(secret).String(s) }
+
+// holds reports whether s holds secret in any of those encodings.
+func holds(s, secret string) bool { return redactText(s, secret) != s }
 
 func clip(s string, n int) string {
 	if len(s) <= n {
