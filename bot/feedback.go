@@ -6,13 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"partybot/tickets"
 )
 
 // Feedback is a user's verdict (👍 or 👎) on an answer, kept with what the
@@ -166,15 +164,23 @@ CREATE INDEX IF NOT EXISTS answers_voted ON answers (vote, created_at);`
 
 // OpenFeedbackStore opens (creating if needed) the feedback database at
 // path. Answers nobody voted on are dropped after 90 days, when it opens.
+//
+// The file is checked and kept private as [tickets.OpenSQLite] does: an
+// empty file or one that is not a feedback database is refused with a
+// message (a tickets.Error) saying how to recover, and so is a file or
+// directory that is not writable (tickets.EReadOnly).
 func OpenFeedbackStore(ctx context.Context, path string) (*FeedbackStore, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open feedback store: invalid path %q", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("open feedback store: %w", err)
-	}
-	db, err := sql.Open("sqlite", path+"?_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL")
+	db, _, err := tickets.OpenSQLite(ctx, tickets.SQLiteFile{
+		Path: path, Name: "反馈库", Tables: []string{"answers"},
+		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
+	})
 	if err != nil {
+		if _, coded := errors.AsType[*tickets.Error](err); coded {
+			return nil, err // its message names the file and what to do
+		}
 		return nil, fmt.Errorf("open feedback store: %w", err)
 	}
 	db.SetMaxOpenConns(1)

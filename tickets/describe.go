@@ -10,6 +10,7 @@ import (
 
 // Describe renders the ticket for a person, one "label：value" line per
 // field that is set, then the history; deptName names its department.
+// Hidden characters show as ⟨U+202E⟩ ([ShowHidden]).
 func (t *Ticket) Describe(deptName string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "工单 %s  %s", t.Number, t.Status.Label())
@@ -47,16 +48,17 @@ func (t *Ticket) Describe(deptName string) string {
 			b.WriteString("\n  " + h.String())
 		}
 	}
-	return b.String()
+	return ShowHidden(b.String())
 }
 
-// Line renders the ticket on one line for a list.
+// Line renders the ticket on one line for a list, hidden characters shown
+// as ⟨U+202E⟩ ([ShowHidden]).
 func (t *Ticket) Line(deptName string) string {
 	s := fmt.Sprintf("%s  %s  %s  %s", t.Number, t.Status.Label(), cmp.Or(deptName, t.Department), cmp.Or(t.Summary, t.Text))
 	if t.Overdue {
 		s += "（已超期）"
 	}
-	return s
+	return ShowHidden(s)
 }
 
 // FormatTime renders t in DefaultLocation to the minute, "" for the zero time.

@@ -13,6 +13,8 @@ const (
 	EInternal  = "internal"  // a bug or an I/O failure
 	EInvalid   = "invalid"   // bad input: empty or oversized text, unknown department, bad dates
 	ENotFound  = "not_found" // no such ticket
+	EReadOnly  = "read_only" // the store is read-only (its data directory is not writable)
+	ETooMany   = "too_many"  // the submitter filed too many tickets lately
 )
 
 // Error is an error with a code and a message for the user (Simplified

@@ -65,7 +65,8 @@ var ledgerColumns = []struct {
 	{"办理答复", 40}, {"评分", 6}, {"评价", 24}, {"重办次数", 8}, {"人工分派", 8}, {"办理记录", 70},
 }
 
-// ledgerRow returns t's 台账 row as text, in ledgerColumns order.
+// ledgerRow returns t's 台账 row as text, in ledgerColumns order, hidden
+// characters shown as ⟨U+202E⟩ ([ShowHidden]).
 func (s *Store) ledgerRow(t *Ticket) []string {
 	tm := func(x time.Time) string {
 		if x.IsZero() {
@@ -103,12 +104,16 @@ func (s *Store) ledgerRow(t *Ticket) []string {
 	if submitter == "" {
 		submitter = t.SubmitterID
 	}
-	return []string{
+	row := []string{
 		t.Number, tm(t.CreatedAt), submitter, channel, t.Contact, t.Text,
 		t.Category, t.Urgency.Label(), t.Location, s.depts.name(t.Department), t.Status.Label(), tm(t.RespondDue),
 		tm(t.AcceptedAt), tm(t.DueAt), tm(t.ResolvedAt), yes(t.Overdue), level,
 		t.Reply, rating, t.Comment, strconv.Itoa(t.Reopened), yes(t.ManualDispatch), history,
 	}
+	for i, v := range row {
+		row[i] = ShowHidden(v)
+	}
+	return row
 }
 
 // WriteXLSX writes the 台账 of ts as an .xlsx workbook: one sheet "台账", a

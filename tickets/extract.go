@@ -28,8 +28,10 @@ type Draft struct {
 // is the offline one; an LLM extractor can replace it and fall back to it.
 type ExtractFunc func(ctx context.Context, text string) (Draft, error)
 
-// Extract routes text and extracts its fields with the rules.
+// Extract routes text and extracts its fields with the rules. The draft's
+// text is text without the invisible characters [CleanText] removes.
 func (r *Router) Extract(text string) Draft {
+	text = CleanText(text)
 	rt := r.route(text)
 	return Draft{
 		Text:           text,

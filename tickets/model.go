@@ -5,8 +5,8 @@
 // 接诉即办 reports them, and the 台账 export (.xlsx, CSV).
 //
 // Every outcome a user sees is an [*Error] with a code ([EInvalid],
-// [ENotFound], [EForbidden], [EConflict], [EInternal]) and a message in
-// Simplified Chinese.
+// [ENotFound], [EForbidden], [EConflict], [ETooMany], [EReadOnly],
+// [EInternal]) and a message in Simplified Chinese.
 package tickets
 
 import (
@@ -182,13 +182,14 @@ type HistoryEntry struct {
 	Note   string    `json:"note,omitempty"`
 }
 
-// String renders the entry in one Chinese line.
+// String renders the entry in one Chinese line, hidden characters shown as
+// ⟨U+202E⟩ ([ShowHidden]).
 func (h HistoryEntry) String() string {
 	s := fmt.Sprintf("%s %s %s：%s→%s", h.At.Format("2006-01-02 15:04"), h.Actor, h.Action.Label(), h.From.Label(), h.To.Label())
 	if h.Note != "" {
 		s += "（" + h.Note + "）"
 	}
-	return s
+	return ShowHidden(s)
 }
 
 // Channels a demand arrives through.
@@ -327,6 +328,7 @@ type Notification struct {
 	Attempts      int
 	NextAttemptAt time.Time
 	CreatedAt     time.Time
+	DeliveredAt   time.Time // zero while not delivered
 	LastError     string
 }
 

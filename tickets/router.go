@@ -428,13 +428,14 @@ func hanBigrams(rs []rune, covered []bool) map[[2]rune]bool {
 }
 
 // normalize prepares text for matching: full-width ASCII folded to
-// half-width, Latin letters lower-cased, quotes, brackets and white space
-// removed (so 暖“新”驿站, 暖"新"驿站 and 暖新驿站 are one word).
+// half-width, Latin letters lower-cased, quotes, brackets, white space and
+// the invisible characters [CleanText] removes dropped (so 暖“新”驿站,
+// 暖"新"驿站, 暖新驿站 and 暖新\u200b驿站 are one word).
 func normalize(s string) []rune {
 	out := make([]rune, 0, len(s)/2)
 	for _, r := range foldWidth(s) {
 		switch {
-		case unicode.IsSpace(r):
+		case unicode.IsSpace(r), hidden(r):
 		case strings.ContainsRune("\"'“”‘’「」『』《》〈〉【】", r):
 		default:
 			out = append(out, unicode.ToLower(r))

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -48,6 +47,8 @@ type Store struct {
 	maxAttempts    int           // notification delivery attempts
 	maxBatch       int
 	deptsOverrides []Department
+	perHour        int  // chat tickets one submitter may file per hour; 0: no cap
+	readOnly       bool // opened (or asked to open) read-only: writes return EReadOnly
 
 	stmts map[string]*sql.Stmt // prepared hot statements, by their SQL
 
@@ -74,6 +75,16 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // WithLocation sets the time zone of ticket years, dates and exports
 // (default China Standard Time, UTC+8).
 func WithLocation(loc *time.Location) Option { return func(s *Store) { s.loc = loc } }
+
+// WithTicketsPerHour caps the tickets one submitter may file through chat
+// in any hour at n (0, the default: no cap). Demands staff enter for
+// others (ChannelPhone) are not capped. See [Store.CreateTicket].
+func WithTicketsPerHour(n int) Option { return func(s *Store) { s.perHour = max(n, 0) } }
+
+// WithReadOnly opens the database read-only even when it could be written:
+// reads work, and every write returns EReadOnly. [Store.Open] also opens
+// read-only by itself when the file or its directory is not writable.
+func WithReadOnly() Option { return func(s *Store) { s.readOnly = true } }
 
 // DefaultLocation is China Standard Time. It does not need tzdata.
 var DefaultLocation = time.FixedZone("CST", 8*3600)
@@ -108,7 +119,18 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
+// ticketTables are the tables of the ticket schema: a database file with
+// tables but none of these is not a ticket store.
+var ticketTables = []string{"tickets", "ticket_history", "ticket_seq", "notifications", "schema_migrations"}
+
 // Open opens the database, applies pending migrations and starts the writer.
+// The file is checked first (see [OpenSQLite]): an empty file, or one that
+// is not a ticket database, is refused with a message saying how to recover.
+//
+// When the file or its directory is not writable (or with [WithReadOnly])
+// the database is opened read-only: reads work, writes return EReadOnly,
+// and a database that needs a migration is refused with EReadOnly.
+//
 // Returns EINVALID for bad departments and for a path SQLite cannot take.
 func (s *Store) Open(ctx context.Context) error {
 	ds := s.deptsOverrides
@@ -129,18 +151,23 @@ func (s *Store) Open(ctx context.Context) error {
 	if s.path == "" || strings.ContainsAny(s.path, "?#") || s.path == ":memory:" {
 		return Errorf(EInvalid, "工单数据库路径无效：%q", s.path)
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
-		return fmt.Errorf("create ticket database directory: %w", err)
-	}
-	dsn := s.path + "?_txlock=immediate&_busy_timeout=10000&_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL"
-	db, err := sql.Open("sqlite", dsn)
+	db, ro, err := OpenSQLite(ctx, SQLiteFile{
+		Path: s.path, Name: "工单库", Tables: ticketTables,
+		Params:   "_txlock=immediate&_busy_timeout=10000&_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL",
+		ReadOnly: s.readOnly, AllowReadOnly: true,
+	})
 	if err != nil {
-		return fmt.Errorf("open ticket database: %w", err)
+		return err
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	s.db = db
-	if err := s.migrate(ctx); err != nil {
+	s.db, s.readOnly = db, ro
+	if ro {
+		err = s.checkSchema(ctx)
+	} else {
+		err = s.migrate(ctx)
+	}
+	if err != nil {
 		db.Close()
 		return err
 	}
@@ -158,7 +185,8 @@ func (s *Store) Open(ctx context.Context) error {
 		db.Close()
 		return fmt.Errorf("check journal mode: %w", err)
 	}
-	if !strings.EqualFold(mode, "wal") {
+	// Read-only, an immutable database reports "delete": nothing is written.
+	if !ro && !strings.EqualFold(mode, "wal") {
 		db.Close()
 		return fmt.Errorf("open ticket database: journal mode is %q, want wal", mode)
 	}
@@ -197,15 +225,78 @@ func (s *Store) Department(key string) (Department, bool) { return s.depts.get(k
 // Location returns the store's time zone.
 func (s *Store) Location() *time.Location { return s.loc }
 
+// ReadOnly reports whether the store was opened read-only: its writes
+// return EReadOnly.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// TicketsPerHour is the cap on the chat tickets one submitter may file in
+// an hour, 0 for none ([WithTicketsPerHour]).
+func (s *Store) TicketsPerHour() int { return s.perHour }
+
+// migrations returns the embedded migration files in order and the latest
+// version among them.
+func migrations() (names []string, latest int, err error) {
+	names, err = fs.Glob(migrationFS, "migration/*.sql")
+	if err != nil {
+		return nil, 0, fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v, err := migrationVersion(name)
+		if err != nil {
+			return nil, 0, err
+		}
+		latest = max(latest, v)
+	}
+	return names, latest, nil
+}
+
+func migrationVersion(name string) (int, error) {
+	base := filepath.Base(name)
+	v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+	if err != nil {
+		return 0, fmt.Errorf("migrate: bad migration name %q", base)
+	}
+	return v, nil
+}
+
+// checkSchema is migrate for a read-only store: it applies nothing, and
+// refuses a database that needs a migration (EReadOnly) or is newer than
+// this program.
+func (s *Store) checkSchema(ctx context.Context) error {
+	_, latest, err := migrations()
+	if err != nil {
+		return err
+	}
+	var have int
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").Scan(&n); err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	if n > 0 {
+		if err := s.db.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+			return fmt.Errorf("check schema: %w", err)
+		}
+	}
+	switch {
+	case have > latest:
+		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", have, latest)
+	case have == 0:
+		return Errorf(EReadOnly, "工单库 %s 尚未初始化，而数据目录只读，无法初始化。请在数据目录可写时运行一次 partybot（例如 partybot tickets list）。", s.path)
+	case have < latest:
+		return Errorf(EReadOnly, "工单库 %s 需要升级（数据结构版本 %d → %d），而数据目录只读，无法升级。请在数据目录可写时运行一次 partybot（例如 partybot tickets list）完成升级后再试。", s.path, have, latest)
+	}
+	return nil
+}
+
 // migrate applies the embedded migrations not yet recorded in
 // schema_migrations, all in one immediate transaction, so two processes
 // opening a new database do not both apply them.
 func (s *Store) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrationFS, "migration/*.sql")
+	names, latest, err := migrations()
 	if err != nil {
-		return fmt.Errorf("list migrations: %w", err)
+		return err
 	}
-	sort.Strings(names)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -219,14 +310,12 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&have); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	latest := 0
 	for _, name := range names {
 		base := filepath.Base(name)
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		v, err := migrationVersion(name)
 		if err != nil {
-			return fmt.Errorf("migrate: bad migration name %q", base)
+			return err
 		}
-		latest = max(latest, v)
 		if v <= have {
 			continue
 		}
@@ -274,6 +363,9 @@ type writeJob struct {
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if s.readOnly {
+		return Errorf(EReadOnly, "数据目录只读，无法保存更改：工单库 %s 是以只读方式打开的（该文件或其所在目录不可写），目前只能查看工单。请检查数据目录及其中文件的权限。", s.path)
 	}
 	j := &writeJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
@@ -476,9 +568,20 @@ func (s *Store) nowTime() time.Time { return s.now().Truncate(time.Millisecond).
 // With an IdempotencyKey already used for the same submitter and text it
 // returns the existing ticket.
 //
-// Returns EINVALID for empty or oversized text and unknown departments, and
-// EConflict when the idempotency key was used for a different demand.
+// Zero-width and bidirectional control characters are removed from the
+// text and the other fields first ([CleanText]).
+//
+// With a cap ([WithTicketsPerHour]), a submitter who filed that many chat
+// tickets in the last hour gets ETooMany, saying when they may submit
+// again; the count is taken in the creating transaction. A retry with the
+// same IdempotencyKey still returns the existing ticket, and demands entered
+// by staff (ChannelPhone) are not capped.
+//
+// Returns EINVALID for empty or oversized text and unknown departments,
+// EConflict when the idempotency key was used for a different demand,
+// ETooMany over the cap and EReadOnly on a read-only store.
 func (s *Store) CreateTicket(ctx context.Context, n NewTicket) (*Ticket, error) {
+	n.clean()
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
@@ -524,6 +627,11 @@ func (s *Store) CreateTicket(ctx context.Context, n NewTicket) (*Ticket, error) 
 			}
 		}
 		now := s.nowTime()
+		if n.Channel == ChannelChat {
+			if err := s.checkRate(ctx, tx, n.SubmitterID, now); err != nil {
+				return err
+			}
+		}
 		year := now.Year()
 		var seq int
 		if err := s.txStmt(ctx, tx, sqlNextSeq).QueryRowContext(ctx, year).Scan(&seq); err != nil {
@@ -572,6 +680,36 @@ func (s *Store) CreateTicket(ctx context.Context, n NewTicket) (*Ticket, error) 
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkRate returns ETooMany when submitter filed the capped number of chat
+// tickets in the hour before now.
+func (s *Store) checkRate(ctx context.Context, tx *sql.Tx, submitter string, now time.Time) error {
+	if s.perHour <= 0 {
+		return nil
+	}
+	since := now.Add(-time.Hour).UnixMilli()
+	var count int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tickets
+		WHERE submitter_id = ? AND created_at > ? AND channel = 'chat'`, submitter, since).Scan(&count); err != nil {
+		return fmt.Errorf("count recent tickets: %w", err)
+	}
+	if count < s.perHour {
+		return nil
+	}
+	// The next one is allowed when the cap-th most recent leaves the hour.
+	var oldest int64
+	if err := tx.QueryRowContext(ctx, `SELECT created_at FROM tickets
+		WHERE submitter_id = ? AND created_at > ? AND channel = 'chat'
+		ORDER BY created_at DESC LIMIT 1 OFFSET ?`, submitter, since, s.perHour-1).Scan(&oldest); err != nil {
+		return fmt.Errorf("count recent tickets: %w", err)
+	}
+	again := s.fromMS(oldest).Add(time.Hour)
+	if t := again.Truncate(time.Minute); t.Before(again) {
+		again = t.Add(time.Minute) // a minute the user can read, not before the time
+	}
+	return Errorf(ETooMany, "提交过于频繁：每人每小时最多提交 %d 条诉求，您在过去一小时内已提交 %d 条。请于 %s 后再提交；情况紧急的，请直接联系相关部门。",
+		s.perHour, count, s.fmtTime(again))
 }
 
 // The hot statements, prepared once in Open.
@@ -885,11 +1023,15 @@ func (s *Store) updateTicket(ctx context.Context, tx *sql.Tx, t *Ticket, from St
 	return nil
 }
 
+// checkNote trims and cleans ([CleanText]) a reason, reply or comment and
+// checks it is there when required and not too long.
 func checkNote(what, note string, required bool) (string, error) {
 	note = strings.TrimSpace(note)
 	switch {
 	case !utf8.ValidString(note):
 		return "", Errorf(EInvalid, "%s含有无效字符", what)
+	case hasHidden(note):
+		return checkNote(what, CleanText(note), required)
 	case required && note == "":
 		return "", Errorf(EInvalid, "必须填写%s", what)
 	case utf8.RuneCountInString(note) > MaxNoteRunes:
@@ -983,9 +1125,17 @@ func (s *Store) Resolve(ctx context.Context, v Viewer, number, reply string) (*T
 
 // Rate records the submitter's rating (评单) of 1–5 and a comment. A rating
 // of 1 or 2 reopens the ticket (重办): it goes back to its department,
-// dispatched, with fresh deadlines. Returns EINVALID for a rating outside
-// 1–5, EForbidden unless v submitted the ticket or is an admin, EConflict
-// unless it is resolved (including a second rating).
+// dispatched, with fresh deadlines.
+//
+// The rating is the submitter's: only they may rate a chat ticket, not an
+// administrator, nor the department whose work is rated. A demand that came
+// by phone has no chat user behind it; an administrator records the rating
+// the citizen gave on a return call, and the history says it was on the
+// submitter's behalf.
+//
+// Returns EINVALID for a rating outside 1–5, EForbidden when v may not
+// rate the ticket, EConflict unless it is resolved (including a second
+// rating).
 func (s *Store) Rate(ctx context.Context, v Viewer, number string, rating int, comment string) (*Ticket, error) {
 	if rating < 1 || rating > 5 {
 		return nil, Errorf(EInvalid, "评分应为 1 到 5 分")
@@ -994,16 +1144,22 @@ func (s *Store) Rate(ctx context.Context, v Viewer, number string, rating int, c
 	if err != nil {
 		return nil, err
 	}
+	note := fmt.Sprintf("%d 分 %s", rating, comment)
+	steps := []step{{
+		action: ActionRate, note: note,
+		apply: func(t *Ticket, now time.Time) { t.Rating, t.Comment, t.RatedAt = rating, comment, now },
+	}}
 	allow := func(t *Ticket) error {
-		if !v.Admin && !v.owns(t) {
+		switch {
+		case v.owns(t):
+			steps[0].note = note
+		case v.Admin && t.Channel == ChannelPhone:
+			steps[0].note = "代" + cmp.Or(t.SubmitterName, t.SubmitterID) + "评价（电话回访）：" + note
+		default:
 			return Errorf(EForbidden, "无权评价该工单：只有提交人可以评价")
 		}
 		return nil
 	}
-	steps := []step{{
-		action: ActionRate, note: fmt.Sprintf("%d 分 %s", rating, comment),
-		apply: func(t *Ticket, now time.Time) { t.Rating, t.Comment, t.RatedAt = rating, comment, now },
-	}}
 	if rating <= 2 {
 		steps = append(steps, step{
 			action: ActionReopen, note: "评价不满意，重新办理",
@@ -1028,6 +1184,7 @@ func (s *Store) Rate(ctx context.Context, v Viewer, number string, rating int, c
 			return []Notification{s.deptNotice(t, "rated", fmt.Sprintf("工单 %s 已评价：%d 分。%s", t.Number, rating, comment))}
 		}
 	}
+	// change runs allow before the steps: steps[0].note is set by then.
 	return s.change(ctx, v, number, allow, steps...)
 }
 
@@ -1079,9 +1236,11 @@ func (s *Store) userNotice(t *Ticket, kind, text string) []Notification {
 	return []Notification{{Kind: kind, RecipientKind: RecipientUser, Recipient: t.SubmitterID, Text: text}}
 }
 
+// queue adds notifications to the outbox. Their text shows any hidden
+// character of an old ticket's fields ([ShowHidden]).
 func (s *Store) queue(ctx context.Context, tx *sql.Tx, t *Ticket, now time.Time, ns ...Notification) error {
 	for _, n := range ns {
-		if _, err := s.txStmt(ctx, tx, sqlInsertNotification).ExecContext(ctx, t.ID, n.Kind, n.RecipientKind, n.Recipient, t.Department, n.Text, now.UnixMilli(), now.UnixMilli()); err != nil {
+		if _, err := s.txStmt(ctx, tx, sqlInsertNotification).ExecContext(ctx, t.ID, n.Kind, n.RecipientKind, n.Recipient, t.Department, ShowHidden(n.Text), now.UnixMilli(), now.UnixMilli()); err != nil {
 			return fmt.Errorf("queue notification: %w", err)
 		}
 	}

@@ -5,14 +5,13 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"partybot/tickets"
 )
 
 // store is the adapter's own state in a small SQLite file: the update ids
@@ -42,16 +41,22 @@ CREATE TABLE IF NOT EXISTS notice_sends (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS notice_sends_at ON notice_sends (at);`
 
-// openStore opens (creating if needed) the database at path.
+// openStore opens (creating if needed) the database at path. The file is
+// checked and kept private as [tickets.OpenSQLite] does: an empty file or
+// one that is not ours is refused with a message saying how to recover, and
+// so is a file or directory that is not writable (tickets.EReadOnly).
 func openStore(ctx context.Context, path string) (*store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open telegram store: invalid path %q", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("open telegram store: %w", err)
-	}
-	db, err := sql.Open("sqlite", path+"?_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL")
+	db, _, err := tickets.OpenSQLite(ctx, tickets.SQLiteFile{
+		Path: path, Name: "Telegram 状态库", Tables: []string{"updates", "notice_sends"},
+		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
+	})
 	if err != nil {
+		if _, coded := errors.AsType[*tickets.Error](err); coded {
+			return nil, err // its message names the file and what to do
+		}
 		return nil, fmt.Errorf("open telegram store: %w", err)
 	}
 	// One connection: writes are serialized here rather than by SQLite's

@@ -46,7 +46,16 @@ type AccessConfig struct {
 	Mode         string   `yaml:"mode"`
 	Admins       []string `yaml:"admins"`
 	AllowedUsers []string `yaml:"allowed_users"`
+	// TicketsPerHour caps the demands one user may file through chat in
+	// any hour, so that department chats cannot be flooded; 0 means no cap.
+	// Unset (nil): DefaultTicketsPerHour in open mode, no cap in allowlist
+	// mode. Demands staff enter with "tickets create --from" are not capped.
+	TicketsPerHour *int `yaml:"tickets_per_hour"`
 }
+
+// DefaultTicketsPerHour is the cap of access.tickets_per_hour in open mode
+// when the config file does not set it.
+const DefaultTicketsPerHour = 5
 
 // Access modes.
 const (
@@ -141,6 +150,9 @@ func (c *Config) parse(path string, data []byte) error {
 	default:
 		return fmt.Errorf("配置文件 %s：access.mode 应为 open 或 allowlist，而不是 %q", path, f.Access.Mode)
 	}
+	if n := f.Access.TicketsPerHour; n != nil && *n < 0 {
+		return fmt.Errorf("配置文件 %s：access.tickets_per_hour 不能为负数（0 表示不限）", path)
+	}
 	f.Access.Admins = append(f.Access.Admins, f.Admins...)
 	for _, id := range slices.Concat(f.Access.Admins, f.Access.AllowedUsers) {
 		if strings.TrimSpace(id) == "" {
@@ -207,6 +219,19 @@ func (c Config) TicketDepartments() ([]tickets.Department, error) {
 		over = append(over, o)
 	}
 	return tickets.MergeDepartments(tickets.DefaultDepartments(), over)
+}
+
+// TicketsPerHour is the cap on the demands one user may file through chat
+// in an hour (access.tickets_per_hour), 0 for none: by default
+// DefaultTicketsPerHour in open mode and none in allowlist mode.
+func (c Config) TicketsPerHour() int {
+	switch {
+	case c.Access.TicketsPerHour != nil:
+		return max(*c.Access.TicketsPerHour, 0)
+	case c.Access.Mode == AccessAllowlist:
+		return 0
+	}
+	return DefaultTicketsPerHour
 }
 
 // IsAdmin reports whether userID administers the bot.

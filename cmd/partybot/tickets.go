@@ -32,7 +32,7 @@ const ticketsUsage = `用法：partybot tickets 子命令 [参数]
                                   转派
   resolve 编号 --reply 答复       办结
   rate 编号 --score 1-5 [--comment 评价]
-                                  评单（代提交人评价）
+                                  评单：录入提交人在电话回访中给出的评价（仅限电话渠道的工单）
   close 编号 [--note 备注]        销号
   sweep [--json]                  督办：标记超期、升级督办、排队提醒
   stats [--json] [--from 日期] [--to 日期] [--department 部门]
@@ -97,17 +97,21 @@ func (m *Main) openRouter() (*tickets.Router, []tickets.Department, error) {
 	return r, ds, nil
 }
 
-// openTickets opens the ticket database in the data directory; Close closes it.
+// openTickets opens the ticket database in the data directory; Close closes
+// it. A data directory it creates is private (0700); in a read-only one the
+// store opens read-only, and only its writes fail. Chat demands are capped
+// per user and hour as access.tickets_per_hour says.
 func (m *Main) openTickets(ctx context.Context) (*tickets.Store, error) {
 	r, ds, err := m.openRouter()
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(m.Config.DataDir, 0o755); err != nil {
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("无法创建数据目录 %s：%w", m.Config.DataDir, err)
 	}
 	s, err := tickets.Open(ctx, filepath.Join(m.Config.DataDir, "tickets.db"),
-		tickets.WithDepartments(ds), tickets.WithExtractor(r.ExtractContext))
+		tickets.WithDepartments(ds), tickets.WithExtractor(r.ExtractContext),
+		tickets.WithTicketsPerHour(m.Config.TicketsPerHour()))
 	if err != nil {
 		return nil, ticketError(err)
 	}
@@ -358,7 +362,7 @@ func (m *Main) runTickets(ctx context.Context, args []string) error {
 					flag = fmt.Sprintf(" [超期·%d级督办]", t.Escalation)
 				}
 				fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", t.Number, t.Status.Label(), flag, cmp.Or(d.Name, t.Department),
-					t.Urgency.Label(), tickets.FormatTime(t.CreatedAt), t.Summary)
+					t.Urgency.Label(), tickets.FormatTime(t.CreatedAt), tickets.ShowHidden(t.Summary))
 			}
 			return tw.Flush()
 		}
@@ -604,7 +608,8 @@ func parsePeriod(from, to string, loc *time.Location) (time.Time, time.Time, err
 }
 
 // writeFileAtomic writes path through a temporary file in the same folder,
-// renamed into place only when complete.
+// renamed into place only when complete. The file is private (0600),
+// whatever the umask: exports and saved attachments hold citizens' data.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
@@ -628,7 +633,7 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("无法写入 %s：%w", path, err)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
 		return fmt.Errorf("无法写入 %s：%w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
