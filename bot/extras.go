@@ -74,18 +74,20 @@ func (a *Assistant) kbAdmin(ctx context.Context, s *Session, arg string) (Reply,
 		b.WriteString("\n\n移除导入的文档：/kb remove 文档名")
 		return Reply{Text: b.String()}, nil
 	case "remove":
+		// Only a document's exact name, as /kb lists it in brackets: never
+		// a prefix or a folder, so "/kb remove /" removes nothing.
 		name := strings.TrimSpace(rest)
 		if name == "" {
 			return Reply{Text: "用法：/kb remove 文档名（见 /kb 列表括号中的名称）"}, nil
 		}
-		n, err := a.kb.Remove(ctx, []string{name})
+		removed, err := a.kb.Remove(ctx, []string{name}, nil)
 		if err != nil {
-			return Reply{Text: "移除失败，请稍后再试。"}, err
+			if ErrorCode(err) == EInternal {
+				return Reply{Text: "移除失败，请稍后再试。"}, err
+			}
+			return Reply{Text: ErrorMessage(err) + "。发送 /kb 查看可以移除的文档名（列表括号中的名称）。"}, nil
 		}
-		if n == 0 {
-			return Reply{Text: "知识库中没有名为“" + clip(name, 60) + "”的导入文档（内置资料不能移除）。"}, nil
-		}
-		return Reply{Text: fmt.Sprintf("已从知识库移除 %d 个文档。", n)}, nil
+		return Reply{Text: fmt.Sprintf("已从知识库移除 %d 个文档：%s。", len(removed), strings.Join(removed, "、"))}, nil
 	}
 	return Reply{Text: "用法：/kb 查看文档；/kb remove 文档名 移除文档"}, nil
 }
@@ -103,10 +105,9 @@ func (a *Assistant) Upload(ctx context.Context, s *Session, name string, data []
 	if !a.MayUpload(s) {
 		return Reply{Text: "抱歉，只有管理员可以向知识库添加文档。如有材料需要收录，请联系管理员。", Personal: true}, nil
 	}
-	name = strings.TrimSpace(strings.ReplaceAll(name, "/", "_"))
-	if name == "" {
-		name = "未命名文档.txt"
-	}
+	// The name comes from the sender: no folders, "..", control characters
+	// or empty names reach the knowledge base.
+	name = uploadName(name)
 	if err := knowledge.CheckSize(name, int64(len(data))); err != nil {
 		return Reply{Text: knowledge.Message(err)}, nil
 	}

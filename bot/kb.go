@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"partybot/corpus"
 	"partybot/knowledge"
@@ -29,7 +30,9 @@ const indexFile = "index.gob"
 // and the documents ingested into the data directory, chunked, embedded and
 // indexed. The index is persisted as one snapshot file written atomically,
 // and rebuilt by itself when the shipped corpus, the chunking or the
-// embedder changes.
+// embedder changes. Each ingested document is also kept as a record of its
+// own beside the snapshot, so that a damaged snapshot is rebuilt without
+// losing them.
 type KnowledgeBase struct {
 	dir       string
 	notice    func(string)
@@ -56,11 +59,19 @@ type KnowledgeBaseOptions struct {
 	Notice func(string)
 }
 
-// OpenKnowledgeBase opens the knowledge base kept in dir, creating dir and
-// building the index from the shipped corpus on first use. A snapshot built
-// with other settings is rebuilt, keeping the ingested documents. A damaged
-// snapshot is moved aside and the index rebuilt from the shipped corpus.
-// Returns an error when dir cannot be created, read or written.
+// OpenKnowledgeBase opens the knowledge base kept in dir, creating dir
+// (mode 0700) and building the index from the shipped corpus on first use.
+// A snapshot built with other settings is rebuilt, keeping the ingested
+// documents. A damaged or missing snapshot is moved aside and the index
+// rebuilt from the shipped corpus and the records of the ingested
+// documents kept in dir/documents (see [KnowledgeBase.Ingest]); a document
+// whose record is gone too is re-read from its original file when that is
+// still a regular file, and named in a notice otherwise.
+//
+// A current snapshot is opened without writing anything, so a read-only
+// dir serves searches; when a rebuild is needed and dir is not writable,
+// the index is built in memory and a notice says it could not be saved.
+// Returns an error when dir cannot be created or read.
 func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions) (*KnowledgeBase, error) {
 	if opt.Embedder == nil {
 		opt.Embedder = retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}
@@ -79,7 +90,7 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 	if notice == nil {
 		notice = func(string) {}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("无法创建数据目录 %s：%w", dir, err)
 	}
 	kb := &KnowledgeBase{
@@ -95,6 +106,7 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 	}
 	path := filepath.Join(dir, indexFile)
 	snap, err := retrieval.ReadSnapshot(path)
+	var lost string // why the snapshot could not be used, for the notice
 	switch {
 	case errors.Is(err, retrieval.ErrNoSnapshot):
 		snap = nil
@@ -103,9 +115,10 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 	case err != nil:
 		aside := path + ".damaged-" + time.Now().Format("20060102-150405")
 		if rerr := os.Rename(path, aside); rerr != nil {
-			return nil, fmt.Errorf("索引文件已损坏且无法移走：%w", err)
+			lost = fmt.Sprintf("索引文件已损坏（无法移走：%v）", rerr)
+		} else {
+			lost = "索引文件已损坏，已移到 " + aside
 		}
-		notice(fmt.Sprintf("索引文件已损坏，已移到 %s，正在用内置资料重建。", aside))
 		snap = nil
 	}
 	if snap != nil && snap.Version == retrieval.SnapshotVersion && snap.Key == key {
@@ -114,6 +127,9 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 			return nil, err
 		}
 		kb.snap, kb.idx = snap, idx
+		// A data directory from before the records (or one whose last
+		// write was interrupted) gets them now, when it is writable.
+		kb.syncRecords(snap.Docs)
 		return kb, nil
 	}
 	// Rebuild: the shipped corpus as it is now, plus every document that
@@ -126,11 +142,40 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 				docs = append(docs, d)
 			}
 		}
+	} else {
+		rec := kb.recoverDocs()
+		docs = append(docs, rec.docs...)
+		switch {
+		case lost != "" && len(rec.docs) == 0:
+			notice(lost + "，正在用内置资料重建索引。")
+		case lost != "":
+			notice(fmt.Sprintf("%s，正在用内置资料和 %d 个导入文档的记录重建索引。", lost, len(rec.docs)))
+		case len(rec.docs) > 0 || len(rec.lost) > 0:
+			notice(fmt.Sprintf("索引文件不存在，正在用内置资料和 %d 个导入文档的记录重建索引。", len(rec.docs)))
+		}
+		if len(rec.reread) > 0 {
+			notice("以下导入文档的记录缺失或损坏，已从原文件重新读取：" + nameList(rec.reread))
+		}
+		if len(rec.lost) > 0 {
+			notice("以下导入的文档无法重新读取，需要重新导入：" + nameList(rec.lost))
+		}
+		if rec.unnamed > 0 {
+			notice(fmt.Sprintf("另有 %d 个导入文档的记录已损坏，无法辨认是哪些文档，需要重新导入。", rec.unnamed))
+		}
 	}
 	if err := kb.rebuild(ctx, key, docs); err != nil {
 		return nil, err
 	}
 	return kb, nil
+}
+
+// nameList joins document names for a notice, at most 20 of them.
+func nameList(names []string) string {
+	const most = 20
+	if len(names) <= most {
+		return strings.Join(names, "、")
+	}
+	return strings.Join(names[:most], "、") + fmt.Sprintf(" 等 %d 个", len(names))
 }
 
 // shippedDocs returns the documents of the shipped corpus and the key that
@@ -172,12 +217,13 @@ func (kb *KnowledgeBase) rebuild(ctx context.Context, key string, docs []retriev
 		snap.Docs = append(snap.Docs, d)
 		snap.Passages = append(snap.Passages, passagesOf(doc, kb.chunkSize)...)
 	}
-	return kb.install(ctx, snap)
+	return kb.install(ctx, snap, false)
 }
 
 // install indexes snap (embedding passages without vectors), saves it and
-// makes it current.
-func (kb *KnowledgeBase) install(ctx context.Context, snap *retrieval.Snapshot) error {
+// makes it current. When the snapshot cannot be saved, install returns the
+// error if mustSave, and otherwise keeps the index in memory and says so.
+func (kb *KnowledgeBase) install(ctx context.Context, snap *retrieval.Snapshot, mustSave bool) error {
 	if snap.Vectors == nil {
 		snap.Vectors = make([][]float32, len(snap.Passages))
 	}
@@ -220,8 +266,11 @@ func (kb *KnowledgeBase) install(ctx context.Context, snap *retrieval.Snapshot) 
 		return err
 	}
 	snap.Vectors = idx.Vectors()
-	if err := retrieval.WriteSnapshot(filepath.Join(kb.dir, indexFile), snap); err != nil {
-		return fmt.Errorf("无法写入数据目录 %s：%w", kb.dir, err)
+	if err := kb.save(snap); err != nil {
+		if mustSave {
+			return fmt.Errorf("无法写入数据目录 %s：%w", kb.dir, err)
+		}
+		kb.notice(fmt.Sprintf("无法保存索引（数据目录 %s 不可写：%v），本次只在内存中使用重建的索引，下次启动还会重建。", kb.dir, err))
 	}
 	kb.mu.Lock()
 	kb.snap, kb.idx = snap, idx
@@ -285,8 +334,10 @@ type IngestResult struct {
 
 // IngestOptions are the optional settings of [KnowledgeBase.Ingest].
 type IngestOptions struct {
-	// Prune removes ingested documents under any of these names (folders
-	// or files) that are not among the sources.
+	// Prune removes ingested documents under any of these folders (absolute
+	// paths, as documents ingested from files are named) that are not among
+	// the sources. The caller checks that each is a folder that exists; an
+	// empty, relative or file-system-root entry prunes nothing.
 	Prune []string
 	// Progress, when set, is called after each source.
 	Progress func(done, total int)
@@ -296,11 +347,26 @@ type IngestOptions struct {
 // content hash is already indexed under the same name, then indexes and
 // saves everything at once: a thousand files cost one index build. One
 // document that fails to read or load never stops the others; its result
-// says why and the index keeps its previous version. Returns an error only
-// when the index cannot be built or saved, and then nothing changes.
+// says why and the index keeps its previous version. A source whose name
+// repeats an earlier one is ignored. Besides the snapshot, every ingested
+// document's text is kept as a record in the data directory, so that a
+// damaged snapshot loses nothing. Returns an error only when the index
+// cannot be built or saved, and then nothing changes.
 func (kb *KnowledgeBase) Ingest(ctx context.Context, sources []Source, opt IngestOptions) ([]IngestResult, error) {
 	kb.writeMu.Lock()
 	defer kb.writeMu.Unlock()
+	seen := make(map[string]bool, len(sources))
+	for _, src := range sources {
+		seen[src.Name] = true
+	}
+	return kb.change(ctx, sources, opt.Progress, func(d retrieval.Document) bool {
+		return !seen[d.Name] && under(d.Name, opt.Prune)
+	})
+}
+
+// change ingests sources and removes the ingested documents drop selects,
+// as [KnowledgeBase.Ingest] describes. The caller holds writeMu.
+func (kb *KnowledgeBase) change(ctx context.Context, sources []Source, progress func(done, total int), drop func(retrieval.Document) bool) ([]IngestResult, error) {
 	kb.mu.RLock()
 	cur := kb.snap
 	kb.mu.RUnlock()
@@ -318,6 +384,9 @@ func (kb *KnowledgeBase) Ingest(ctx context.Context, sources []Source, opt Inges
 	for i, src := range sources {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if seen[src.Name] {
+			continue
 		}
 		seen[src.Name] = true
 		res := IngestResult{Name: src.Name}
@@ -346,12 +415,12 @@ func (kb *KnowledgeBase) Ingest(ctx context.Context, sources []Source, opt Inges
 			res.Status, res.Err = IngestFailed, err
 		}
 		results = append(results, res)
-		if opt.Progress != nil {
-			opt.Progress(i+1, len(sources))
+		if progress != nil {
+			progress(i+1, len(sources))
 		}
 	}
 	for _, d := range cur.Docs {
-		if !d.Shipped && !seen[d.Name] && under(d.Name, opt.Prune) {
+		if !d.Shipped && !seen[d.Name] && drop(d) {
 			replaced[d.Name] = true
 			results = append(results, IngestResult{Name: d.Name, Status: IngestRemoved})
 		}
@@ -374,29 +443,138 @@ func (kb *KnowledgeBase) Ingest(ctx context.Context, sources []Source, opt Inges
 	next.Docs = append(next.Docs, added...)
 	next.Passages = append(next.Passages, passages...)
 	next.Vectors = append(next.Vectors, make([][]float32, len(passages))...)
-	if err := kb.install(ctx, next); err != nil {
+	if err := kb.install(ctx, next, true); err != nil {
 		return nil, err
 	}
 	return results, nil
 }
 
-// Remove takes the ingested documents named (or under the folders named)
-// out of the knowledge base and returns how many went. Shipped documents
-// stay.
-func (kb *KnowledgeBase) Remove(ctx context.Context, names []string) (int, error) {
-	res, err := kb.Ingest(ctx, nil, IngestOptions{Prune: names})
-	return len(res), err
+// Remove takes ingested documents out of the knowledge base: those whose
+// names are exactly among names, as [KnowledgeBase.Documents] lists them,
+// and all of those named by a path inside one of folders. A folder must be
+// an absolute path of a directory that exists, not the file-system root;
+// Remove checks. Shipped documents stay. Returns the names removed, sorted.
+//
+// Returns an [*Error] and removes nothing when any name is not an ingested
+// document (ENotFound: unknown, or a shipped document), is empty, or any
+// folder is not an existing directory or holds no ingested document
+// (EInvalid, ENotFound); its message names each such argument but does not
+// say where the names are listed, which depends on where the user is.
+func (kb *KnowledgeBase) Remove(ctx context.Context, names, folders []string) ([]string, error) {
+	kb.writeMu.Lock()
+	defer kb.writeMu.Unlock()
+	kb.mu.RLock()
+	cur := kb.snap
+	kb.mu.RUnlock()
+	byName := make(map[string]retrieval.Document, len(cur.Docs))
+	for _, d := range cur.Docs {
+		byName[d.Name] = d
+	}
+	drop := map[string]bool{}
+	var problems []string
+	code := ENotFound
+	for _, n := range names {
+		d, ok := byName[n]
+		switch {
+		case strings.TrimSpace(n) == "":
+			problems, code = append(problems, "文档名不能为空"), EInvalid
+		case !ok:
+			msg := "知识库中没有名为“" + clip(n, 80) + "”的导入文档"
+			if k := countUnder(cur.Docs, n); k > 0 {
+				msg += fmt.Sprintf("（这不是文档名，但有 %d 个导入的文档以它开头；请按完整的文档名移除）", k)
+			}
+			problems = append(problems, msg)
+		case d.Shipped:
+			problems = append(problems, "“"+clip(n, 80)+"”是内置资料，内置资料不能移除")
+		default:
+			drop[n] = true
+		}
+	}
+	for _, f := range folders {
+		if err := checkFolder(f); err != nil {
+			problems, code = append(problems, err.Error()), EInvalid
+			continue
+		}
+		k := 0
+		for _, d := range cur.Docs {
+			if !d.Shipped && under(d.Name, []string{f}) {
+				drop[d.Name] = true
+				k++
+			}
+		}
+		if k == 0 {
+			problems = append(problems, "文件夹“"+clip(f, 80)+"”下没有导入的文档")
+		}
+	}
+	if len(problems) > 0 {
+		return nil, Errorf(code, "%s", strings.Join(problems, "；"))
+	}
+	if len(drop) == 0 {
+		return nil, Errorf(EInvalid, "没有指定要移除的文档")
+	}
+	if _, err := kb.change(ctx, nil, nil, func(d retrieval.Document) bool { return drop[d.Name] }); err != nil {
+		return nil, err
+	}
+	removed := make([]string, 0, len(drop))
+	for n := range drop {
+		removed = append(removed, n)
+	}
+	sort.Strings(removed)
+	return removed, nil
 }
 
-// under reports whether name is one of roots or lies in a folder of them.
+// checkFolder returns why dir cannot name a folder to remove documents
+// from, or nil: it must be a clean absolute path of an existing directory
+// other than the file-system root.
+func checkFolder(dir string) error {
+	switch {
+	case strings.TrimSpace(dir) == "":
+		return errors.New("文件夹路径不能为空")
+	case !filepath.IsAbs(dir) || filepath.Clean(dir) != dir:
+		return fmt.Errorf("“%s”不是完整的文件夹路径", clip(dir, 80))
+	case filepath.Dir(dir) == dir:
+		return fmt.Errorf("不能按根目录“%s”移除文档，请给出文档名或具体的文件夹", dir)
+	}
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return fmt.Errorf("“%s”不是存在的文件夹", clip(dir, 80))
+	}
+	return nil
+}
+
+// under reports whether name lies in one of the folders roots: clean
+// absolute paths other than the file-system root; other roots (empty,
+// relative, "/") hold nothing.
 func under(name string, roots []string) bool {
 	for _, r := range roots {
-		r = strings.TrimSuffix(r, "/")
-		if name == r || strings.HasPrefix(name, r+"/") {
+		if !filepath.IsAbs(r) {
+			continue
+		}
+		r = filepath.Clean(r)
+		if filepath.Dir(r) == r {
+			continue
+		}
+		if strings.HasPrefix(name, r+string(filepath.Separator)) {
 			return true
 		}
 	}
 	return false
+}
+
+// countUnder counts the ingested documents whose names start with the
+// folder-like prefix p, for a hint when p is not a document's name.
+func countUnder(docs []retrieval.Document, p string) int {
+	p = strings.TrimRightFunc(p, func(r rune) bool { return r == '/' || r == filepath.Separator })
+	if p == "" {
+		return 0
+	}
+	n := 0
+	for _, d := range docs {
+		if !d.Shipped && (strings.HasPrefix(d.Name, p+"/") || strings.HasPrefix(d.Name, p+string(filepath.Separator))) {
+			n++
+		}
+	}
+	return n
 }
 
 // Search returns the best k passages for q; see [retrieval.Hybrid.Search].
@@ -434,4 +612,39 @@ func (kb *KnowledgeBase) Len() int {
 	kb.mu.RLock()
 	defer kb.mu.RUnlock()
 	return kb.idx.Len()
+}
+
+// uploadName makes the name of a file sent through the chat safe to keep
+// as a document's name: the last element of any path it holds, without
+// control or invisible formatting characters (a right-to-left override
+// would make "exe.txt" read "txt.exe"), runs of dots collapsed so it holds
+// no "..", and at most 100 runes, its extension kept. A name with nothing
+// left is "未命名文档.txt".
+func uploadName(name string) string {
+	name = strings.ToValidUTF8(name, "")
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, name)
+	for strings.Contains(name, "..") {
+		name = strings.ReplaceAll(name, "..", ".")
+	}
+	name = strings.TrimSpace(name)
+	if strings.Trim(name, ". ") == "" {
+		return "未命名文档.txt"
+	}
+	const most = 100
+	if r := []rune(name); len(r) > most {
+		ext := []rune(filepath.Ext(name))
+		if len(ext) > 10 {
+			ext = nil
+		}
+		name = string(r[:most-len(ext)]) + string(ext)
+	}
+	return name
 }

@@ -2,11 +2,15 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/bot"
 	"partybot/knowledge"
@@ -184,10 +188,228 @@ func TestKnowledgeBaseIngestBatch(t *testing.T) {
 	if n := names(); !n["/d/a.md"] || n["/d/sub/b.md"] || !n["/e/c.md"] {
 		t.Fatalf("after prune: %v (results %v)", n, res)
 	}
-	if removed, err := kb.Remove(ctx, []string{"/e/c.md"}); err != nil || removed != 1 || names()["/e/c.md"] {
-		t.Fatalf("Remove: %d %v", removed, err)
+	if removed, err := kb.Remove(ctx, []string{"/e/c.md"}, nil); err != nil || len(removed) != 1 || names()["/e/c.md"] {
+		t.Fatalf("Remove: %v %v", removed, err)
 	}
-	if removed, _ := kb.Remove(ctx, []string{"docs/000_cd24362e620a5886.txt"}); removed != 0 {
+	if removed, err := kb.Remove(ctx, []string{"docs/000_cd24362e620a5886.txt"}, nil); len(removed) != 0 || err == nil {
 		t.Fatal("a shipped document was removed")
+	}
+}
+
+// writeDoc writes a document to disk, where ingested files come from, and
+// returns a source reading it under its path.
+func writeDoc(tb testing.TB, dir, name, text string) bot.Source {
+	tb.Helper()
+	path := filepath.Join(dir, name)
+	require.NoError(tb, os.WriteFile(path, []byte(text), 0o600))
+	return bot.Source{Name: path, Read: func() ([]byte, error) { return os.ReadFile(path) }}
+}
+
+// damageIndex truncates the snapshot in dir.
+func damageIndex(tb testing.TB, dir string) {
+	tb.Helper()
+	path := filepath.Join(dir, "index.gob")
+	data, err := os.ReadFile(path)
+	require.NoError(tb, err)
+	require.NoError(tb, os.WriteFile(path, data[:len(data)/2], 0o600))
+}
+
+// recordOf returns the path of the record of the document name in dir,
+// found by its content.
+func recordOf(tb testing.TB, dir, name string) string {
+	tb.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "documents", "*.json"))
+	require.NoError(tb, err)
+	quoted, err := json.Marshal(name)
+	require.NoError(tb, err)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(tb, err)
+		if filepath.Base(f) != "manifest.json" && strings.Contains(string(data), `"name":`+string(quoted)) {
+			return f
+		}
+	}
+	tb.Fatalf("no record of %s in %v", name, files)
+	return ""
+}
+
+const (
+	dangfeiDoc  = "# 党费收缴管理办法\n\n党员应当按月缴纳党费，党费由党支部按月收缴。\n"
+	zhuanjieDoc = "# 组织关系转接办法\n\n党员组织关系转接应当开具介绍信，在规定时间内报到。\n"
+)
+
+// cites reports whether the answer to q cites the document titled title.
+func cites(tb testing.TB, kb *bot.KnowledgeBase, q, title string) bool {
+	tb.Helper()
+	hits, err := kb.Search(context.Background(), q, 5)
+	require.NoError(tb, err)
+	for _, h := range hits {
+		if h.Passage.Title == title {
+			return true
+		}
+	}
+	return false
+}
+
+// TestKnowledgeBaseDamagedIndexKeepsIngestedDocuments: a damaged index.gob
+// is rebuilt from the records of the ingested documents, not from the
+// shipped corpus alone; a document whose record is gone is re-read from its
+// file, and one whose file is gone too is named in a notice.
+func TestKnowledgeBaseDamagedIndexKeepsIngestedDocuments(t *testing.T) {
+	dir := t.TempDir()
+	docs, err := filepath.EvalSymlinks(t.TempDir()) // originals are re-read only by link-free paths
+	require.NoError(t, err)
+	kb := open(t, dir, bot.KnowledgeBaseOptions{})
+	a, b := writeDoc(t, docs, "dangfei.md", dangfeiDoc), writeDoc(t, docs, "zhuanjie.md", zhuanjieDoc)
+	_, err = kb.Ingest(context.Background(), []bot.Source{a, b}, bot.IngestOptions{})
+	require.NoError(t, err)
+	n := kb.Len()
+
+	damageIndex(t, dir)
+	var notices []string
+	opt := bot.KnowledgeBaseOptions{Notice: func(s string) { notices = append(notices, s) }}
+	kb = open(t, dir, opt)
+	assert.Equal(t, n, kb.Len())
+	assert.True(t, cites(t, kb, "党员每月怎么缴纳党费", "党费收缴管理办法"))
+	assert.True(t, cites(t, kb, "组织关系转接要开介绍信吗", "组织关系转接办法"))
+	require.NotEmpty(t, notices)
+	assert.Contains(t, notices[0], "损坏")
+	assert.Contains(t, notices[0], "重建")
+	assert.Contains(t, notices[0], "2 个导入文档的记录")
+
+	// The rebuilt index is saved with its records: another damage
+	// recovers the same way. Now one record is gone, its file still there,
+	// and the other's record and file are both gone.
+	damageIndex(t, dir)
+	require.NoError(t, os.Remove(recordOf(t, dir, a.Name)))
+	require.NoError(t, os.Remove(recordOf(t, dir, b.Name)))
+	require.NoError(t, os.Remove(b.Name))
+	notices = nil
+	kb = open(t, dir, opt)
+	all := strings.Join(notices, "\n")
+	assert.Contains(t, all, "重建")
+	assert.Contains(t, all, "已从原文件重新读取："+a.Name)
+	assert.Contains(t, all, "以下导入的文档无法重新读取，需要重新导入："+b.Name)
+	assert.True(t, cites(t, kb, "党员每月怎么缴纳党费", "党费收缴管理办法"))
+	assert.False(t, cites(t, kb, "组织关系转接要开介绍信吗", "组织关系转接办法"))
+}
+
+// TestKnowledgeBaseRecordsForOldDataDir: a data directory made before the
+// records (a snapshot, no documents/) gets them on first open, so that a
+// later damage loses nothing.
+func TestKnowledgeBaseRecordsForOldDataDir(t *testing.T) {
+	dir := t.TempDir()
+	kb := open(t, dir, bot.KnowledgeBaseOptions{})
+	ingestOne(t, kb, "/docs/dangfei.md", dangfeiDoc)
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "documents")))
+
+	var notices []string
+	open(t, dir, bot.KnowledgeBaseOptions{Notice: func(s string) { notices = append(notices, s) }})
+	assert.Empty(t, notices, "a healthy snapshot is opened without a rebuild")
+	assert.FileExists(t, filepath.Join(dir, "documents", "manifest.json"))
+
+	damageIndex(t, dir)
+	kb = open(t, dir, bot.KnowledgeBaseOptions{})
+	assert.True(t, cites(t, kb, "党员每月怎么缴纳党费", "党费收缴管理办法"))
+}
+
+// TestKnowledgeBaseRecordsFollowRemoval: a removed document does not come
+// back when the index is later rebuilt from the records.
+func TestKnowledgeBaseRecordsFollowRemoval(t *testing.T) {
+	dir := t.TempDir()
+	kb := open(t, dir, bot.KnowledgeBaseOptions{})
+	ingestOne(t, kb, "/docs/dangfei.md", dangfeiDoc)
+	ingestOne(t, kb, "/docs/zhuanjie.md", zhuanjieDoc)
+	_, err := kb.Remove(context.Background(), []string{"/docs/zhuanjie.md"}, nil)
+	require.NoError(t, err)
+	files, err := filepath.Glob(filepath.Join(dir, "documents", "*.json"))
+	require.NoError(t, err)
+	assert.Len(t, files, 2, "the manifest and one record: %v", files)
+
+	damageIndex(t, dir)
+	kb = open(t, dir, bot.KnowledgeBaseOptions{})
+	var names []string
+	for _, d := range kb.Documents() {
+		if !d.Shipped {
+			names = append(names, d.Name)
+		}
+	}
+	assert.Equal(t, []string{"/docs/dangfei.md"}, names)
+}
+
+// TestKnowledgeBaseDamagedManifest: with the manifest damaged as well, the
+// sound records still rebuild the index.
+func TestKnowledgeBaseDamagedManifest(t *testing.T) {
+	dir := t.TempDir()
+	kb := open(t, dir, bot.KnowledgeBaseOptions{})
+	ingestOne(t, kb, "/docs/dangfei.md", dangfeiDoc)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "documents", "manifest.json"), []byte("{\"version\": 1, \"docu"), 0o600))
+	damageIndex(t, dir)
+	kb = open(t, dir, bot.KnowledgeBaseOptions{})
+	assert.True(t, cites(t, kb, "党员每月怎么缴纳党费", "党费收缴管理办法"))
+}
+
+// TestKnowledgeBaseDamagedRecordIsNotTrusted: a record whose text was
+// altered is detected by its checksum and the document re-read or named.
+func TestKnowledgeBaseDamagedRecordIsNotTrusted(t *testing.T) {
+	dir := t.TempDir()
+	kb := open(t, dir, bot.KnowledgeBaseOptions{})
+	ingestOne(t, kb, "/nonexistent-partybot-docs/dangfei.md", dangfeiDoc)
+	rec := recordOf(t, dir, "/nonexistent-partybot-docs/dangfei.md")
+	data, err := os.ReadFile(rec)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(rec, []byte(strings.Replace(string(data), "按月", "按年", 1)), 0o600))
+	damageIndex(t, dir)
+	var notices []string
+	kb = open(t, dir, bot.KnowledgeBaseOptions{Notice: func(s string) { notices = append(notices, s) }})
+	assert.Contains(t, strings.Join(notices, "\n"), "需要重新导入：/nonexistent-partybot-docs/dangfei.md")
+	assert.False(t, cites(t, kb, "党员每年怎么缴纳党费", "党费收缴管理办法"))
+}
+
+// TestKnowledgeBaseRemoveNeedsExactName: removing takes a document by its
+// listed name, or the documents of a folder that exists; never "", "/",
+// or a bare prefix, and an unknown name removes nothing at all.
+func TestKnowledgeBaseRemoveNeedsExactName(t *testing.T) {
+	folder := t.TempDir()
+	tests := []struct {
+		name     string
+		names    []string
+		folders  []string
+		wantCode string
+		want     []string // removed
+	}{
+		{"empty name", []string{""}, nil, bot.EInvalid, nil},
+		{"slash", []string{"/"}, nil, bot.ENotFound, nil},
+		{"bare prefix", []string{folder}, nil, bot.ENotFound, nil},
+		{"prefix of a name", []string{folder + "/a"}, nil, bot.ENotFound, nil},
+		{"shipped", []string{"docs/000_cd24362e620a5886.txt"}, nil, bot.ENotFound, nil},
+		{"one unknown among known", []string{folder + "/a.md", "/nope.md"}, nil, bot.ENotFound, nil},
+		{"root folder", nil, []string{"/"}, bot.EInvalid, nil},
+		{"empty folder", nil, []string{""}, bot.EInvalid, nil},
+		{"relative folder", nil, []string{"docs"}, bot.EInvalid, nil},
+		{"missing folder", nil, []string{folder + "-gone"}, bot.EInvalid, nil},
+		{"exact name", []string{folder + "/a.md"}, nil, "", []string{folder + "/a.md"}},
+		{"existing folder", nil, []string{folder}, "", []string{folder + "/a.md", folder + "/sub/b.md"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			kb := open(t, t.TempDir(), bot.KnowledgeBaseOptions{})
+			ctx := context.Background()
+			_, err := kb.Ingest(ctx, []bot.Source{source(folder+"/a.md", dangfeiDoc), source(folder+"/sub/b.md", zhuanjieDoc),
+				source("upload/x.md", policyDoc), source("/elsewhere/c.md", policyDoc)}, bot.IngestOptions{})
+			require.NoError(t, err)
+			before := len(kb.Documents())
+
+			removed, err := kb.Remove(ctx, tc.names, tc.folders)
+			if tc.wantCode != "" {
+				assert.Equal(t, tc.wantCode, bot.ErrorCode(err), "err=%v", err)
+				assert.Empty(t, removed)
+				assert.Len(t, kb.Documents(), before, "nothing may be removed")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, removed)
+			assert.Len(t, kb.Documents(), before-len(tc.want))
+		})
 	}
 }

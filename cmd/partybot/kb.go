@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"partybot/bot"
 )
@@ -19,9 +20,15 @@ func (m *Main) openKnowledgeBase(ctx context.Context) (*bot.KnowledgeBase, error
 }
 
 // runKB implements "partybot kb list" and "partybot kb remove NAME...".
+//
+// kb remove takes documents by the names kb list shows (a relative path to
+// an ingested file works too, made absolute as ingest names it), or every
+// document ingested from a folder when the argument is a folder that
+// exists on disk. Nothing else matches: not "", not a bare prefix of names,
+// not "/". When any argument matches nothing, nothing is removed.
 func (m *Main) runKB(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usagef("用法：partybot kb list | kb remove 文件或文件夹...")
+		return usagef("用法：partybot kb list | kb remove 文档名或文件夹...")
 	}
 	kb, err := m.openKnowledgeBase(ctx)
 	if err != nil {
@@ -39,21 +46,43 @@ func (m *Main) runKB(ctx context.Context, args []string) error {
 		return nil
 	case "remove":
 		if len(args) == 1 {
-			return usagef("用法：partybot kb remove 文件或文件夹...")
+			return usagef("用法：partybot kb remove 文档名或文件夹...（文档名见 partybot kb list）")
 		}
-		var names []string
+		known := map[string]bool{}
+		for _, d := range kb.Documents() {
+			known[d.Name] = true
+		}
+		var names, folders []string
 		for _, a := range args[1:] {
-			names = append(names, a, docName(a))
+			switch {
+			case known[a] || a == "":
+				names = append(names, a)
+			case known[docName(a)]:
+				names = append(names, docName(a))
+			case isDir(a):
+				folders = append(folders, docName(a))
+			default:
+				names = append(names, a)
+			}
 		}
-		n, err := kb.Remove(ctx, names)
+		removed, err := kb.Remove(ctx, names, folders)
 		if err != nil {
-			return err
+			if bot.ErrorCode(err) == bot.EInternal {
+				return err
+			}
+			return fmt.Errorf("%s。没有移除任何文档（用 partybot kb list 查看文档名；按文件夹移除时须给出磁盘上存在的文件夹）", bot.ErrorMessage(err))
 		}
-		if n == 0 {
-			return fmt.Errorf("知识库中没有这些导入的文档（内置资料不能移除；用 partybot kb list 查看）")
+		for _, n := range removed {
+			fmt.Fprintf(m.Stdout, "移除  %s\n", n)
 		}
-		fmt.Fprintf(m.Stdout, "已移除 %d 个文档。\n", n)
+		fmt.Fprintf(m.Stdout, "已移除 %d 个文档。\n", len(removed))
 		return nil
 	}
 	return usagef("未知的 kb 子命令 %q：可用 list、remove", args[0])
+}
+
+// isDir reports whether path is an existing directory.
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
