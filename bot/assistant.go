@@ -7,11 +7,12 @@ package bot
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"time"
 
 	"partybot/tickets"
 )
@@ -24,34 +25,27 @@ type Assistant struct {
 	feedback   FeedbackRecorder
 	checklists *ChecklistDrafter
 	kb         *KnowledgeBase
+	stepTTL    time.Duration
+	now        func() time.Time
 }
+
+// DefaultStepTimeout is how long a pending step (a demand draft, an 办结
+// reply) waits for the user before it expires.
+const DefaultStepTimeout = 10 * time.Minute
 
 // NewAssistant returns an Assistant that answers questions with a and,
 // when desk is not nil, takes demands as tickets.
 func NewAssistant(a *Answerer, desk *Desk) *Assistant {
-	return &Assistant{answerer: a, desk: desk}
+	return &Assistant{answerer: a, desk: desk, stepTTL: DefaultStepTimeout, now: time.Now}
 }
 
-// User is who talks to the assistant.
-type User struct {
-	ID   string // stable id: a Telegram user id, or "terminal:NAME"
-	Name string // display name
-}
-
-// Session is one user's conversation: who they are, what the last answer
-// cited (for /sources), a demand awaiting confirmation, and free text the
-// assistant waits for.
-type Session struct {
-	User User
-	// Stream, when set, receives a model-written answer as it streams, so
-	// a transport can show it before it is complete.
-	Stream func(delta string)
-
-	mu       sync.Mutex
-	last     *Answer
-	turns    []Turn // recent questions and answers, for follow-ups
-	pending  *pendingDemand
-	awaiting *awaiting
+// SetStepTimeout sets how long a pending step waits for the user
+// ([DefaultStepTimeout] when d is not positive).
+func (a *Assistant) SetStepTimeout(d time.Duration) {
+	if d <= 0 {
+		d = DefaultStepTimeout
+	}
+	a.stepTTL = d
 }
 
 // Reply is what the assistant says back.
@@ -103,6 +97,7 @@ const Help = `我是党务助手，可以：
 · /sources —— 查看上一个回答所依据的原文
 · /checklist 工作主题 —— 起草台账式工作清单（附 Excel），每项注明依据
 · /demand 诉求内容 —— 提交诉求，确认后生成工单并交办相关部门
+· /cancel —— 放弃待确认的诉求草稿（发送其他消息也会使草稿作废）
 · /mytickets —— 查看我提交的诉求
 · /ticket 工单号 —— 查看工单进度和办理记录
 · /rate 工单号 分数(1-5) [评语] —— 评价已办结的工单
@@ -128,25 +123,54 @@ const adminHelp = `
 // Handle answers one message in session s. Errors a user should see come
 // back as the reply text; the returned error is reserved for internal
 // failures, already turned into a polite reply (or, when only the feedback
-// record failed, with the answer itself): show the reply and log the error.
+// record or the model failed, with the answer itself): show the reply and
+// log the error.
 func (a *Assistant) Handle(ctx context.Context, s *Session, text string) (Reply, error) {
+	return a.HandleStream(ctx, s, text, nil)
+}
+
+// HandleStream is [Assistant.Handle] with onDelta, when not nil, receiving
+// a model-written answer as it is written, so that a transport can show it
+// before it is complete. onDelta belongs to this call alone.
+//
+// A message that does not complete the session's pending step (a demand
+// draft, an 办结 reply) drops it: it is answered as usual, after a line
+// saying what was cancelled. A step that has expired is dropped the same
+// way.
+func (a *Assistant) HandleStream(ctx context.Context, s *Session, text string, onDelta func(string)) (Reply, error) {
 	cmd, arg := parseCommand(text)
-	if cmd == "" {
-		if r, ok, err := a.answerAwaited(ctx, s, text); ok {
-			return r, err
+	live, expired := s.current(a.now())
+	var note string
+	if expired != nil {
+		note = "（" + expired.kind.what() + "已超时作废。）"
+	}
+	if live != nil {
+		if cmd == "" {
+			if r, ok, err := a.continueStep(ctx, s, live, text); ok {
+				return r, err
+			}
 		}
-		if r, ok, err := a.answerPending(ctx, s, text); ok {
-			return r, err
+		if cmd != "/cancel" && s.end(live) {
+			note = "（已取消" + live.kind.what() + "。）"
 		}
 	}
+	r, err := a.command(ctx, s, cmd, arg, text, onDelta)
+	if note != "" {
+		r.Text = note + "\n\n" + r.Text
+	}
+	return r, err
+}
+
+// command answers a message that no pending step took.
+func (a *Assistant) command(ctx context.Context, s *Session, cmd, arg, text string, onDelta func(string)) (Reply, error) {
 	switch cmd {
 	case "":
-		return a.ask(ctx, s, text)
+		return a.ask(ctx, s, text, onDelta)
 	case "/ask":
 		if strings.TrimSpace(arg) == "" {
 			return Reply{Text: "请在 /ask 后面写上问题，例如：/ask 怎样落实“六同步”机制？"}, nil
 		}
-		return a.ask(ctx, s, arg)
+		return a.ask(ctx, s, arg, onDelta)
 	case "/start", "/help":
 		return Reply{Text: a.help(s)}, nil
 	case "/demand":
@@ -173,7 +197,7 @@ func (a *Assistant) Handle(ctx context.Context, s *Session, text string) (Reply,
 	case "/export":
 		return a.export(ctx, s, arg)
 	case "/cancel":
-		return a.cancelAll(s), nil
+		return a.cancelStep(s), nil
 	case "/sources":
 		return Reply{Text: s.sources()}, nil
 	case "/quit", "/exit":
@@ -181,6 +205,46 @@ func (a *Assistant) Handle(ctx context.Context, s *Session, text string) (Reply,
 	default:
 		return Reply{Text: fmt.Sprintf("未知命令 %s。输入 /help 查看可用命令。", clip(cmd, 32))}, nil
 	}
+}
+
+// continueStep offers a plain message to the pending step st: a demand
+// draft takes a confirm or cancel word; an 办结 takes its reply text, then
+// a confirm or cancel word. It reports whether the message was taken.
+func (a *Assistant) continueStep(ctx context.Context, s *Session, st *step, text string) (Reply, bool, error) {
+	w := answerWord(text)
+	cancel := slices.Contains(cancelWords, w)
+	confirm := slices.Contains(confirmWords, w)
+	switch st.kind {
+	case stepDemand:
+		switch {
+		case confirm:
+			r, err := a.fileDemand(ctx, s, st.key)
+			return r, true, err
+		case cancel:
+			return a.cancelDemand(s, st.key), true, nil
+		}
+	case stepReplyText:
+		if cancel {
+			s.end(st)
+			return Reply{Text: "已取消办结。"}, true, nil
+		}
+		r, err := a.confirmReply(s, st, text)
+		return r, true, err
+	case stepReplyConfirm:
+		switch {
+		case confirm:
+			r, err := a.resolveConfirmed(ctx, s, st.key)
+			return r, true, err
+		case cancel:
+			return a.cancelReply(s, st.key), true, nil
+		}
+	}
+	return Reply{}, false, nil
+}
+
+// answerWord is a message reduced to the word it may be: "好的。" → "好的".
+func answerWord(text string) string {
+	return strings.ToLower(strings.Trim(strings.TrimSpace(text), "。！!.，, "))
 }
 
 // help is /help, shaped by the user's role.
@@ -197,32 +261,13 @@ func (a *Assistant) help(s *Session) string {
 	return Help
 }
 
-// cancelAll drops whatever the session was waiting for.
-func (a *Assistant) cancelAll(s *Session) Reply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.pending == nil && s.awaiting == nil {
+// cancelStep drops whatever the session was waiting for.
+func (a *Assistant) cancelStep(s *Session) Reply {
+	live, _ := s.current(a.now())
+	if live == nil || !s.end(live) {
 		return Reply{Text: "没有需要取消的操作。"}
 	}
-	s.pending, s.awaiting = nil, nil
-	return Reply{Text: "已取消。"}
-}
-
-// answerAwaited takes a plain message as the text the session waits for
-// (a resolve reply), or "取消" to drop it.
-func (a *Assistant) answerAwaited(ctx context.Context, s *Session, text string) (Reply, bool, error) {
-	s.mu.Lock()
-	w := s.awaiting
-	s.awaiting = nil
-	s.mu.Unlock()
-	if w == nil {
-		return Reply{}, false, nil
-	}
-	if slices.Contains(cancelWords, strings.TrimSpace(text)) {
-		return Reply{Text: "已取消办结。"}, true, nil
-	}
-	r, err := a.resolve(ctx, s, w.number, text)
-	return r, true, err
+	return Reply{Text: "已取消" + live.kind.what() + "。"}
 }
 
 // Callback handles a pressed button's data for the user of session s; the
@@ -241,25 +286,9 @@ func (a *Assistant) Callback(ctx context.Context, s *Session, data string) (Repl
 	}
 	switch kind {
 	case "dm":
-		action, key, _ := strings.Cut(rest, ":")
-		var r Reply
-		var err error
-		switch action {
-		case "ok":
-			r, err = a.fileDemand(ctx, s, key)
-		case "no":
-			r = a.cancelDemand(s, key)
-		case "edit":
-			return Reply{Text: "请重新发送 /demand 加修改后的诉求内容，新的内容会替换这份草稿。"}, nil
-		default:
-			return stale(), nil
-		}
-		// The draft's buttons are spent once it is filed, dropped or
-		// replaced by another.
-		s.mu.Lock()
-		r.Settled = s.pending == nil || s.pending.key != key
-		s.mu.Unlock()
-		return r, err
+		return a.demandButton(ctx, s, rest)
+	case "rc":
+		return a.replyButton(ctx, s, rest)
 	case "rt":
 		number, score, _ := strings.Cut(rest, ":")
 		n, err := strconv.Atoi(score)
@@ -272,38 +301,71 @@ func (a *Assistant) Callback(ctx context.Context, s *Session, data string) (Repl
 		r, err := a.rateTicket(ctx, s, number, n, "")
 		r.Settled = a.moved(ctx, s, number, tickets.StatusResolved)
 		return r, err
-	case "ac":
+	case "ac", "rs", "tr":
 		if !validNumber(rest) {
 			break
 		}
 		if r, err := a.mayPress(ctx, s, rest, true); r != nil {
 			return *r, err
 		}
-		r, err := a.accept(ctx, s, rest)
-		r.Settled = a.moved(ctx, s, rest, tickets.StatusDispatched)
-		return r, err
-	case "rs":
-		if !validNumber(rest) {
-			break
-		}
-		if r, err := a.mayPress(ctx, s, rest, true); r != nil {
-			return *r, err
-		}
-		r, err := a.askResolveReply(ctx, s, rest)
-		s.mu.Lock()
-		r.ExpectReply = s.awaiting != nil && s.awaiting.number == rest
-		s.mu.Unlock()
-		return r, err
-	case "tr":
-		if !validNumber(rest) {
-			break
-		}
-		if r, err := a.mayPress(ctx, s, rest, true); r != nil {
-			return *r, err
-		}
-		return a.transfer(ctx, s, rest)
+		return a.staffButton(ctx, s, kind, rest)
 	}
 	return stale(), nil
+}
+
+// staffButton is a department's button on ticket number, which the user
+// may press: 接单, 办结 or 转派.
+func (a *Assistant) staffButton(ctx context.Context, s *Session, kind, number string) (Reply, error) {
+	switch kind {
+	case "ac":
+		r, err := a.accept(ctx, s, number)
+		r.Settled = a.moved(ctx, s, number, tickets.StatusDispatched)
+		return r, err
+	case "rs":
+		return a.askResolveReply(ctx, s, number)
+	default:
+		return a.transfer(ctx, s, number)
+	}
+}
+
+// demandButton is a button of a demand draft: "ok:KEY", "no:KEY" or
+// "edit:KEY". It acts only on this session's live draft named KEY.
+func (a *Assistant) demandButton(ctx context.Context, s *Session, data string) (Reply, error) {
+	action, key, _ := strings.Cut(data, ":")
+	var r Reply
+	var err error
+	switch action {
+	case "ok":
+		r, err = a.fileDemand(ctx, s, key)
+	case "no":
+		r = a.cancelDemand(s, key)
+	case "edit":
+		return Reply{Text: "请重新发送 /demand 加修改后的诉求内容，新的内容会替换这份草稿。"}, nil
+	default:
+		return stale(), nil
+	}
+	// The draft's buttons are spent once it is filed, dropped, replaced
+	// or expired.
+	r.Settled = !s.pending(stepDemand, key)
+	return r, err
+}
+
+// replyButton is a button of an 办结 reply shown for confirmation:
+// "ok:KEY" sends it and resolves the ticket, "no:KEY" drops it.
+func (a *Assistant) replyButton(ctx context.Context, s *Session, data string) (Reply, error) {
+	action, key, _ := strings.Cut(data, ":")
+	var r Reply
+	var err error
+	switch action {
+	case "ok":
+		r, err = a.resolveConfirmed(ctx, s, key)
+	case "no":
+		r = a.cancelReply(s, key)
+	default:
+		return stale(), nil
+	}
+	r.Settled = !s.pending(stepReplyConfirm, key)
+	return r, err
 }
 
 // stale is the reply to a malformed or outdated button.
@@ -348,11 +410,11 @@ func validNumber(s string) bool {
 	return err == nil
 }
 
-func (a *Assistant) ask(ctx context.Context, s *Session, q string) (Reply, error) {
+func (a *Assistant) ask(ctx context.Context, s *Session, q string, onDelta func(string)) (Reply, error) {
 	s.mu.Lock()
 	history := append([]Turn(nil), s.turns...)
 	s.mu.Unlock()
-	ans, err := a.answerer.AskWith(ctx, q, AskOptions{History: history, OnDelta: s.Stream})
+	ans, err := a.answerer.AskWith(ctx, q, AskOptions{History: history, OnDelta: onDelta})
 	if err != nil {
 		r := Reply{Text: ErrorMessage(err)}
 		if ErrorCode(err) == EInternal {
@@ -368,15 +430,21 @@ func (a *Assistant) ask(ctx context.Context, s *Session, q string) (Reply, error
 	}
 	s.mu.Unlock()
 	r := Reply{Text: ans.Text, Answer: &ans}
+	var errs []error
+	if ans.ModelError != nil {
+		// The extractive answer stands in; the failure is for the log.
+		errs = append(errs, fmt.Errorf("chat model: %w", ans.ModelError))
+	}
 	if a.feedback != nil {
 		id, err := a.feedback.RecordAnswer(ctx, NewFeedback(s.User, ans))
 		if err != nil {
 			// The answer stands; only the feedback buttons are missing.
-			return r, fmt.Errorf("record answer: %w", err)
+			errs = append(errs, fmt.Errorf("record answer: %w", err))
+		} else {
+			r.Buttons = FeedbackButtons(id)
 		}
-		r.Buttons = FeedbackButtons(id)
 	}
-	return r, nil
+	return r, errors.Join(errs...)
 }
 
 // sources renders the full passages behind the last answer.

@@ -5,10 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"partybot/tickets"
@@ -24,6 +25,7 @@ type TicketStore interface {
 	Transfer(ctx context.Context, v tickets.Viewer, number, to, reason string) (*tickets.Ticket, error)
 	Resolve(ctx context.Context, v tickets.Viewer, number, reply string) (*tickets.Ticket, error)
 	Rate(ctx context.Context, v tickets.Viewer, number string, rating int, comment string) (*tickets.Ticket, error)
+	FindSubmitterNotifications(ctx context.Context, v tickets.Viewer, number string) ([]tickets.Notification, error)
 	Department(key string) (tickets.Department, bool)
 	Departments() []tickets.Department
 	// The outbox of notifications to deliver.
@@ -42,21 +44,12 @@ type Desk struct {
 	// Viewer gives a user's rights: their own tickets, their departments',
 	// or all for admins.
 	Viewer func(userID string) tickets.Viewer
+	// AdminChatID is the admins' group chat, where personal data may be
+	// shown (0 for none); see [Chat].
+	AdminChatID int64
 }
 
-// pendingDemand is a demand the user has not confirmed yet.
-type pendingDemand struct {
-	key   string // idempotency key, also names the draft in callbacks
-	draft tickets.Draft
-}
-
-// awaiting is free text the assistant waits for from a staff member: the
-// reply that resolves a ticket.
-type awaiting struct {
-	number string
-}
-
-// confirmWords and cancelWords answer a pending demand in a chat without
+// confirmWords and cancelWords answer a pending step in a chat without
 // buttons.
 var (
 	confirmWords = []string{"确认", "提交", "确定", "确认提交", "是", "好", "好的", "对", "可以", "ok", "yes", "y"}
@@ -79,7 +72,9 @@ func (a *Assistant) draftDemand(ctx context.Context, s *Session, text string) (R
 	if a.desk == nil {
 		return a.noDesk(), nil
 	}
-	text = strings.TrimSpace(text)
+	// Zero-width and direction marks would defeat routing and make the
+	// demand read differently to staff.
+	text = strings.TrimSpace(tickets.CleanText(text))
 	switch {
 	case text == "":
 		return Reply{Text: "请在 /demand 后写明诉求，例如：/demand 小区门口的井盖丢了，晚上很危险。"}, nil
@@ -92,10 +87,8 @@ func (a *Assistant) draftDemand(ctx context.Context, s *Session, text string) (R
 	if err != nil {
 		return Reply{Text: "抱歉，暂时无法解析这条诉求，请稍后再试。"}, err
 	}
-	p := &pendingDemand{key: newKey(), draft: d}
-	s.mu.Lock()
-	s.pending = p
-	s.mu.Unlock()
+	p := &step{kind: stepDemand, key: newKey(), expires: a.now().Add(a.stepTTL), draft: d}
+	s.begin(p)
 	var b strings.Builder
 	b.WriteString("我理解的诉求如下，请核对：\n")
 	row := func(k, v string) {
@@ -113,7 +106,7 @@ func (a *Assistant) draftDemand(ctx context.Context, s *Session, text string) (R
 		dept += "（系统把握不大，将由区委社会工作部人工核实分派）"
 	}
 	row("拟交办部门", dept)
-	b.WriteString("\n\n点“提交”或回复“确认”提交；点“取消”或回复“取消”放弃；要修改，请重新发送 /demand 加修改后的内容。")
+	fmt.Fprintf(&b, "\n\n点“提交”或回复“确认”提交；点“取消”或回复“取消”放弃；要修改，请重新发送 /demand 加修改后的内容。草稿 %s内有效，发送其他消息即作废。", minutes(a.stepTTL))
 	return Reply{Text: b.String(), Buttons: [][]Button{{
 		{Text: "提交", Data: "dm:ok:" + p.key},
 		{Text: "修改", Data: "dm:edit:" + p.key},
@@ -121,34 +114,12 @@ func (a *Assistant) draftDemand(ctx context.Context, s *Session, text string) (R
 	}}}, nil
 }
 
-// answerPending handles a plain message while a demand awaits confirmation:
-// a confirm or cancel word acts on it; anything else is not an answer.
-func (a *Assistant) answerPending(ctx context.Context, s *Session, text string) (Reply, bool, error) {
-	s.mu.Lock()
-	p := s.pending
-	s.mu.Unlock()
-	if p == nil {
-		return Reply{}, false, nil
-	}
-	w := strings.ToLower(strings.Trim(strings.TrimSpace(text), "。！!.，, "))
-	switch {
-	case slices.Contains(confirmWords, w):
-		r, err := a.fileDemand(ctx, s, p.key)
-		return r, true, err
-	case slices.Contains(cancelWords, w):
-		return a.cancelDemand(s, p.key), true, nil
-	}
-	return Reply{}, false, nil
-}
-
-// fileDemand files the pending demand named by key. A repeated
-// confirmation (a retried button press) finds the same ticket.
+// fileDemand files the session's live demand draft named by key. A
+// repeated confirmation (a retried button press) finds the same ticket.
 func (a *Assistant) fileDemand(ctx context.Context, s *Session, key string) (Reply, error) {
-	s.mu.Lock()
-	p := s.pending
-	s.mu.Unlock()
-	if p == nil || p.key != key {
-		return Reply{Text: "这条诉求草稿已失效（已提交或已取消）。如需提交新的诉求，请发送 /demand 加诉求内容。"}, nil
+	p := s.stepFor(stepDemand, key, a.now())
+	if p == nil {
+		return Reply{Text: "这条诉求草稿已失效（已提交、已取消或已超时）。如需提交新的诉求，请发送 /demand 加诉求内容。"}, nil
 	}
 	d := p.draft
 	t, err := a.desk.Store.CreateTicket(ctx, tickets.NewTicket{
@@ -160,23 +131,22 @@ func (a *Assistant) fileDemand(ctx context.Context, s *Session, key string) (Rep
 	if err != nil {
 		return ticketReply(err)
 	}
-	s.mu.Lock()
-	if s.pending == p {
-		s.pending = nil
-	}
-	s.mu.Unlock()
+	s.end(p)
 	dept, _ := a.desk.Store.Department(t.Department)
-	return Reply{Text: fmt.Sprintf("诉求已提交，工单号 %s。\n已交办%s，将于 %s 前接单、%s 前办结。办理进展会通知您，也可以发送 /ticket %s 查看。",
-		t.Number, cmp.Or(dept.Name, t.Department), tickets.FormatTime(t.RespondDue), tickets.FormatTime(t.DueAt), t.Number)}, nil
+	text := fmt.Sprintf("诉求已提交，工单号 %s。\n已交办%s，将于 %s 前接单、%s 前办结。办理进展会通知您，也可以发送 /ticket %s 查看。",
+		t.Number, cmp.Or(dept.Name, t.Department), tickets.FormatTime(t.RespondDue), tickets.FormatTime(t.DueAt), t.Number)
+	if s.Chat.Group {
+		// Progress notices go to the submitter's private chat, which a bot
+		// cannot open: a user who never wrote to it privately gets none.
+		text += "\n办理进展将私聊通知您：如果您还没有私聊过本助手，请先私聊我发送 /start，否则收不到通知；在私聊中发送 /ticket " + t.Number + " 可随时查看进展和通知。"
+	}
+	return Reply{Text: text}, nil
 }
 
 func (a *Assistant) cancelDemand(s *Session, key string) Reply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.pending == nil || s.pending.key != key {
-		return Reply{Text: "没有待确认的诉求。"}
+	if p := s.stepFor(stepDemand, key, a.now()); p == nil || !s.end(p) {
+		return Reply{Text: "没有待确认的诉求（可能已提交、已取消或已超时）。"}
 	}
-	s.pending = nil
 	return Reply{Text: "已取消，这条诉求没有提交。"}
 }
 
@@ -184,6 +154,9 @@ func (a *Assistant) cancelDemand(s *Session, key string) Reply {
 func (a *Assistant) myTickets(ctx context.Context, s *Session) (Reply, error) {
 	if a.desk == nil {
 		return a.noDesk(), nil
+	}
+	if s.Chat.Group {
+		return Reply{Text: msgPrivateOnly}, nil
 	}
 	id := s.User.ID
 	ts, err := a.desk.Store.FindTickets(ctx, a.viewer(s), tickets.TicketFilter{SubmitterID: &id, Limit: 20})
@@ -216,8 +189,42 @@ func (a *Assistant) showTicket(ctx context.Context, s *Session, arg string) (Rep
 	if err != nil {
 		return ticketReply(err)
 	}
+	if !a.mayShowTicket(s, t) {
+		return Reply{Text: msgPrivateOnly}, nil
+	}
 	d, _ := a.desk.Store.Department(t.Department)
-	return Reply{Text: t.Describe(d.Name), Buttons: a.ticketButtons(s, t)}, nil
+	text := t.Describe(d.Name)
+	if t.SubmitterID == s.User.ID {
+		ns, err := a.desk.Store.FindSubmitterNotifications(ctx, a.viewer(s), t.Number)
+		if err != nil {
+			return Reply{Text: text, Buttons: a.ticketButtons(s, t)}, fmt.Errorf("ticket notices: %w", err)
+		}
+		text += noticesText(ns)
+	}
+	return Reply{Text: text, Buttons: a.ticketButtons(s, t)}, nil
+}
+
+// noticesText lists the notices sent to a ticket's submitter, so that one
+// who never opened a private chat with the bot (which then cannot write to
+// them) still reads them.
+func noticesText(ns []tickets.Notification) string {
+	if len(ns) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n给您的通知：")
+	undelivered := false
+	for _, n := range ns {
+		state := "已送达"
+		if n.DeliveredAt.IsZero() {
+			state, undelivered = "未送达", true
+		}
+		fmt.Fprintf(&b, "\n· %s［%s］%s", tickets.FormatTime(n.CreatedAt), state, tickets.ShowHidden(n.Text))
+	}
+	if undelivered {
+		b.WriteString("\n（通知未送达时，请先私聊本助手发送 /start，之后的通知就能收到。）")
+	}
+	return b.String()
 }
 
 // ticketButtons are the actions the user may take on t now.
@@ -326,8 +333,9 @@ func (a *Assistant) resolve(ctx context.Context, s *Session, number, reply strin
 	return Reply{Text: fmt.Sprintf("工单 %s 已办结，答复已发送给提交人，等待评价。", t.Number)}, nil
 }
 
-// askResolveReply asks a staff member for the reply that resolves number;
-// their next message is taken as it.
+// askResolveReply asks a staff member for the reply that resolves number:
+// their next message in this chat is taken as it, and shown back for
+// confirmation before it is sent.
 func (a *Assistant) askResolveReply(ctx context.Context, s *Session, number string) (Reply, error) {
 	t, err := a.desk.Store.FindTicketByNumber(ctx, a.viewer(s), number)
 	if err != nil {
@@ -336,10 +344,71 @@ func (a *Assistant) askResolveReply(ctx context.Context, s *Session, number stri
 	if !a.viewer(s).CanHandle(t) {
 		return Reply{Text: "您不是该工单承办部门的工作人员，不能办结。"}, nil
 	}
-	s.mu.Lock()
-	s.awaiting = &awaiting{number: number}
-	s.mu.Unlock()
-	return Reply{Text: fmt.Sprintf("请直接回复工单 %s 的办结答复（将发送给提交人）；发送“取消”放弃。", number)}, nil
+	s.begin(&step{kind: stepReplyText, key: newKey(), expires: a.now().Add(a.stepTTL), number: t.Number})
+	return Reply{Text: fmt.Sprintf("请在 %s内直接回复工单 %s 的办结答复（将发送给提交人，发送前会请您确认）；发送“取消”放弃。", minutes(a.stepTTL), t.Number),
+		ExpectReply: true}, nil
+}
+
+// confirmReply shows the reply text typed for st's ticket back to the
+// staff member: resolving sends it to the submitter and cannot be undone.
+func (a *Assistant) confirmReply(s *Session, st *step, text string) (Reply, error) {
+	text = strings.TrimSpace(tickets.CleanText(text))
+	if !s.end(st) {
+		return stale(), nil
+	}
+	if err := checkReplyText(text); err != nil {
+		// Still waiting for a usable reply.
+		s.begin(&step{kind: stepReplyText, key: st.key, expires: a.now().Add(a.stepTTL), number: st.number})
+		return Reply{Text: err.Error(), ExpectReply: true}, nil
+	}
+	c := &step{kind: stepReplyConfirm, key: newKey(), expires: a.now().Add(a.stepTTL), number: st.number, reply: text}
+	s.begin(c)
+	return Reply{
+		Text: fmt.Sprintf("将办结工单 %s，并把以下答复发送给提交人：\n\n%s\n\n点“确认办结”或回复“确认”发送；点“取消”或回复“取消”放弃。发送其他消息即作废。", st.number, text),
+		Buttons: [][]Button{{
+			{Text: "确认办结", Data: "rc:ok:" + c.key},
+			{Text: "取消", Data: "rc:no:" + c.key},
+		}},
+	}, nil
+}
+
+// checkReplyText returns an error to show when text cannot be a reply.
+func checkReplyText(text string) error {
+	switch {
+	case text == "":
+		return errors.New("答复不能为空，请直接回复办结答复；发送“取消”放弃。")
+	case !utf8.ValidString(text):
+		return errors.New("答复中含有无法识别的字符（不是有效的 UTF-8 文本），请重新输入；发送“取消”放弃。")
+	case utf8.RuneCountInString(text) > tickets.MaxTextRunes:
+		return fmt.Errorf("答复太长（%d 字），请精简到 %d 字以内；发送“取消”放弃。", utf8.RuneCountInString(text), tickets.MaxTextRunes)
+	}
+	return nil
+}
+
+// resolveConfirmed resolves the ticket of the session's live confirmation
+// step named key with the reply it holds.
+func (a *Assistant) resolveConfirmed(ctx context.Context, s *Session, key string) (Reply, error) {
+	st := s.stepFor(stepReplyConfirm, key, a.now())
+	if st == nil || !s.end(st) {
+		return Reply{Text: "这条办结答复已失效（已发送、已取消或已超时），答复没有发送。如需办结，请重新点“办结”。"}, nil
+	}
+	return a.resolve(ctx, s, st.number, st.reply)
+}
+
+// cancelReply drops the confirmation step named key.
+func (a *Assistant) cancelReply(s *Session, key string) Reply {
+	if st := s.stepFor(stepReplyConfirm, key, a.now()); st == nil || !s.end(st) {
+		return Reply{Text: "没有待确认的办结答复（可能已发送、已取消或已超时）。"}
+	}
+	return Reply{Text: "已取消办结，答复没有发送。"}
+}
+
+// minutes renders d for a message: "10 分钟".
+func minutes(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d 秒", int(d.Seconds()))
+	}
+	return fmt.Sprintf("%d 分钟", int(d.Minutes()))
 }
 
 // ticketReply turns a tickets error into a reply: its own message for a

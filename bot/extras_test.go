@@ -59,8 +59,8 @@ func TestFollowUpAndStreamInChat(t *testing.T) {
 	)
 	asst := bot.NewAssistant(a, nil)
 	var streamed strings.Builder
-	s := &bot.Session{User: bot.User{ID: "u"}, Stream: func(d string) { streamed.WriteString(d) }}
-	if _, err := asst.Handle(context.Background(), s, "怎样落实“六同步”机制？"); err != nil {
+	s := &bot.Session{User: bot.User{ID: "u"}}
+	if _, err := asst.HandleStream(context.Background(), s, "怎样落实“六同步”机制？", func(d string) { streamed.WriteString(d) }); err != nil {
 		t.Fatal(err)
 	}
 	r, err := asst.Handle(context.Background(), s, "那年检年报要怎么做？")

@@ -43,6 +43,10 @@ func (a *Assistant) reportStore(s *Session) (ReportStore, tickets.Viewer, *Reply
 	if !v.Admin && len(v.Departments) == 0 {
 		return nil, v, &Reply{Text: "抱歉，只有管理员和部门工作人员可以查看工单统计、导出台账。"}
 	}
+	v, ok = a.reportViewer(s, v)
+	if !ok {
+		return nil, v, &Reply{Text: msgPrivateOnly}
+	}
 	return rs, v, nil
 }
 

@@ -2,34 +2,41 @@ package telegram
 
 import (
 	"context"
+	"errors"
 	"sync"
-
-	"github.com/go-telegram/bot/models"
 )
 
-// dispatcher runs updates on a fixed number of workers, one update of a
-// chat at a time and in the order they came: chats proceed in parallel,
-// each chat's messages in sequence. At most max updates wait; enqueue
-// blocks beyond that, which holds back the intake (long polling asks for
-// no more updates, a webhook call waits).
-type dispatcher struct {
-	handle func(*models.Update)
+// Why enqueue refused a job.
+var (
+	errChatFull = errors.New("telegram: the chat's share of the queue is full")
+	errClosed   = errors.New("telegram: the dispatcher is closed")
+)
+
+// dispatcher runs jobs (updates) on a fixed number of workers, one job of
+// a chat at a time and in the order they came: chats proceed in parallel,
+// each chat's messages in sequence. At most max jobs wait, and at most
+// perChat of one chat: one busy chat cannot hold up the others. Beyond
+// perChat enqueue refuses at once; beyond max it blocks, which holds back
+// the intake (long polling asks for no more updates, a webhook call waits).
+type dispatcher[T any] struct {
+	handle func(T)
 
 	mu       sync.Mutex
 	notEmpty *sync.Cond // a chat became ready, or the dispatcher closed
-	notFull  *sync.Cond // an update left the queue, or the dispatcher closed
-	queues   map[int64][]*models.Update
-	ready    []int64        // chats with queued updates and no worker, oldest first
+	notFull  *sync.Cond // a job left the queue, or the dispatcher closed
+	queues   map[int64][]T
+	ready    []int64        // chats with queued jobs and no worker, oldest first
 	running  map[int64]bool // chats a worker is on
 	queued   int
 	max      int
+	perChat  int
 	closed   bool
 	wg       sync.WaitGroup
 }
 
 // newDispatcher starts workers that call handle.
-func newDispatcher(workers, max int, handle func(*models.Update)) *dispatcher {
-	d := &dispatcher{handle: handle, queues: map[int64][]*models.Update{}, running: map[int64]bool{}, max: max}
+func newDispatcher[T any](workers, limit, perChat int, handle func(T)) *dispatcher[T] {
+	d := &dispatcher[T]{handle: handle, queues: map[int64][]T{}, running: map[int64]bool{}, max: limit, perChat: max(perChat, 1)}
 	d.notEmpty = sync.NewCond(&d.mu)
 	d.notFull = sync.NewCond(&d.mu)
 	d.wg.Add(workers)
@@ -39,9 +46,11 @@ func newDispatcher(workers, max int, handle func(*models.Update)) *dispatcher {
 	return d
 }
 
-// enqueue queues u for chat, waiting while the queue is full. It reports
-// false, dropping u, when the dispatcher is closed or ctx ends first.
-func (d *dispatcher) enqueue(ctx context.Context, chat int64, u *models.Update) bool {
+// enqueue queues job for chat, waiting while the whole queue is full. It
+// returns errChatFull at once when the chat already has perChat jobs
+// waiting, and errClosed, or ctx's error, when the dispatcher closes or ctx
+// ends first; the job is dropped then.
+func (d *dispatcher[T]) enqueue(ctx context.Context, chat int64, job T) error {
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() {
 			d.mu.Lock()
@@ -52,23 +61,31 @@ func (d *dispatcher) enqueue(ctx context.Context, chat int64, u *models.Update) 
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if len(d.queues[chat]) >= d.perChat {
+		return errChatFull
+	}
 	for d.queued >= d.max && !d.closed && ctx.Err() == nil {
 		d.notFull.Wait()
 	}
-	if d.closed || ctx.Err() != nil {
-		return false
+	switch {
+	case d.closed:
+		return errClosed
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case len(d.queues[chat]) >= d.perChat: // filled while this call waited
+		return errChatFull
 	}
 	q := d.queues[chat]
-	d.queues[chat] = append(q, u)
+	d.queues[chat] = append(q, job)
 	d.queued++
 	if len(q) == 0 && !d.running[chat] {
 		d.ready = append(d.ready, chat)
 		d.notEmpty.Signal()
 	}
-	return true
+	return nil
 }
 
-func (d *dispatcher) work() {
+func (d *dispatcher[T]) work() {
 	defer d.wg.Done()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -82,7 +99,7 @@ func (d *dispatcher) work() {
 		chat := d.ready[0]
 		d.ready = d.ready[1:]
 		q := d.queues[chat]
-		u := q[0]
+		job := q[0]
 		if len(q) == 1 {
 			delete(d.queues, chat)
 		} else {
@@ -93,7 +110,7 @@ func (d *dispatcher) work() {
 		d.notFull.Signal()
 		d.mu.Unlock()
 
-		d.handle(u)
+		d.handle(job)
 
 		d.mu.Lock()
 		delete(d.running, chat)
@@ -106,9 +123,9 @@ func (d *dispatcher) work() {
 	}
 }
 
-// close stops taking updates and waits until every queued and running
-// update is handled.
-func (d *dispatcher) close() {
+// close stops taking jobs and waits until every queued and running job is
+// handled.
+func (d *dispatcher[T]) close() {
 	d.mu.Lock()
 	d.closed = true
 	d.notEmpty.Broadcast()

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestDispatcherOrder: each chat's updates run one at a time and in order,
@@ -21,7 +23,7 @@ func TestDispatcherOrder(t *testing.T) {
 		running   int
 		maxActive int
 	)
-	d := newDispatcher(workers, 5, func(u *models.Update) {
+	d := newDispatcher(workers, 5, perChat, func(u *models.Update) {
 		chat := u.Message.Chat.ID
 		mu.Lock()
 		if busy[chat] {
@@ -44,7 +46,7 @@ func TestDispatcherOrder(t *testing.T) {
 	for i := range perChat {
 		for c := range int64(chats) {
 			id++
-			if !d.enqueue(context.Background(), c, &models.Update{ID: id, Message: &models.Message{ID: i, Chat: models.Chat{ID: c}}}) {
+			if err := d.enqueue(context.Background(), c, &models.Update{ID: id, Message: &models.Message{ID: i, Chat: models.Chat{ID: c}}}); err != nil {
 				t.Fatal("enqueue refused")
 			}
 		}
@@ -64,7 +66,7 @@ func TestDispatcherOrder(t *testing.T) {
 			}
 		}
 	}
-	if d.enqueue(context.Background(), 1, &models.Update{}) {
+	if err := d.enqueue(context.Background(), 1, &models.Update{}); err == nil {
 		t.Fatal("a closed dispatcher took an update")
 	}
 }
@@ -74,18 +76,34 @@ func TestDispatcherOrder(t *testing.T) {
 func TestDispatcherFull(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 10)
-	d := newDispatcher(1, 1, func(*models.Update) { started <- struct{}{}; <-release })
+	d := newDispatcher(1, 1, 2, func(*models.Update) { started <- struct{}{}; <-release })
 	u := func(id int64) *models.Update { return &models.Update{ID: id, Message: &models.Message{}} }
 	d.enqueue(context.Background(), 1, u(1))
 	<-started                                // the worker holds update 1
 	d.enqueue(context.Background(), 1, u(2)) // queued: the queue is full
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan bool)
-	go func() { done <- d.enqueue(ctx, 2, u(3)) }()
+	go func() { done <- d.enqueue(ctx, 2, u(3)) == nil }()
 	cancel()
 	if <-done {
 		t.Fatal("enqueue into a full queue succeeded after its context ended")
 	}
 	close(release)
 	d.close()
+}
+
+// TestDispatcherChatShare: one chat cannot queue more than its share; it
+// is refused at once while the other chats still get in.
+func TestDispatcherChatShare(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 10)
+	d := newDispatcher(1, 100, 3, func(int) { started <- struct{}{}; <-release })
+	defer func() { close(release); d.close() }()
+	require.NoError(t, d.enqueue(context.Background(), 1, 0))
+	<-started // the worker holds job 0; three more fill the share
+	for i := 1; i <= 3; i++ {
+		require.NoError(t, d.enqueue(context.Background(), 1, i))
+	}
+	require.ErrorIs(t, d.enqueue(context.Background(), 1, 9), errChatFull)
+	assert.NoError(t, d.enqueue(context.Background(), 2, 10), "another chat is refused")
 }

@@ -136,14 +136,21 @@ func TestDemandJourney(t *testing.T) {
 
 	// 办结 asks the staff member, by name, to reply to the bot's message.
 	api.push(h.press(staff, accepted, accepted.buttons(t)["办结"]))
-	calls = api.waitFor(t, "the request for a reply", func(cs []apiCall) bool { return len(withText(sentTo(cs, deptChat), "请直接回复")) == 1 })
-	ask := withText(sentTo(calls, deptChat), "请直接回复")[0]
+	calls = api.waitFor(t, "the request for a reply", func(cs []apiCall) bool { return len(withText(sentTo(cs, deptChat), "直接回复")) == 1 })
+	ask := withText(sentTo(calls, deptChat), "直接回复")[0]
 	if !strings.Contains(ask.Params["text"], `<a href="tg://user?id=2001">李科员</a>`) || !strings.Contains(ask.Params["reply_markup"], `"force_reply":true`) {
 		t.Fatalf("reply request: %v", ask.Params)
 	}
 
-	// The reply resolves; the submitter gets it with the rating keyboard.
+	// The reply is shown back; confirmed, it resolves, and the submitter
+	// gets it with the rating keyboard.
 	api.push(h.replyTo(ask, staff, "已约谈企业负责人，工资本周内补发。"))
+	calls = api.waitFor(t, "the reply shown back", func(cs []apiCall) bool { return len(withText(sentTo(cs, deptChat), "确认办结")) == 1 })
+	shown := withText(sentTo(calls, deptChat), "确认办结")[0]
+	if tk := h.ticket(number); tk.Status != tickets.StatusAccepted {
+		t.Fatalf("resolved before confirmation: %s", tk.Status)
+	}
+	api.push(h.press(staff, shown, shown.buttons(t)["确认办结"]))
 	calls = api.waitFor(t, "the resolution", func(cs []apiCall) bool {
 		return len(withText(sentTo(cs, deptChat), "已办结")) == 1 && len(withText(sentTo(cs, resident), "已约谈企业负责人")) == 1
 	})

@@ -12,84 +12,56 @@ import (
 	"partybot/bot"
 )
 
-// people keeps, per Telegram user, the assistant's session and a token
-// bucket for the rate limit. It holds at most max users; the one idle the
-// longest goes first, and anyone idle longer than ttl goes.
+// people keeps a token bucket per Telegram user, for the rate limit, and
+// the assistant's session per user and chat: a conversation in one chat
+// never sees another chat's state. Each holds at most max entries; the one
+// idle the longest goes first, and anything idle longer than ttl goes.
 type people struct {
-	mu     sync.Mutex
-	max    int
-	ttl    time.Duration
-	perSec float64 // tokens added per second; 0: no limit
-	burst  float64
-	order  *list.List // of *person, most recently seen first
-	byID   map[int64]*list.Element
+	mu       sync.Mutex
+	perSec   float64 // tokens added per second; 0: no limit
+	burst    float64
+	buckets  *lru[int64, *bucket]
+	sessions *lru[conversation, *bot.Session]
 }
 
-// person is one user's state.
-type person struct {
-	id      int64
-	session *bot.Session
-	tokens  float64
-	filled  time.Time // when tokens was last brought up to date
-	seen    time.Time
-	warned  bool // told to slow down since the last allowed message
+// conversation names a session: one user in one chat.
+type conversation struct {
+	chat, user int64
 }
 
-func newPeople(max int, ttl time.Duration, perMinute, burst int) *people {
-	p := &people{max: max, ttl: ttl, order: list.New(), byID: map[int64]*list.Element{}}
+// bucket is one user's rate limit.
+type bucket struct {
+	tokens float64
+	filled time.Time // when tokens was last brought up to date
+	warned bool      // told to slow down since the last allowed update
+}
+
+func newPeople(size int, ttl time.Duration, perMinute, burst int) *people {
+	p := &people{buckets: newLRU[int64, *bucket](size, ttl), sessions: newLRU[conversation, *bot.Session](size, ttl)}
 	if perMinute > 0 {
-		p.perSec, p.burst = float64(perMinute)/60, float64(max1(burst))
+		p.perSec, p.burst = float64(perMinute)/60, float64(max(burst, 1))
 	}
 	return p
 }
 
-func max1(n int) int { return max(n, 1) }
-
-// get returns u's state, creating it (with a new session) when unknown.
-func (p *people) get(u models.User, now time.Time) *person {
+// session returns u's session in chat, creating it when unknown. A group
+// chat has a negative id.
+func (p *people) session(u models.User, chat int64, now time.Time) *bot.Session {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.expire(now)
-	if e, ok := p.byID[u.ID]; ok {
-		p.order.MoveToFront(e)
-		per := e.Value.(*person)
-		per.seen = now
-		return per
-	}
-	per := &person{
-		id:      u.ID,
-		session: &bot.Session{User: bot.User{ID: strconv.FormatInt(u.ID, 10), Name: displayName(u)}},
-		tokens:  p.burst,
-		filled:  now,
-		seen:    now,
-	}
-	p.byID[u.ID] = p.order.PushFront(per)
-	for p.order.Len() > p.max {
-		p.remove(p.order.Back())
-	}
-	return per
+	return p.sessions.get(conversation{chat: chat, user: u.ID}, now, func() *bot.Session {
+		return bot.NewSession(bot.User{ID: strconv.FormatInt(u.ID, 10), Name: displayName(u)}, bot.Chat{ID: chat, Group: chat < 0})
+	})
 }
 
-// expire drops users idle longer than ttl, oldest first.
-func (p *people) expire(now time.Time) {
-	for e := p.order.Back(); e != nil && now.Sub(e.Value.(*person).seen) > p.ttl; e = p.order.Back() {
-		p.remove(e)
-	}
-}
-
-func (p *people) remove(e *list.Element) {
-	delete(p.byID, e.Value.(*person).id)
-	p.order.Remove(e)
-}
-
-// len is how many users are kept.
+// len is how many sessions are kept.
 func (p *people) len() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.order.Len()
+	return p.sessions.len()
 }
 
-// verdict is what the rate limit says of a message.
+// verdict is what the rate limit says of an update.
 type verdict int
 
 const (
@@ -98,28 +70,98 @@ const (
 	drop             // over the limit and already told
 )
 
-// allow takes a token from per's bucket at now.
-func (p *people) allow(per *person, now time.Time) verdict {
+// allow takes a token from user's bucket at now.
+func (p *people) allow(user int64, now time.Time) verdict {
 	if p.perSec == 0 {
 		return allowed
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if d := now.Sub(per.filled); d > 0 {
-		per.tokens = min(p.burst, per.tokens+d.Seconds()*p.perSec)
+	b := p.bucket(user, now)
+	if d := now.Sub(b.filled); d > 0 {
+		b.tokens = min(p.burst, b.tokens+d.Seconds()*p.perSec)
 	}
-	per.filled = now
-	if per.tokens >= 1 {
-		per.tokens--
-		per.warned = false
+	b.filled = now
+	if b.tokens >= 1 {
+		b.tokens--
+		b.warned = false
 		return allowed
 	}
-	if per.warned {
+	return p.warn(b)
+}
+
+// refuse is the verdict on an update of user that cannot be queued (their
+// chat's share of the queue is full): slowDown the first time, then drop
+// until an update of theirs is allowed again.
+func (p *people) refuse(user int64, now time.Time) verdict {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.warn(p.bucket(user, now))
+}
+
+func (p *people) warn(b *bucket) verdict {
+	if b.warned {
 		return drop
 	}
-	per.warned = true
+	b.warned = true
 	return slowDown
 }
+
+func (p *people) bucket(user int64, now time.Time) *bucket {
+	return p.buckets.get(user, now, func() *bucket { return &bucket{tokens: p.burst, filled: now} })
+}
+
+// lru is a map that keeps at most max entries, dropping the least recently
+// used first, and drops entries unused for longer than ttl. Not safe for
+// concurrent use. (container/list rather than a library: this is all the
+// cache partybot needs.)
+type lru[K comparable, V any] struct {
+	max   int
+	ttl   time.Duration
+	order *list.List // of *entry[K, V], most recently used first
+	byKey map[K]*list.Element
+}
+
+type entry[K comparable, V any] struct {
+	key  K
+	val  V
+	seen time.Time
+}
+
+func newLRU[K comparable, V any](size int, ttl time.Duration) *lru[K, V] {
+	return &lru[K, V]{max: size, ttl: ttl, order: list.New(), byKey: map[K]*list.Element{}}
+}
+
+// get returns the value of k, creating it with create when unknown.
+func (c *lru[K, V]) get(k K, now time.Time, create func() V) V {
+	c.expire(now)
+	if e, ok := c.byKey[k]; ok {
+		c.order.MoveToFront(e)
+		en := e.Value.(*entry[K, V])
+		en.seen = now
+		return en.val
+	}
+	en := &entry[K, V]{key: k, val: create(), seen: now}
+	c.byKey[k] = c.order.PushFront(en)
+	for c.order.Len() > c.max {
+		c.remove(c.order.Back())
+	}
+	return en.val
+}
+
+// expire drops entries idle longer than ttl, oldest first.
+func (c *lru[K, V]) expire(now time.Time) {
+	for e := c.order.Back(); e != nil && now.Sub(e.Value.(*entry[K, V]).seen) > c.ttl; e = c.order.Back() {
+		c.remove(e)
+	}
+}
+
+func (c *lru[K, V]) remove(e *list.Element) {
+	delete(c.byKey, e.Value.(*entry[K, V]).key)
+	c.order.Remove(e)
+}
+
+func (c *lru[K, V]) len() int { return c.order.Len() }
 
 // displayName is how a Telegram user is named to the assistant.
 func displayName(u models.User) string {

@@ -25,7 +25,7 @@ type stub struct {
 	callback func(ctx context.Context, s *bot.Session, data string) (bot.Reply, error)
 }
 
-func (a *stub) Handle(ctx context.Context, s *bot.Session, text string) (bot.Reply, error) {
+func (a *stub) HandleStream(ctx context.Context, s *bot.Session, text string, _ func(string)) (bot.Reply, error) {
 	return a.handle(ctx, s, text)
 }
 

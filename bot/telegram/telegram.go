@@ -31,11 +31,12 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"partybot/bot"
+	"partybot/redact"
 )
 
 // Assistant is what the server needs of the assistant (*bot.Assistant).
 type Assistant interface {
-	Handle(ctx context.Context, s *bot.Session, text string) (bot.Reply, error)
+	HandleStream(ctx context.Context, s *bot.Session, text string, onDelta func(string)) (bot.Reply, error)
 	Callback(ctx context.Context, s *bot.Session, data string) (bot.Reply, error)
 	PendingNotices(ctx context.Context, limit int) ([]bot.Notice, error)
 	NoticeDelivered(ctx context.Context, id int64) error
@@ -78,12 +79,14 @@ type Config struct {
 
 	// RatePerMinute and RateBurst limit each user's messages and button
 	// presses: a sustained rate and a burst (default 20 a minute, bursts
-	// of 8). A negative RatePerMinute turns the limit off.
+	// of 8). A negative RatePerMinute turns the limit off. The limit is
+	// applied as an update arrives, before it is queued.
 	RatePerMinute int
 	RateBurst     int
 
 	Workers     int           // updates handled at once (default 8)
 	QueueSize   int           // updates waiting for a worker (default 1024)
+	ChatQueue   int           // updates of one chat waiting (default QueueSize/16, at least 8)
 	MaxSessions int           // conversations kept in memory (default 10,000)
 	SessionTTL  time.Duration // a conversation idle this long is dropped (default 24 h)
 
@@ -129,6 +132,9 @@ func (c *Config) defaults() {
 	if c.QueueSize <= 0 {
 		c.QueueSize = 1024
 	}
+	if c.ChatQueue <= 0 {
+		c.ChatQueue = max(c.QueueSize/16, 8)
+	}
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = 10_000
 	}
@@ -152,15 +158,16 @@ const keepUpdates = 7 * 24 * time.Hour
 // Server is the Telegram bot: it takes updates by long polling or webhook,
 // hands them to the assistant and delivers the assistant's notices.
 type Server struct {
-	cfg    Config
-	token  string
-	asst   Assistant
-	bot    *tgbot.Bot
-	client *http.Client // the Bot API's, also for file downloads
-	store  *store
-	people *people
-	log    *slog.Logger
-	admins []int64
+	cfg     Config
+	token   string
+	secrets *redact.Redactor // the token and the webhook secret
+	asst    Assistant
+	bot     *tgbot.Bot
+	client  *http.Client // the Bot API's, also for file downloads
+	store   *store
+	people  *people
+	log     *slog.Logger
+	admins  []int64
 
 	handler tgbot.HandlerFunc // the middleware chain around route
 
@@ -168,7 +175,11 @@ type Server struct {
 	username string
 
 	mu   sync.Mutex
-	disp *dispatcher // set while Run takes updates
+	disp *dispatcher[job] // set while Run takes updates
+
+	// Slow-down notices are sent aside from the queue, a few at a time.
+	asides  chan struct{}
+	asideWG sync.WaitGroup
 
 	noticeMu sync.Mutex    // one outbox drain at a time
 	kick     chan struct{} // wakes the outbox loop
@@ -198,12 +209,14 @@ func Open(ctx context.Context, token string, asst Assistant, cfg Config) (*Serve
 	s := &Server{
 		cfg:      cfg,
 		token:    token,
+		secrets:  redact.New(token, tokenSecret(token), cfg.WebhookSecret),
 		asst:     asst,
 		store:    st,
 		people:   newPeople(cfg.MaxSessions, cfg.SessionTTL, cfg.RatePerMinute, cfg.RateBurst),
 		log:      cfg.Logger,
 		username: strings.TrimPrefix(cfg.BotUsername, "@"),
 		kick:     make(chan struct{}, 1),
+		asides:   make(chan struct{}, cfg.Workers),
 		now:      time.Now,
 		wait:     sleep,
 	}
@@ -258,23 +271,18 @@ func Open(ctx context.Context, token string, asst Assistant, cfg Config) (*Serve
 	return s, nil
 }
 
+// tokenSecret is the secret half of a bot token ("123456:ABC…" → "ABC…").
+func tokenSecret(token string) string {
+	_, secret, _ := strings.Cut(token, ":")
+	return secret
+}
+
 // Close closes the server's state. Call it after Run returns.
 func (s *Server) Close() error { return s.store.close() }
 
-// redact returns err's text with the token, and its secret half, masked.
-func (s *Server) redact(err error) string {
-	if err == nil {
-		return ""
-	}
-	msg := err.Error()
-	if s.token != "" {
-		msg = strings.ReplaceAll(msg, s.token, "***")
-		if _, secret, ok := strings.Cut(s.token, ":"); ok && len(secret) >= 8 {
-			msg = strings.ReplaceAll(msg, secret, "***")
-		}
-	}
-	return msg
-}
+// redact returns err's text with the token, its secret half and the
+// webhook secret masked, in any encoding.
+func (s *Server) redact(err error) string { return s.secrets.Error(err) }
 
 // Run takes updates until ctx ends — by long polling, or by webhook when
 // Config.WebhookURL is set — and meanwhile delivers notices and runs the
@@ -293,7 +301,7 @@ func (s *Server) Run(ctx context.Context) error {
 	// their work and send their replies, until the shutdown timeout.
 	hctx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
-	d := newDispatcher(s.cfg.Workers, s.cfg.QueueSize, func(u *models.Update) { s.handler(hctx, s.bot, u) })
+	d := newDispatcher(s.cfg.Workers, s.cfg.QueueSize, s.cfg.ChatQueue, func(j job) { s.run(hctx, j) })
 	s.mu.Lock()
 	s.disp = d
 	s.mu.Unlock()
@@ -323,6 +331,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Lock()
 	s.disp = nil
 	s.mu.Unlock()
+	s.asideWG.Wait()
 	loops.Wait()
 	// Flush what the last handlers queued.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.SendTimeout)
@@ -370,21 +379,127 @@ func (s *Server) poll(ctx context.Context) error {
 	return nil
 }
 
-// receive is the library's handler: it queues the update for the
-// dispatcher while Run is on, and handles it at once otherwise (as in tests
-// that call ProcessUpdate).
-func (s *Server) receive(ctx context.Context, b *tgbot.Bot, u *models.Update) {
+// job is an update admitted to the queue.
+type job struct {
+	u *models.Update
+	v verdict // allowed or slowDown
+}
+
+// receive is the library's handler: it takes the update while Run is on,
+// and handles it at once otherwise (as in tests that call ProcessUpdate).
+func (s *Server) receive(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
 	s.mu.Lock()
 	d := s.disp
 	s.mu.Unlock()
 	if d == nil {
-		s.handler(ctx, b, u)
+		if v, _ := s.admit(u); v != drop {
+			s.run(ctx, job{u: u, v: v})
+		}
 		return
 	}
 	// Not ctx: an update the library has taken may already be confirmed
 	// to Telegram, so it is queued even while the intake stops.
-	if !d.enqueue(context.Background(), chatOf(u), u) {
+	if !s.take(context.Background(), u) {
 		s.log.Warn("update dropped: the dispatcher is closed", "update", u.ID)
+	}
+}
+
+// take applies the rate limit to u and queues it for the dispatcher. It
+// reports false when u could not be taken (the dispatcher is closed, or
+// ctx ended while the queue was full); an update refused by the rate
+// limit, or because its chat has too many waiting, counts as taken.
+func (s *Server) take(ctx context.Context, u *models.Update) bool {
+	v, from := s.admit(u)
+	switch v {
+	case drop:
+		return true
+	case slowDown:
+		s.aside(u)
+		return true
+	}
+	s.mu.Lock()
+	d := s.disp
+	s.mu.Unlock()
+	if d == nil {
+		return false
+	}
+	err := d.enqueue(ctx, chatOf(u), job{u: u, v: v})
+	if errors.Is(err, errChatFull) {
+		s.log.Warn("update dropped: its chat has too many waiting", "update", u.ID, "chat", chatOf(u))
+		if s.people.refuse(from, s.now()) == slowDown {
+			s.aside(u)
+		}
+		return true
+	}
+	return err == nil
+}
+
+// admit applies the rate limit to u as it arrives, before it is queued,
+// so that a flood of one user never holds up the others: it returns
+// allowed, slowDown (tell them once) or drop, and the user it counted
+// against. Updates the bot does not handle (other bots', group talk not
+// addressed to it) are dropped without counting.
+func (s *Server) admit(u *models.Update) (verdict, int64) {
+	var from *models.User
+	switch {
+	case u.Message != nil:
+		m := u.Message
+		if m.Chat.Type != models.ChatTypePrivate {
+			if _, ok := s.addressed(m); !ok {
+				return drop, 0
+			}
+		}
+		from = m.From
+	case u.CallbackQuery != nil:
+		from = &u.CallbackQuery.From
+	}
+	if from == nil || from.ID == 0 || from.IsBot {
+		return drop, 0
+	}
+	return s.people.allow(from.ID, s.now()), from.ID
+}
+
+// run handles a job: the update, or the notice that its user is over the
+// rate limit.
+func (s *Server) run(ctx context.Context, j job) {
+	if j.v == slowDown {
+		s.slowDown(ctx, j.u)
+		return
+	}
+	s.handler(ctx, s.bot, j.u)
+}
+
+// aside tells the user of u to slow down without holding up the intake or
+// the queue; under a flood of many users, some go untold.
+func (s *Server) aside(u *models.Update) {
+	select {
+	case s.asides <- struct{}{}:
+	default:
+		s.log.Warn("slow-down notice skipped: too many in flight", "update", u.ID)
+		return
+	}
+	s.asideWG.Add(1)
+	go func() {
+		defer s.asideWG.Done()
+		defer func() { <-s.asides }()
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.SendTimeout)
+		defer cancel()
+		s.slowDown(ctx, u)
+	}()
+}
+
+// slowDown tells the user of u, once, that they send too fast: in the
+// chat they wrote in, or on the button they pressed.
+func (s *Server) slowDown(ctx context.Context, u *models.Update) {
+	switch {
+	case u.CallbackQuery != nil:
+		s.answerCallback(ctx, u.CallbackQuery.ID, msgSlowDown, true)
+	case u.Message != nil:
+		t := target{chat: u.Message.Chat.ID, thread: u.Message.MessageThreadID}
+		if u.Message.Chat.Type != models.ChatTypePrivate {
+			t.group, t.replyTo = true, u.Message.ID
+		}
+		s.deliver(ctx, t, bot.Reply{Text: msgSlowDown})
 	}
 }
 

@@ -41,27 +41,19 @@ func (s *Server) onMessage(ctx context.Context, m *models.Message) {
 		}
 		t.group, t.replyTo = true, m.ID
 	}
-	now := s.now()
-	p := s.people.get(*m.From, now)
-	switch s.people.allow(p, now) {
-	case slowDown:
-		s.deliver(ctx, t, bot.Reply{Text: msgSlowDown})
-		return
-	case drop:
-		return
-	}
+	session := s.people.session(*m.From, m.Chat.ID, s.now())
 	if isIDCommand(text) {
 		// Telegram's ids, for the configuration: before the access check,
 		// since a user asks for theirs to be let in.
 		s.deliver(ctx, t, bot.Reply{Text: fmt.Sprintf("本聊天的 chat_id：%d\n您的用户 ID：%d\n（配置部门工作群时填 chat_id，配置管理员、工作人员或白名单时填用户 ID。）", m.Chat.ID, m.From.ID)})
 		return
 	}
-	if !s.allowed(p.session.User.ID) {
+	if !s.allowed(session.User.ID) {
 		s.deliver(ctx, t, bot.Reply{Text: msgNotAllowed})
 		return
 	}
 	if m.Document != nil && !t.group {
-		s.deliver(ctx, t, s.upload(ctx, p.session, m.Document))
+		s.deliver(ctx, t, s.upload(ctx, session, m.Document))
 		return
 	}
 	if strings.TrimSpace(text) == "" {
@@ -72,10 +64,10 @@ func (s *Server) onMessage(ctx context.Context, m *models.Message) {
 		text = "/help" // just a mention
 	}
 	stop := s.typing(ctx, t)
+	// The streamer belongs to this message alone: the same user may be
+	// talking in another chat at the same time.
 	st := &streamer{s: s, ctx: ctx, t: t}
-	p.session.Stream = st.delta
-	r, err := s.asst.Handle(ctx, p.session, text)
-	p.session.Stream = nil
+	r, err := s.asst.HandleStream(ctx, session, text, st.delta)
 	stop()
 	t.edit = st.msg
 	if err != nil {
@@ -99,17 +91,12 @@ func (s *Server) onCallback(ctx context.Context, q *models.CallbackQuery) {
 	if q.Message.Message != nil {
 		t.thread = q.Message.Message.MessageThreadID
 	}
-	now := s.now()
-	p := s.people.get(q.From, now)
-	if s.people.allow(p, now) != allowed {
-		s.answerCallback(ctx, q.ID, msgSlowDown, true)
-		return
-	}
-	if !s.allowed(p.session.User.ID) {
+	session := s.people.session(q.From, t.chat, s.now())
+	if !s.allowed(session.User.ID) {
 		s.answerCallback(ctx, q.ID, msgNotAllowed, true)
 		return
 	}
-	r, err := s.asst.Callback(ctx, p.session, q.Data)
+	r, err := s.asst.Callback(ctx, session, q.Data)
 	if err != nil {
 		s.log.Error("handle button", "chat", chat, "user", q.From.ID, "err", s.redact(err))
 	}

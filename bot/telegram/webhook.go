@@ -70,7 +70,8 @@ func (s *Server) serveWebhook(ctx context.Context) error {
 		}
 		return fmt.Errorf("telegram: setWebhook: %s", s.redact(err))
 	}
-	s.log.Info("taking updates by webhook", "bot", s.username, "listen", ln.Addr().String(), "path", path)
+	// The path may hold a secret of its own: never log it.
+	s.log.Info("taking updates by webhook", "bot", s.username, "listen", ln.Addr().String(), "host", u.Host)
 
 	select {
 	case <-ctx.Done():
@@ -109,10 +110,7 @@ func (s *Server) webhookHandler(secret string) http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
-		s.mu.Lock()
-		d := s.disp
-		s.mu.Unlock()
-		if d == nil || !d.enqueue(r.Context(), chatOf(&u), &u) {
+		if !s.take(r.Context(), &u) {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}

@@ -63,6 +63,11 @@ func (m *Main) runAsk(ctx context.Context, args []string) error {
 		if err != nil && bot.ErrorCode(err) == bot.EInternal {
 			return err
 		}
+		if ans.ModelError != nil {
+			// The extractive answer stands in, and says so; the cause is
+			// for the operator.
+			m.Logger.Warn("chat model failed; answered from the passages", "err", ans.ModelError)
+		}
 		if *asJSON {
 			out := askJSON{Question: q, Answer: ans.Text, Refused: ans.Refused, Mode: ans.Mode, Sources: []sourceJSON{}}
 			if err != nil {

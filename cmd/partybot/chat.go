@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"partybot/bot"
 )
@@ -26,30 +28,35 @@ func (m *Main) runChat(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	session := bot.Session{User: terminalUser(*as)}
+	session := bot.NewSession(terminalUser(*as), bot.Chat{})
 	interactive := isTerminal(m.Stdin)
 	streamed := false
+	var onDelta func(string)
 	if interactive {
 		// A model-written answer appears as it is written.
-		session.Stream = func(d string) { streamed = true; fmt.Fprint(m.Stdout, d) }
-	}
-	if interactive {
+		onDelta = func(d string) { streamed = true; fmt.Fprint(m.Stdout, d) }
 		fmt.Fprintln(m.Stdout, "党务助手已就绪。直接输入问题；/help 查看命令，/quit 退出。")
 	}
-	sc := bufio.NewScanner(m.Stdin)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	in := bufio.NewReaderSize(m.Stdin, 64<<10)
 	for {
 		if interactive {
 			fmt.Fprint(m.Stdout, "> ")
 		}
-		if !sc.Scan() {
-			break
+		line, err := readLine(in, maxChatLine)
+		if errors.Is(err, errLineTooLong) {
+			fmt.Fprintf(m.Stdout, "这一行太长（超过 %d KB），已忽略。请精简后分段发送。\n", maxChatLine>>10)
+			continue
 		}
-		line := sc.Text()
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return fmt.Errorf("读取输入失败：%w", err)
+		}
 		if line == "" {
 			continue
 		}
-		reply, err := asst.Handle(ctx, &session, line)
+		reply, err := asst.HandleStream(ctx, session, line, onDelta)
 		if err != nil {
 			m.Logger.Error("chat", "err", err)
 		}
@@ -64,17 +71,7 @@ func (m *Main) runChat(ctx context.Context, args []string) error {
 			streamed = false
 		}
 		fmt.Fprintln(m.Stdout, reply.Text)
-		for _, f := range reply.Files {
-			// A terminal cannot attach a file: it is saved beside the data.
-			path := filepath.Join(m.Config.DataDir, "files", f.Name)
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				fmt.Fprintf(m.Stdout, "（附件 %s 保存失败：%v）\n", f.Name, err)
-			} else if err := writeFileAtomic(path, func(w io.Writer) error { _, err := w.Write(f.Data); return err }); err != nil {
-				fmt.Fprintf(m.Stdout, "（附件 %s 保存失败：%v）\n", f.Name, err)
-			} else {
-				fmt.Fprintf(m.Stdout, "（附件已保存：%s）\n", path)
-			}
-		}
+		m.saveFiles(reply.Files)
 		if !interactive {
 			fmt.Fprintln(m.Stdout)
 		}
@@ -82,10 +79,58 @@ func (m *Main) runChat(ctx context.Context, args []string) error {
 			return nil
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("读取输入失败：%w", err)
+}
+
+// maxChatLine is the longest line the terminal chat takes, in bytes.
+const maxChatLine = 64 << 10
+
+// errLineTooLong is returned by readLine for a line over its limit.
+var errLineTooLong = errors.New("line too long")
+
+// readLine reads one line without its end of line. A line longer than limit
+// bytes is read to its end and dropped: it returns errLineTooLong, and the
+// next call reads the next line. The last line may lack its newline.
+func readLine(r *bufio.Reader, limit int) (string, error) {
+	var line []byte
+	tooLong := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if !tooLong {
+			if len(line)+len(chunk) > limit+2 { // room for "\r\n"
+				tooLong, line = true, nil
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err == io.EOF && (len(line) > 0 || tooLong):
+			// The last line, without a newline.
+		case err != nil:
+			return "", err
+		}
+		text := strings.TrimRight(string(line), "\r\n")
+		if tooLong || len(text) > limit {
+			return "", errLineTooLong
+		}
+		return text, nil
 	}
-	return nil
+}
+
+// saveFiles saves the files of a reply beside the data, where a terminal
+// user can open them, and says where.
+func (m *Main) saveFiles(files []bot.File) {
+	for _, f := range files {
+		path := filepath.Join(m.Config.DataDir, "files", f.Name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			fmt.Fprintf(m.Stdout, "（附件 %s 保存失败：%v）\n", f.Name, err)
+		} else if err := writeFileAtomic(path, func(w io.Writer) error { _, err := w.Write(f.Data); return err }); err != nil {
+			fmt.Fprintf(m.Stdout, "（附件 %s 保存失败：%v）\n", f.Name, err)
+		} else {
+			fmt.Fprintf(m.Stdout, "（附件已保存：%s）\n", path)
+		}
+	}
 }
 
 // newAssistant opens the knowledge base and the ticket desk and returns
@@ -109,6 +154,7 @@ func (m *Main) newAssistant(ctx context.Context) (*bot.Assistant, *bot.Desk, err
 		return nil, nil, err
 	}
 	asst := bot.NewAssistant(answerer, desk)
+	asst.SetStepTimeout(time.Duration(m.Config.StepMinutes * float64(time.Minute)))
 	asst.SetKnowledgeBase(kb)
 	asst.SetChecklists(drafter)
 	return asst, desk, nil
@@ -141,7 +187,7 @@ func (m *Main) openDesk(ctx context.Context) (*bot.Desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &bot.Desk{Store: store, Extract: extract, Viewer: m.Config.Viewer}, nil
+	return &bot.Desk{Store: store, Extract: extract, Viewer: m.Config.Viewer, AdminChatID: m.Config.Telegram.AdminChatID}, nil
 }
 
 // isTerminal reports whether r is a character device (an interactive terminal).

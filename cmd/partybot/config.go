@@ -34,6 +34,10 @@ type Config struct {
 	// section and its environment variables; never the bot token, which
 	// comes from TELEGRAM_BOT_TOKEN alone).
 	Telegram TelegramConfig
+	// StepMinutes is how long a pending step — a demand draft waiting for
+	// 提交, an 办结 waiting for its reply — waits before it expires
+	// (conversation.step_minutes; 0: bot.DefaultStepTimeout).
+	StepMinutes float64
 
 	fileLoaded  bool
 	departments []tickets.Department // merged once the file is read
@@ -90,8 +94,11 @@ type fileConfig struct {
 	Routing     struct {
 		Threshold float64 `yaml:"threshold"`
 	} `yaml:"routing"`
-	Telegram TelegramConfig `yaml:"telegram"`
-	LLM      LLMConfig      `yaml:"llm"`
+	Telegram     TelegramConfig `yaml:"telegram"`
+	LLM          LLMConfig      `yaml:"llm"`
+	Conversation struct {
+		StepMinutes float64 `yaml:"step_minutes"`
+	} `yaml:"conversation"`
 }
 
 // LLMConfig is the "llm" section: how long to wait for the model endpoint.
@@ -165,8 +172,12 @@ func (c *Config) parse(path string, data []byte) error {
 	if l := f.LLM; l.TimeoutSeconds < 0 || l.StreamIdleSeconds < 0 || l.AnswerTimeoutSeconds < 0 || (l.MaxRetries != nil && (*l.MaxRetries < 0 || *l.MaxRetries > 10)) {
 		return fmt.Errorf("配置文件 %s：llm 的时限不能为负数，max_retries 应在 0 到 10 之间", path)
 	}
+	if m := f.Conversation.StepMinutes; m < 0 || m > 24*60 {
+		return fmt.Errorf("配置文件 %s：conversation.step_minutes 应在 0 到 1440 之间（0 表示默认 10 分钟）", path)
+	}
 	next := *c
 	next.Access, next.Departments, next.RouteThreshold, next.LLM = f.Access, f.Departments, f.Routing.Threshold, f.LLM
+	next.StepMinutes = f.Conversation.StepMinutes
 	if err := next.Telegram.apply(f.Telegram); err != nil {
 		return fmt.Errorf("配置文件 %s：%v", path, err)
 	}

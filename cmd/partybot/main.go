@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"partybot/llm"
+	"partybot/redact"
 )
 
 func main() {
@@ -29,10 +30,11 @@ func main() {
 	if err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintln(os.Stderr, ue.Error())
+			fmt.Fprintln(os.Stderr, m.Secrets.Error(ue))
 			os.Exit(2)
 		}
-		fmt.Fprintln(os.Stderr, "错误："+err.Error())
+		// Errors may quote a server that echoed a secret back.
+		fmt.Fprintln(os.Stderr, "错误："+m.Secrets.Error(err))
 		os.Exit(1)
 	}
 }
@@ -45,6 +47,8 @@ type Main struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Logger *slog.Logger
+	// Secrets masks the environment's secrets in what is printed.
+	Secrets *redact.Redactor
 
 	closers []func() error
 
@@ -55,12 +59,14 @@ type Main struct {
 // NewMain returns a Main on the process's standard streams with the
 // configuration read from the environment.
 func NewMain() *Main {
+	secrets := secretsFromEnv()
 	return &Main{
-		Config: ConfigFromEnv(),
-		Stdin:  os.Stdin,
-		Stdout: os.Stdout,
-		Stderr: os.Stderr,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Config:  ConfigFromEnv(),
+		Stdin:   os.Stdin,
+		Stdout:  os.Stdout,
+		Stderr:  os.Stderr,
+		Logger:  newLogger(os.Stderr, secrets),
+		Secrets: secrets,
 	}
 }
 

@@ -23,7 +23,7 @@ const serveUsage = `用法：partybot serve
   PARTYBOT_WEBHOOK_URL     webhook 的公网 https 地址，例如 https://bot.example.org/telegram
   PARTYBOT_WEBHOOK_LISTEN  webhook 监听地址（默认 :8443）
   PARTYBOT_WEBHOOK_SECRET  webhook 密钥（默认每次启动随机生成）
-配置文件 telegram 部分：admin_chat_id、rate_per_minute、rate_burst、workers、queue_size、
+配置文件 telegram 部分：admin_chat_id、rate_per_minute、rate_burst、workers、queue_size、chat_queue、
   sweep_minutes、api_url、webhook_url、webhook_listen（见 README）`
 
 // TelegramConfig is the "telegram" section of the config file with the
@@ -45,9 +45,11 @@ type TelegramConfig struct {
 	// of 8; a negative rate turns the limit off).
 	RatePerMinute int `yaml:"rate_per_minute"`
 	RateBurst     int `yaml:"rate_burst"`
-	// Workers and QueueSize bound concurrency (0: 8 and 1,024).
+	// Workers and QueueSize bound concurrency (0: 8 and 1,024); ChatQueue
+	// is one chat's share of the queue (0: QueueSize/16, at least 8).
 	Workers   int `yaml:"workers"`
 	QueueSize int `yaml:"queue_size"`
+	ChatQueue int `yaml:"chat_queue"`
 	// SweepMinutes is how often the 督办 sweep runs (0: every 5 minutes).
 	SweepMinutes float64 `yaml:"sweep_minutes"`
 }
@@ -103,6 +105,8 @@ func (t TelegramConfig) validate() error {
 		return fmt.Errorf("telegram.workers 应在 1 到 256 之间")
 	case t.QueueSize < 0 || t.QueueSize > 1_000_000:
 		return fmt.Errorf("telegram.queue_size 应在 1 到 1000000 之间")
+	case t.ChatQueue < 0 || t.ChatQueue > 1_000_000:
+		return fmt.Errorf("telegram.chat_queue 应在 1 到 1000000 之间")
 	case t.RateBurst < 0:
 		return fmt.Errorf("telegram.rate_burst 不能为负数")
 	case t.SweepMinutes < 0:
@@ -163,6 +167,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		RateBurst:     tc.RateBurst,
 		Workers:       tc.Workers,
 		QueueSize:     tc.QueueSize,
+		ChatQueue:     tc.ChatQueue,
 		SweepEvery:    time.Duration(tc.SweepMinutes * float64(time.Minute)),
 		Sweep: func(ctx context.Context, now time.Time) error {
 			_, err := store.Sweep(ctx, now)
@@ -176,7 +181,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	m.onClose(srv.Close)
 	mode := "长轮询"
 	if tc.WebhookURL != "" {
-		mode = "webhook（" + tc.WebhookURL + "）"
+		mode = "webhook（" + siteOf(tc.WebhookURL) + "）"
 	}
 	fmt.Fprintf(m.Stderr, "党务助手已在 Telegram 上运行（%s），按 Ctrl+C 停止。\n", mode)
 	if err := srv.Run(ctx); err != nil {
@@ -184,4 +189,14 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(m.Stderr, "党务助手已停止。")
 	return nil
+}
+
+// siteOf is a URL without its path, query and credentials, for a log
+// line: a webhook's path may be a secret of its own.
+func siteOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "（地址无效）"
+	}
+	return u.Scheme + "://" + u.Host
 }
