@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"partybot/apperr"
 	"partybot/retrieval"
 )
 
@@ -68,18 +69,18 @@ func NewAnswerer(r Retriever) *Answerer {
 	return &Answerer{r: r, MinCoverage: DefaultMinCoverage, K: 5}
 }
 
-// CheckQuestion validates user text. Returns an *Error with code EINVALID
+// CheckQuestion validates user text. Returns an *apperr.Error with code EINVALID
 // and a Chinese message for empty, too long or non-UTF-8 text.
 func CheckQuestion(q string) (string, error) {
 	if !utf8.ValidString(q) {
-		return "", Errorf(EInvalid, "问题中含有无法识别的字符（不是有效的 UTF-8 文本），请重新输入。")
+		return "", apperr.Errorf(apperr.EInvalid, "问题中含有无法识别的字符（不是有效的 UTF-8 文本），请重新输入。")
 	}
 	q = strings.TrimSpace(strings.ReplaceAll(q, "\x00", ""))
 	if q == "" {
-		return "", Errorf(EInvalid, "问题是空的，请输入要咨询的内容。")
+		return "", apperr.Errorf(apperr.EInvalid, "问题是空的，请输入要咨询的内容。")
 	}
 	if n := utf8.RuneCountInString(q); n > MaxQuestionRunes {
-		return "", Errorf(EInvalid, "问题太长（%d 字），请精简到 %d 字以内再问。", n, MaxQuestionRunes)
+		return "", apperr.Errorf(apperr.EInvalid, "问题太长（%d 字），请精简到 %d 字以内再问。", n, MaxQuestionRunes)
 	}
 	return q, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode"
 
+	"partybot/apperr"
 	"partybot/bot"
 	"partybot/retrieval"
 )
@@ -78,7 +79,7 @@ func TestAskBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := a.Ask(context.Background(), tc.q)
-			if bot.ErrorCode(err) != bot.EInvalid || !strings.Contains(bot.ErrorMessage(err), tc.want) {
+			if apperr.Code(err) != apperr.EInvalid || !strings.Contains(apperr.Message(err), tc.want) {
 				t.Fatalf("err=%v, want EINVALID mentioning %q", err, tc.want)
 			}
 		})

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -286,9 +287,9 @@ func (a *Assistant) Callback(ctx context.Context, s *Session, data string) (Repl
 	}
 	switch kind {
 	case "dm":
-		return a.demandButton(ctx, s, rest)
+		return a.stepButton(ctx, s, stepDemand, rest)
 	case "rc":
-		return a.replyButton(ctx, s, rest)
+		return a.stepButton(ctx, s, stepReplyConfirm, rest)
 	case "rt":
 		number, score, _ := strings.Cut(rest, ":")
 		n, err := strconv.Atoi(score)
@@ -328,43 +329,30 @@ func (a *Assistant) staffButton(ctx context.Context, s *Session, kind, number st
 	}
 }
 
-// demandButton is a button of a demand draft: "ok:KEY", "no:KEY" or
-// "edit:KEY". It acts only on this session's live draft named KEY.
-func (a *Assistant) demandButton(ctx context.Context, s *Session, data string) (Reply, error) {
+// stepButton is a button of a pending step of kind: "ok:KEY" completes it
+// (files the demand, sends the 办结 reply), "no:KEY" drops it, and a
+// draft's "edit:KEY" says how to change it. It acts only on this session's
+// live step named KEY; the step's buttons are spent once it is gone.
+func (a *Assistant) stepButton(ctx context.Context, s *Session, kind stepKind, data string) (Reply, error) {
 	action, key, _ := strings.Cut(data, ":")
+	demand := kind == stepDemand
 	var r Reply
 	var err error
-	switch action {
-	case "ok":
+	switch {
+	case action == "ok" && demand:
 		r, err = a.fileDemand(ctx, s, key)
-	case "no":
+	case action == "ok":
+		r, err = a.resolveConfirmed(ctx, s, key)
+	case action == "no" && demand:
 		r = a.cancelDemand(s, key)
-	case "edit":
+	case action == "no":
+		r = a.cancelReply(s, key)
+	case action == "edit" && demand:
 		return Reply{Text: "请重新发送 /demand 加修改后的诉求内容，新的内容会替换这份草稿。"}, nil
 	default:
 		return stale(), nil
 	}
-	// The draft's buttons are spent once it is filed, dropped, replaced
-	// or expired.
-	r.Settled = !s.pending(stepDemand, key)
-	return r, err
-}
-
-// replyButton is a button of an 办结 reply shown for confirmation:
-// "ok:KEY" sends it and resolves the ticket, "no:KEY" drops it.
-func (a *Assistant) replyButton(ctx context.Context, s *Session, data string) (Reply, error) {
-	action, key, _ := strings.Cut(data, ":")
-	var r Reply
-	var err error
-	switch action {
-	case "ok":
-		r, err = a.resolveConfirmed(ctx, s, key)
-	case "no":
-		r = a.cancelReply(s, key)
-	default:
-		return stale(), nil
-	}
-	r.Settled = !s.pending(stepReplyConfirm, key)
+	r.Settled = !s.pending(kind, key)
 	return r, err
 }
 
@@ -385,7 +373,7 @@ func (a *Assistant) mayPress(ctx context.Context, s *Session, number string, sta
 	}
 	t, err := a.desk.Store.FindTicketByNumber(ctx, v, number)
 	switch {
-	case tickets.ErrorCode(err) == tickets.EForbidden:
+	case apperr.Code(err) == apperr.EForbidden:
 		return refusal, nil
 	case err != nil:
 		r, err := ticketReply(err)
@@ -416,8 +404,8 @@ func (a *Assistant) ask(ctx context.Context, s *Session, q string, onDelta func(
 	s.mu.Unlock()
 	ans, err := a.answerer.AskWith(ctx, q, AskOptions{History: history, OnDelta: onDelta})
 	if err != nil {
-		r := Reply{Text: ErrorMessage(err)}
-		if ErrorCode(err) == EInternal {
+		r := Reply{Text: apperr.Message(err)}
+		if apperr.Code(err) == apperr.EInternal {
 			return r, err
 		}
 		return r, nil

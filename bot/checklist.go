@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"partybot/apperr"
 	"partybot/knowledge"
 	"partybot/prompts"
 	"partybot/retrieval"
@@ -185,31 +186,31 @@ func (d *ChecklistDrafter) Templates() []string {
 	return out
 }
 
-// CheckTopic validates a checklist topic. Returns an *Error with code
+// CheckTopic validates a checklist topic. Returns an *apperr.Error with code
 // EINVALID and a Chinese message for empty, too long or non-UTF-8 text.
 func CheckTopic(topic string) (string, error) {
 	if !utf8.ValidString(topic) {
-		return "", Errorf(EInvalid, "清单主题中含有无法识别的字符（不是有效的 UTF-8 文本），请重新输入。")
+		return "", apperr.Errorf(apperr.EInvalid, "清单主题中含有无法识别的字符（不是有效的 UTF-8 文本），请重新输入。")
 	}
 	topic = strings.Join(strings.Fields(strings.ReplaceAll(topic, "\x00", "")), " ")
 	if topic == "" {
-		return "", Errorf(EInvalid, "清单主题是空的，请写明要起草哪项工作的清单，例如：社会组织换届。")
+		return "", apperr.Errorf(apperr.EInvalid, "清单主题是空的，请写明要起草哪项工作的清单，例如：社会组织换届。")
 	}
 	if n := utf8.RuneCountInString(topic); n > MaxTopicRunes {
-		return "", Errorf(EInvalid, "清单主题太长（%d 字），请精简到 %d 字以内，例如：社会组织换届。", n, MaxTopicRunes)
+		return "", apperr.Errorf(apperr.EInvalid, "清单主题太长（%d 字），请精简到 %d 字以内，例如：社会组织换届。", n, MaxTopicRunes)
 	}
 	return topic, nil
 }
 
-// checkOptions validates the options. Returns an *Error with code EINVALID
+// checkOptions validates the options. Returns an *apperr.Error with code EINVALID
 // for an organisation name that is too long or holds control characters.
 func checkOptions(opt ChecklistOptions) (ChecklistOptions, error) {
 	opt.Org = strings.TrimSpace(opt.Org)
 	if !utf8.ValidString(opt.Org) || strings.ContainsFunc(opt.Org, unicode.IsControl) {
-		return opt, Errorf(EInvalid, "责任单位名称中含有无法识别的字符，请重新输入。")
+		return opt, apperr.Errorf(apperr.EInvalid, "责任单位名称中含有无法识别的字符，请重新输入。")
 	}
 	if n := utf8.RuneCountInString(opt.Org); n > MaxOrgRunes {
-		return opt, Errorf(EInvalid, "责任单位名称太长（%d 字），请精简到 %d 字以内。", n, MaxOrgRunes)
+		return opt, apperr.Errorf(apperr.EInvalid, "责任单位名称太长（%d 字），请精简到 %d 字以内。", n, MaxOrgRunes)
 	}
 	return opt, nil
 }
@@ -217,7 +218,7 @@ func checkOptions(opt ChecklistOptions) (ChecklistOptions, error) {
 // Draft drafts the checklist for topic: from the template the topic
 // matches; else from the actionable sentences of the passages that cover
 // the topic, each cited; else a refusal (Mode ChecklistRefused, not an
-// error). Returns an *Error with code EINVALID for a topic or options a
+// error). Returns an *apperr.Error with code EINVALID for a topic or options a
 // user must fix, and other errors for failures of the search.
 func (d *ChecklistDrafter) Draft(ctx context.Context, topic string, opt ChecklistOptions) (Checklist, error) {
 	topic, err := CheckTopic(topic)
@@ -229,7 +230,7 @@ func (d *ChecklistDrafter) Draft(ctx context.Context, topic string, opt Checklis
 	}
 	core := topicCore(topic)
 	if core == "" {
-		return Checklist{}, Errorf(EInvalid, "请写明要起草哪项工作的清单，例如：社会组织换届、专项整顿台账。")
+		return Checklist{}, apperr.Errorf(apperr.EInvalid, "请写明要起草哪项工作的清单，例如：社会组织换届、专项整顿台账。")
 	}
 	best, alts, err := d.match(ctx, core)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"partybot/apperr"
 	"partybot/bot"
 	"partybot/prompts"
 )
@@ -218,8 +219,8 @@ func TestChecklistInvalidInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := d.Draft(context.Background(), tc.topic, tc.opt)
-			if bot.ErrorCode(err) != bot.EInvalid || !strings.Contains(bot.ErrorMessage(err), tc.want) {
-				t.Fatalf("error %v (code %q), want EINVALID saying %q", err, bot.ErrorCode(err), tc.want)
+			if apperr.Code(err) != apperr.EInvalid || !strings.Contains(apperr.Message(err), tc.want) {
+				t.Fatalf("error %v (code %q), want EINVALID saying %q", err, apperr.Code(err), tc.want)
 			}
 		})
 	}
@@ -408,7 +409,7 @@ func FuzzChecklistTopic(f *testing.F) {
 	f.Fuzz(func(t *testing.T, topic string) {
 		c, err := d.Draft(context.Background(), topic, bot.ChecklistOptions{})
 		if err != nil {
-			if bot.ErrorCode(err) != bot.EInvalid {
+			if apperr.Code(err) != apperr.EInvalid {
 				t.Fatalf("Draft(%q): internal error %v", topic, err)
 			}
 			return

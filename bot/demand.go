@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -415,10 +416,10 @@ func minutes(d time.Duration) string {
 // coded outcome (not found, forbidden, conflict, invalid), an apology for
 // an internal failure, which is also returned for logging.
 func ticketReply(err error) (Reply, error) {
-	if tickets.ErrorCode(err) == tickets.EInternal {
+	if apperr.Code(err) == apperr.EInternal {
 		return Reply{Text: "抱歉，工单系统暂时出错，请稍后再试。"}, err
 	}
-	return Reply{Text: tickets.ErrorMessage(err)}, nil
+	return Reply{Text: apperr.Message(err)}, nil
 }
 
 // newKey returns a random 16-hex-digit key.

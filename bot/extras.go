@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"partybot/apperr"
 	"partybot/knowledge"
 )
 
@@ -29,8 +30,8 @@ func (a *Assistant) checklist(ctx context.Context, s *Session, topic string) (Re
 	}
 	c, err := a.checklists.Draft(ctx, topic, ChecklistOptions{})
 	if err != nil {
-		r := Reply{Text: ErrorMessage(err)}
-		if ErrorCode(err) == EInternal {
+		r := Reply{Text: apperr.Message(err)}
+		if apperr.Code(err) == apperr.EInternal {
 			return r, err
 		}
 		return r, nil
@@ -82,10 +83,10 @@ func (a *Assistant) kbAdmin(ctx context.Context, s *Session, arg string) (Reply,
 		}
 		removed, err := a.kb.Remove(ctx, []string{name}, nil)
 		if err != nil {
-			if ErrorCode(err) == EInternal {
+			if apperr.Code(err) == apperr.EInternal {
 				return Reply{Text: "移除失败，请稍后再试。"}, err
 			}
-			return Reply{Text: ErrorMessage(err) + "。发送 /kb 查看可以移除的文档名（列表括号中的名称）。"}, nil
+			return Reply{Text: apperr.Message(err) + "。发送 /kb 查看可以移除的文档名（列表括号中的名称）。"}, nil
 		}
 		return Reply{Text: fmt.Sprintf("已从知识库移除 %d 个文档：%s。", len(removed), strings.Join(removed, "、"))}, nil
 	}

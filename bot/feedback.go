@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -58,7 +59,7 @@ func NewFeedback(u User, a Answer) Feedback {
 type FeedbackRecorder interface {
 	// RecordAnswer stores an answer as shown and returns its id.
 	RecordAnswer(ctx context.Context, f Feedback) (int64, error)
-	// Vote records userID's vote on answer id. Returns ENotFound unless
+	// Vote records userID's vote on answer id. Returns apperr.ENotFound unless
 	// answer id was given to userID.
 	Vote(ctx context.Context, id int64, userID string, vote int) error
 }
@@ -130,7 +131,7 @@ func (a *Assistant) vote(ctx context.Context, s *Session, rest string) (Reply, e
 		return stale(), nil
 	}
 	if err := a.feedback.Vote(ctx, id, s.User.ID, v); err != nil {
-		if ErrorCode(err) == ENotFound {
+		if apperr.Code(err) == apperr.ENotFound {
 			return Reply{Text: "只能评价您自己提问得到的回答。", Personal: true}, nil
 		}
 		return Reply{Text: "抱歉，暂时无法记录您的评价，请稍后再试。", Personal: true}, err
@@ -167,8 +168,8 @@ CREATE INDEX IF NOT EXISTS answers_voted ON answers (vote, created_at);`
 //
 // The file is checked and kept private as [tickets.OpenSQLite] does: an
 // empty file or one that is not a feedback database is refused with a
-// message (a tickets.Error) saying how to recover, and so is a file or
-// directory that is not writable (tickets.EReadOnly).
+// message (a apperr.Error) saying how to recover, and so is a file or
+// directory that is not writable (apperr.EReadOnly).
 func OpenFeedbackStore(ctx context.Context, path string) (*FeedbackStore, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open feedback store: invalid path %q", path)
@@ -178,7 +179,7 @@ func OpenFeedbackStore(ctx context.Context, path string) (*FeedbackStore, error)
 		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
 	})
 	if err != nil {
-		if _, coded := errors.AsType[*tickets.Error](err); coded {
+		if _, coded := errors.AsType[*apperr.Error](err); coded {
 			return nil, err // its message names the file and what to do
 		}
 		return nil, fmt.Errorf("open feedback store: %w", err)
@@ -223,10 +224,10 @@ func (s *FeedbackStore) RecordAnswer(ctx context.Context, f Feedback) (int64, er
 
 // Vote records userID's vote (VoteUp or VoteDown) on answer id; a later
 // vote replaces an earlier one. Returns EINVALID for another vote and
-// ENotFound unless answer id was given to userID.
+// apperr.ENotFound unless answer id was given to userID.
 func (s *FeedbackStore) Vote(ctx context.Context, id int64, userID string, vote int) error {
 	if vote != VoteUp && vote != VoteDown {
-		return Errorf(EInvalid, "评价应为“有帮助”或“没帮助”")
+		return apperr.Errorf(apperr.EInvalid, "评价应为“有帮助”或“没帮助”")
 	}
 	res, err := s.db.ExecContext(ctx, "UPDATE answers SET vote = ?, voted_at = ? WHERE id = ? AND user_id = ?",
 		vote, s.now().UnixMilli(), id, userID)
@@ -236,12 +237,12 @@ func (s *FeedbackStore) Vote(ctx context.Context, id int64, userID string, vote 
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("vote: %w", err)
 	} else if n == 0 {
-		return Errorf(ENotFound, "没有找到这条回答")
+		return apperr.Errorf(apperr.ENotFound, "没有找到这条回答")
 	}
 	return nil
 }
 
-// FindFeedback returns answer id with its vote. Returns ENotFound for an
+// FindFeedback returns answer id with its vote. Returns apperr.ENotFound for an
 // unknown id.
 func (s *FeedbackStore) FindFeedback(ctx context.Context, id int64) (Feedback, error) {
 	var f Feedback
@@ -251,7 +252,7 @@ func (s *FeedbackStore) FindFeedback(ctx context.Context, id int64) (Feedback, e
 	err := s.db.QueryRowContext(ctx, `SELECT id, user_id, question, mode, refused, sources, created_at, vote, voted_at
 		FROM answers WHERE id = ?`, id).Scan(&f.ID, &f.UserID, &f.Question, &f.Mode, &f.Refused, &src, &created, &f.Vote, &voted)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Feedback{}, Errorf(ENotFound, "没有找到这条回答")
+		return Feedback{}, apperr.Errorf(apperr.ENotFound, "没有找到这条回答")
 	} else if err != nil {
 		return Feedback{}, fmt.Errorf("find feedback: %w", err)
 	}

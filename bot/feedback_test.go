@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"partybot/apperr"
 	"partybot/bot"
 )
 
@@ -95,10 +96,10 @@ func TestFeedbackVotes(t *testing.T) {
 		len(fb.Sources) != len(r.Answer.Sources) || fb.Sources[0].Text != r.Answer.Sources[0].Text || fb.VotedAt.IsZero() {
 		t.Fatalf("stored %+v", fb)
 	}
-	if _, err := store.FindFeedback(context.Background(), id+1000); bot.ErrorCode(err) != bot.ENotFound {
+	if _, err := store.FindFeedback(context.Background(), id+1000); apperr.Code(err) != apperr.ENotFound {
 		t.Fatalf("unknown answer: %v", err)
 	}
-	if err := store.Vote(context.Background(), id, "resident", 7); bot.ErrorCode(err) != bot.EInvalid {
+	if err := store.Vote(context.Background(), id, "resident", 7); apperr.Code(err) != apperr.EInvalid {
 		t.Fatalf("vote 7: %v", err)
 	}
 	// Without a feedback store, no buttons and vote data is stale.

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"partybot/apperr"
 	"partybot/corpus"
 	"partybot/knowledge"
 	"partybot/retrieval"
@@ -455,10 +456,10 @@ func (kb *KnowledgeBase) change(ctx context.Context, sources []Source, progress 
 // an absolute path of a directory that exists, not the file-system root;
 // Remove checks. Shipped documents stay. Returns the names removed, sorted.
 //
-// Returns an [*Error] and removes nothing when any name is not an ingested
-// document (ENotFound: unknown, or a shipped document), is empty, or any
+// Returns an [*apperr.Error] and removes nothing when any name is not an ingested
+// document (apperr.ENotFound: unknown, or a shipped document), is empty, or any
 // folder is not an existing directory or holds no ingested document
-// (EInvalid, ENotFound); its message names each such argument but does not
+// (apperr.EInvalid, apperr.ENotFound); its message names each such argument but does not
 // say where the names are listed, which depends on where the user is.
 func (kb *KnowledgeBase) Remove(ctx context.Context, names, folders []string) ([]string, error) {
 	kb.writeMu.Lock()
@@ -472,12 +473,12 @@ func (kb *KnowledgeBase) Remove(ctx context.Context, names, folders []string) ([
 	}
 	drop := map[string]bool{}
 	var problems []string
-	code := ENotFound
+	code := apperr.ENotFound
 	for _, n := range names {
 		d, ok := byName[n]
 		switch {
 		case strings.TrimSpace(n) == "":
-			problems, code = append(problems, "文档名不能为空"), EInvalid
+			problems, code = append(problems, "文档名不能为空"), apperr.EInvalid
 		case !ok:
 			msg := "知识库中没有名为“" + clip(n, 80) + "”的导入文档"
 			if k := countUnder(cur.Docs, n); k > 0 {
@@ -492,7 +493,7 @@ func (kb *KnowledgeBase) Remove(ctx context.Context, names, folders []string) ([
 	}
 	for _, f := range folders {
 		if err := checkFolder(f); err != nil {
-			problems, code = append(problems, err.Error()), EInvalid
+			problems, code = append(problems, err.Error()), apperr.EInvalid
 			continue
 		}
 		k := 0
@@ -507,10 +508,10 @@ func (kb *KnowledgeBase) Remove(ctx context.Context, names, folders []string) ([
 		}
 	}
 	if len(problems) > 0 {
-		return nil, Errorf(code, "%s", strings.Join(problems, "；"))
+		return nil, apperr.Errorf(code, "%s", strings.Join(problems, "；"))
 	}
 	if len(drop) == 0 {
-		return nil, Errorf(EInvalid, "没有指定要移除的文档")
+		return nil, apperr.Errorf(apperr.EInvalid, "没有指定要移除的文档")
 	}
 	if _, err := kb.change(ctx, nil, nil, func(d retrieval.Document) bool { return drop[d.Name] }); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"partybot/apperr"
 	"partybot/bot"
 	"partybot/knowledge"
 	"partybot/retrieval"
@@ -378,16 +379,16 @@ func TestKnowledgeBaseRemoveNeedsExactName(t *testing.T) {
 		wantCode string
 		want     []string // removed
 	}{
-		{"empty name", []string{""}, nil, bot.EInvalid, nil},
-		{"slash", []string{"/"}, nil, bot.ENotFound, nil},
-		{"bare prefix", []string{folder}, nil, bot.ENotFound, nil},
-		{"prefix of a name", []string{folder + "/a"}, nil, bot.ENotFound, nil},
-		{"shipped", []string{"docs/000_cd24362e620a5886.txt"}, nil, bot.ENotFound, nil},
-		{"one unknown among known", []string{folder + "/a.md", "/nope.md"}, nil, bot.ENotFound, nil},
-		{"root folder", nil, []string{"/"}, bot.EInvalid, nil},
-		{"empty folder", nil, []string{""}, bot.EInvalid, nil},
-		{"relative folder", nil, []string{"docs"}, bot.EInvalid, nil},
-		{"missing folder", nil, []string{folder + "-gone"}, bot.EInvalid, nil},
+		{"empty name", []string{""}, nil, apperr.EInvalid, nil},
+		{"slash", []string{"/"}, nil, apperr.ENotFound, nil},
+		{"bare prefix", []string{folder}, nil, apperr.ENotFound, nil},
+		{"prefix of a name", []string{folder + "/a"}, nil, apperr.ENotFound, nil},
+		{"shipped", []string{"docs/000_cd24362e620a5886.txt"}, nil, apperr.ENotFound, nil},
+		{"one unknown among known", []string{folder + "/a.md", "/nope.md"}, nil, apperr.ENotFound, nil},
+		{"root folder", nil, []string{"/"}, apperr.EInvalid, nil},
+		{"empty folder", nil, []string{""}, apperr.EInvalid, nil},
+		{"relative folder", nil, []string{"docs"}, apperr.EInvalid, nil},
+		{"missing folder", nil, []string{folder + "-gone"}, apperr.EInvalid, nil},
 		{"exact name", []string{folder + "/a.md"}, nil, "", []string{folder + "/a.md"}},
 		{"existing folder", nil, []string{folder}, "", []string{folder + "/a.md", folder + "/sub/b.md"}},
 	}
@@ -402,7 +403,7 @@ func TestKnowledgeBaseRemoveNeedsExactName(t *testing.T) {
 
 			removed, err := kb.Remove(ctx, tc.names, tc.folders)
 			if tc.wantCode != "" {
-				assert.Equal(t, tc.wantCode, bot.ErrorCode(err), "err=%v", err)
+				assert.Equal(t, tc.wantCode, apperr.Code(err), "err=%v", err)
 				assert.Empty(t, removed)
 				assert.Len(t, kb.Documents(), before, "nothing may be removed")
 				return

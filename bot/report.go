@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -59,7 +60,7 @@ func (a *Assistant) stats(ctx context.Context, s *Session, arg string) (Reply, e
 	}
 	p, err := ParsePeriod(arg, time.Now().In(rs.Location()), "本月")
 	if err != nil {
-		return Reply{Text: ErrorMessage(err)}, nil
+		return Reply{Text: apperr.Message(err)}, nil
 	}
 	st, err := rs.Stats(ctx, v, tickets.StatsFilter{From: p.From, To: p.To})
 	if err != nil {
@@ -186,7 +187,7 @@ func (a *Assistant) export(ctx context.Context, s *Session, arg string) (Reply, 
 	}
 	p, err := ParsePeriod(arg, time.Now().In(rs.Location()), "全部")
 	if err != nil {
-		return Reply{Text: ErrorMessage(err)}, nil
+		return Reply{Text: apperr.Message(err)}, nil
 	}
 	var f tickets.TicketFilter
 	if !p.From.IsZero() {
@@ -256,7 +257,7 @@ func ParsePeriod(arg string, now time.Time, def string) (Period, error) {
 	case "全部", "所有", "all":
 		return Period{Label: "全部", Slug: "全部"}, nil
 	}
-	bad := Errorf(EInvalid, "无法识别的时间范围“%s”。可以写：本月、上月、本年、去年、全部、2026、2026-03，或 2026-03-01 2026-03-31。", clip(strings.ToValidUTF8(arg, "\uFFFD"), 30))
+	bad := apperr.Errorf(apperr.EInvalid, "无法识别的时间范围“%s”。可以写：本月、上月、本年、去年、全部、2026、2026-03，或 2026-03-01 2026-03-31。", clip(strings.ToValidUTF8(arg, "\uFFFD"), 30))
 	f := strings.Fields(arg)
 	if len(f) > 2 {
 		return Period{}, bad
@@ -288,7 +289,7 @@ func ParsePeriod(arg string, now time.Time, def string) (Period, error) {
 	}
 	from, last := days[0], days[len(days)-1]
 	if last.Before(from) {
-		return Period{}, Errorf(EInvalid, "开始日期应不晚于结束日期。")
+		return Period{}, apperr.Errorf(apperr.EInvalid, "开始日期应不晚于结束日期。")
 	}
 	p := Period{From: from, To: last.AddDate(0, 0, 1), Label: from.Format("2006-01-02"), Slug: from.Format("2006-01-02")}
 	if len(days) == 2 && !last.Equal(from) {

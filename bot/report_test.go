@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"partybot/apperr"
 	"partybot/bot"
 	"partybot/tickets"
 )
@@ -48,7 +49,7 @@ func TestParsePeriod(t *testing.T) {
 	}
 	for _, bad := range []string{"明年", "2026-13", "2026-02-30", "1999", "+202", "2026-03-31 2026-03-01", "a b c", "2026-03 2026-04"} {
 		t.Run("bad "+bad, func(t *testing.T) {
-			if _, err := bot.ParsePeriod(bad, now, "本月"); bot.ErrorCode(err) != bot.EInvalid {
+			if _, err := bot.ParsePeriod(bad, now, "本月"); apperr.Code(err) != apperr.EInvalid {
 				t.Fatalf("ParsePeriod(%q): %v, want EINVALID", bad, err)
 			}
 		})
@@ -63,7 +64,7 @@ func FuzzParsePeriod(f *testing.F) {
 	f.Fuzz(func(t *testing.T, arg string) {
 		p, err := bot.ParsePeriod(arg, now, "本月")
 		if err != nil {
-			if bot.ErrorCode(err) != bot.EInvalid || !utf8.ValidString(bot.ErrorMessage(err)) {
+			if apperr.Code(err) != apperr.EInvalid || !utf8.ValidString(apperr.Message(err)) {
 				t.Fatalf("ParsePeriod(%q): %v", arg, err)
 			}
 			return

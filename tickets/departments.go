@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"partybot/apperr"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -80,7 +82,7 @@ func DefaultDepartments() []Department {
 func ParseDepartments(data []byte) ([]Department, error) {
 	var ds []Department
 	if err := yaml.Unmarshal(data, &ds); err != nil {
-		return nil, Errorf(EInvalid, "部门配置格式错误：%v", err)
+		return nil, apperr.Errorf(apperr.EInvalid, "部门配置格式错误：%v", err)
 	}
 	if err := ValidateDepartments(ds); err != nil {
 		return nil, err
@@ -94,30 +96,30 @@ var keyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 // deadlines, and that the fallback department exists. Returns EINVALID.
 func ValidateDepartments(ds []Department) error {
 	if len(ds) == 0 {
-		return Errorf(EInvalid, "至少需要配置一个部门")
+		return apperr.Errorf(apperr.EInvalid, "至少需要配置一个部门")
 	}
 	seen := map[string]bool{}
 	for _, d := range ds {
 		switch {
 		case !keyRE.MatchString(d.Key):
-			return Errorf(EInvalid, "部门标识 %q 无效：应为小写字母开头的字母、数字或下划线", d.Key)
+			return apperr.Errorf(apperr.EInvalid, "部门标识 %q 无效：应为小写字母开头的字母、数字或下划线", d.Key)
 		case seen[d.Key]:
-			return Errorf(EInvalid, "部门标识 %q 重复", d.Key)
+			return apperr.Errorf(apperr.EInvalid, "部门标识 %q 重复", d.Key)
 		case strings.TrimSpace(d.Name) == "":
-			return Errorf(EInvalid, "部门 %s 缺少名称", d.Key)
+			return apperr.Errorf(apperr.EInvalid, "部门 %s 缺少名称", d.Key)
 		}
 		for _, h := range []float64{d.ResponseHours, d.ResolveHours, d.UrgentResponseHours, d.UrgentResolveHours} {
 			if h <= 0 || h > 24*366 {
-				return Errorf(EInvalid, "部门 %s 的办理时限应在 0 到 8784 小时之间", d.Key)
+				return apperr.Errorf(apperr.EInvalid, "部门 %s 的办理时限应在 0 到 8784 小时之间", d.Key)
 			}
 		}
 		if d.ResponseHours > d.ResolveHours || d.UrgentResponseHours > d.UrgentResolveHours {
-			return Errorf(EInvalid, "部门 %s 的响应时限不能长于办结时限", d.Key)
+			return apperr.Errorf(apperr.EInvalid, "部门 %s 的响应时限不能长于办结时限", d.Key)
 		}
 		seen[d.Key] = true
 	}
 	if !seen[FallbackDepartment] {
-		return Errorf(EInvalid, "缺少兜底部门 %s", FallbackDepartment)
+		return apperr.Errorf(apperr.EInvalid, "缺少兜底部门 %s", FallbackDepartment)
 	}
 	return nil
 }
@@ -203,7 +205,7 @@ func (ix departmentIndex) name(key string) string {
 func (ix departmentIndex) mustGet(key string) (Department, error) {
 	d, ok := ix.get(key)
 	if !ok {
-		return Department{}, Errorf(EInvalid, "未知部门 %q", key)
+		return Department{}, apperr.Errorf(apperr.EInvalid, "未知部门 %q", key)
 	}
 	return d, nil
 }

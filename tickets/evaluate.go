@@ -8,6 +8,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"partybot/apperr"
 )
 
 // RoutingSample is one line of a routing evaluation file:
@@ -31,10 +33,10 @@ func ReadRoutingSamples(r io.Reader) ([]RoutingSample, error) {
 		}
 		var s RoutingSample
 		if err := json.Unmarshal([]byte(b), &s); err != nil {
-			return nil, Errorf(EInvalid, "第 %d 行不是有效的 JSON：%v", line, err)
+			return nil, apperr.Errorf(apperr.EInvalid, "第 %d 行不是有效的 JSON：%v", line, err)
 		}
 		if s.Text == "" || s.Department == "" {
-			return nil, Errorf(EInvalid, "第 %d 行缺少 text 或 department", line)
+			return nil, apperr.Errorf(apperr.EInvalid, "第 %d 行缺少 text 或 department", line)
 		}
 		out = append(out, s)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -117,8 +118,8 @@ func TestParseNumber(t *testing.T) {
 			if (err == nil) != tc.ok || y != tc.year || n != tc.seq {
 				t.Fatalf("ParseNumber=%d,%d,%v", y, n, err)
 			}
-			if err != nil && tickets.ErrorCode(err) != tickets.EInvalid {
-				t.Fatalf("code %s", tickets.ErrorCode(err))
+			if err != nil && apperr.Code(err) != apperr.EInvalid {
+				t.Fatalf("code %s", apperr.Code(err))
 			}
 		})
 	}

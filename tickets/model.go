@@ -4,9 +4,9 @@
 // store with an audit history and a notification outbox, statistics as
 // 接诉即办 reports them, and the 台账 export (.xlsx, CSV).
 //
-// Every outcome a user sees is an [*Error] with a code ([EInvalid],
-// [ENotFound], [EForbidden], [EConflict], [ETooMany], [EReadOnly],
-// [EInternal]) and a message in Simplified Chinese.
+// Every outcome a user sees is an [*apperr.Error] with a code ([apperr.EInvalid],
+// [apperr.ENotFound], [apperr.EForbidden], [apperr.EConflict], [apperr.ETooMany], [apperr.EReadOnly],
+// [apperr.EInternal]) and a message in Simplified Chinese.
 package tickets
 
 import (
@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"partybot/apperr"
 )
 
 // Status is a ticket's lifecycle state.
@@ -69,7 +71,7 @@ func ParseStatus(s string) (Status, error) {
 			return st, nil
 		}
 	}
-	return "", Errorf(EInvalid, "未知的工单状态 %q（可用：submitted、dispatched、accepted、resolved、rated、closed）", s)
+	return "", apperr.Errorf(apperr.EInvalid, "未知的工单状态 %q（可用：submitted、dispatched、accepted、resolved、rated、closed）", s)
 }
 
 // Urgency is how urgent a demand is.
@@ -238,22 +240,22 @@ func (n *NewTicket) Validate() error {
 	text := strings.TrimSpace(n.Text)
 	switch {
 	case !utf8.ValidString(n.Text):
-		return Errorf(EInvalid, "诉求内容含有无效字符")
+		return apperr.Errorf(apperr.EInvalid, "诉求内容含有无效字符")
 	case text == "":
-		return Errorf(EInvalid, "诉求内容不能为空")
+		return apperr.Errorf(apperr.EInvalid, "诉求内容不能为空")
 	case utf8.RuneCountInString(text) > MaxTextRunes:
-		return Errorf(EInvalid, "诉求内容过长（不超过 %d 字）", MaxTextRunes)
+		return apperr.Errorf(apperr.EInvalid, "诉求内容过长（不超过 %d 字）", MaxTextRunes)
 	case strings.TrimSpace(n.SubmitterID) == "":
-		return Errorf(EInvalid, "缺少提交人")
+		return apperr.Errorf(apperr.EInvalid, "缺少提交人")
 	}
 	if n.Channel != "" && n.Channel != ChannelChat && n.Channel != ChannelPhone {
-		return Errorf(EInvalid, "未知的诉求来源 %q", n.Channel)
+		return apperr.Errorf(apperr.EInvalid, "未知的诉求来源 %q", n.Channel)
 	}
 	if n.Urgency != "" && n.Urgency != UrgencyNormal && n.Urgency != UrgencyUrgent {
-		return Errorf(EInvalid, "未知的紧急程度 %q", n.Urgency)
+		return apperr.Errorf(apperr.EInvalid, "未知的紧急程度 %q", n.Urgency)
 	}
 	if n.Confidence < 0 || n.Confidence > 1 {
-		return Errorf(EInvalid, "置信度应在 0 到 1 之间")
+		return apperr.Errorf(apperr.EInvalid, "置信度应在 0 到 1 之间")
 	}
 	for _, f := range []struct{ name, v string }{
 		{"提交人", n.SubmitterID}, {"提交人姓名", n.SubmitterName}, {"类别", n.Category},
@@ -261,10 +263,10 @@ func (n *NewTicket) Validate() error {
 		{"部门", n.Department}, {"经办人", n.Actor}, {"摘要", n.Summary},
 	} {
 		if !utf8.ValidString(f.v) {
-			return Errorf(EInvalid, "%s含有无效字符", f.name)
+			return apperr.Errorf(apperr.EInvalid, "%s含有无效字符", f.name)
 		}
 		if utf8.RuneCountInString(f.v) > MaxFieldRunes {
-			return Errorf(EInvalid, "%s过长（不超过 %d 字）", f.name, MaxFieldRunes)
+			return apperr.Errorf(apperr.EInvalid, "%s过长（不超过 %d 字）", f.name, MaxFieldRunes)
 		}
 	}
 	return nil
@@ -347,7 +349,7 @@ func FormatNumber(year, seq int) string { return fmt.Sprintf("%04d-%06d", year, 
 func ParseNumber(s string) (year, seq int, err error) {
 	s = strings.TrimSpace(foldWidth(s))
 	s = strings.TrimPrefix(s, "#")
-	bad := Errorf(EInvalid, "工单编号格式不正确，应为 2026-000123 这样的形式")
+	bad := apperr.Errorf(apperr.EInvalid, "工单编号格式不正确，应为 2026-000123 这样的形式")
 	var ys, ss string
 	if i := strings.IndexAny(s, "-－—"); i >= 0 {
 		ys, ss = s[:i], strings.TrimLeft(s[i:], "-－—")

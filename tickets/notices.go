@@ -9,8 +9,8 @@ import (
 // FindSubmitterNotifications returns the notifications of ticket number
 // meant for its submitter, oldest first, delivered or not, for a viewer
 // who may see the ticket: a submitter who never opened a private chat with
-// the bot receives none of them, and reads them here. Returns ENotFound
-// for an unknown ticket and EForbidden when v may not see it.
+// the bot receives none of them, and reads them here. Returns apperr.ENotFound
+// for an unknown ticket and apperr.EForbidden when v may not see it.
 func (s *Store) FindSubmitterNotifications(ctx context.Context, v Viewer, number string) ([]Notification, error) {
 	t, err := s.FindTicketByNumber(ctx, v, number)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -37,8 +38,8 @@ func TestTicketsPerHourCap(t *testing.T) {
 
 	c.Add(10 * time.Minute)
 	_, err = chat("u1", "又一件事：楼道堆满杂物", "k4")
-	wantCode(t, err, tickets.ETooMany)
-	msg := tickets.ErrorMessage(err)
+	wantCode(t, err, apperr.ETooMany)
+	msg := apperr.Message(err)
 	assert.Contains(t, msg, "每小时最多提交 3 条")
 	assert.Contains(t, msg, "已提交 3 条")
 	assert.Contains(t, msg, "2026-03-02 10:01", "the first one leaves the hour at 10:00:30: the minute after, not before")
@@ -58,7 +59,7 @@ func TestTicketsPerHourCap(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "2026-000006", tk.Number, "a refused submission takes no number")
 	_, err = chat("u1", "还有一件事", "k5")
-	wantCode(t, err, tickets.ETooMany)
+	wantCode(t, err, apperr.ETooMany)
 }
 
 // TestTicketsPerHourConcurrent: the cap holds for concurrent submissions,
@@ -76,10 +77,10 @@ func TestTicketsPerHourConcurrent(t *testing.T) {
 	wg.Wait()
 	var ok, limited int
 	for _, err := range errs {
-		switch tickets.ErrorCode(err) {
+		switch apperr.Code(err) {
 		case "":
 			ok++
-		case tickets.ETooMany:
+		case apperr.ETooMany:
 			limited++
 		default:
 			t.Errorf("unexpected error: %v", err)
@@ -119,7 +120,7 @@ func TestRatingIsTheSubmitters(t *testing.T) {
 	chat := resolved(tickets.NewTicket{SubmitterID: "sub", Text: "井盖丢了"})
 	for name, v := range map[string]tickets.Viewer{"admin": admin, "staff": staff(chat.Department), "stranger": user("x")} {
 		_, err := s.Rate(ctx, v, chat.Number, 5, "")
-		assert.Equal(t, tickets.EForbidden, tickets.ErrorCode(err), name)
+		assert.Equal(t, apperr.EForbidden, apperr.Code(err), name)
 	}
 	got, err := s.Rate(ctx, user("sub"), chat.Number, 4, "还行")
 	require.NoError(t, err)
@@ -127,7 +128,7 @@ func TestRatingIsTheSubmitters(t *testing.T) {
 
 	phone := resolved(tickets.NewTicket{SubmitterID: "phone:李四", SubmitterName: "李四", Channel: tickets.ChannelPhone, Text: "井盖丢了"})
 	_, err = s.Rate(ctx, staff(phone.Department), phone.Number, 5, "")
-	assert.Equal(t, tickets.EForbidden, tickets.ErrorCode(err), "the department rates its own work")
+	assert.Equal(t, apperr.EForbidden, apperr.Code(err), "the department rates its own work")
 	_, err = s.Rate(ctx, admin, phone.Number, 5, "很满意")
 	require.NoError(t, err)
 	full, err := s.FindTicketByNumber(ctx, admin, phone.Number)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -199,10 +200,10 @@ func TestMergeDepartments(t *testing.T) {
 					t.Fatalf("merged: %+v", d)
 				}
 			}},
-		{"new department needs a name", []tickets.Department{{Key: "shuiwu", ResponseHours: 1, ResolveHours: 2, UrgentResponseHours: 1, UrgentResolveHours: 2}}, tickets.EInvalid, nil},
-		{"new department needs deadlines", []tickets.Department{{Key: "shuiwu", Name: "区水务局"}}, tickets.EInvalid, nil},
-		{"bad key", []tickets.Department{{Key: "水务", Name: "区水务局"}}, tickets.EInvalid, nil},
-		{"response longer than resolution", []tickets.Department{{Key: "renshe", ResponseHours: 500}}, tickets.EInvalid, nil},
+		{"new department needs a name", []tickets.Department{{Key: "shuiwu", ResponseHours: 1, ResolveHours: 2, UrgentResponseHours: 1, UrgentResolveHours: 2}}, apperr.EInvalid, nil},
+		{"new department needs deadlines", []tickets.Department{{Key: "shuiwu", Name: "区水务局"}}, apperr.EInvalid, nil},
+		{"bad key", []tickets.Department{{Key: "水务", Name: "区水务局"}}, apperr.EInvalid, nil},
+		{"response longer than resolution", []tickets.Department{{Key: "renshe", ResponseHours: 500}}, apperr.EInvalid, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -216,7 +217,7 @@ func TestMergeDepartments(t *testing.T) {
 	if base[3].ChatID != 0 {
 		t.Fatal("MergeDepartments modified its input")
 	}
-	if _, err := tickets.ParseDepartments([]byte("- key: [")); tickets.ErrorCode(err) != tickets.EInvalid {
+	if _, err := tickets.ParseDepartments([]byte("- key: [")); apperr.Code(err) != apperr.EInvalid {
 		t.Fatalf("malformed YAML: %v", err)
 	}
 }
@@ -262,8 +263,8 @@ func FuzzParseDepartments(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ds, err := tickets.ParseDepartments(data)
 		if err != nil {
-			if tickets.ErrorCode(err) != tickets.EInvalid {
-				t.Fatalf("code %s", tickets.ErrorCode(err))
+			if apperr.Code(err) != apperr.EInvalid {
+				t.Fatalf("code %s", apperr.Code(err))
 			}
 			return
 		}

@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"partybot/apperr"
+
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -48,7 +50,7 @@ type Store struct {
 	maxBatch       int
 	deptsOverrides []Department
 	perHour        int  // chat tickets one submitter may file per hour; 0: no cap
-	readOnly       bool // opened (or asked to open) read-only: writes return EReadOnly
+	readOnly       bool // opened (or asked to open) read-only: writes return apperr.EReadOnly
 
 	stmts map[string]*sql.Stmt // prepared hot statements, by their SQL
 
@@ -82,7 +84,7 @@ func WithLocation(loc *time.Location) Option { return func(s *Store) { s.loc = l
 func WithTicketsPerHour(n int) Option { return func(s *Store) { s.perHour = max(n, 0) } }
 
 // WithReadOnly opens the database read-only even when it could be written:
-// reads work, and every write returns EReadOnly. [Store.Open] also opens
+// reads work, and every write returns apperr.EReadOnly. [Store.Open] also opens
 // read-only by itself when the file or its directory is not writable.
 func WithReadOnly() Option { return func(s *Store) { s.readOnly = true } }
 
@@ -128,8 +130,8 @@ var ticketTables = []string{"tickets", "ticket_history", "ticket_seq", "notifica
 // is not a ticket database, is refused with a message saying how to recover.
 //
 // When the file or its directory is not writable (or with [WithReadOnly])
-// the database is opened read-only: reads work, writes return EReadOnly,
-// and a database that needs a migration is refused with EReadOnly.
+// the database is opened read-only: reads work, writes return apperr.EReadOnly,
+// and a database that needs a migration is refused with apperr.EReadOnly.
 //
 // Returns EINVALID for bad departments and for a path SQLite cannot take.
 func (s *Store) Open(ctx context.Context) error {
@@ -149,7 +151,7 @@ func (s *Store) Open(ctx context.Context) error {
 		s.extract = r.ExtractContext
 	}
 	if s.path == "" || strings.ContainsAny(s.path, "?#") || s.path == ":memory:" {
-		return Errorf(EInvalid, "工单数据库路径无效：%q", s.path)
+		return apperr.Errorf(apperr.EInvalid, "工单数据库路径无效：%q", s.path)
 	}
 	db, ro, err := OpenSQLite(ctx, SQLiteFile{
 		Path: s.path, Name: "工单库", Tables: ticketTables,
@@ -226,7 +228,7 @@ func (s *Store) Department(key string) (Department, bool) { return s.depts.get(k
 func (s *Store) Location() *time.Location { return s.loc }
 
 // ReadOnly reports whether the store was opened read-only: its writes
-// return EReadOnly.
+// return apperr.EReadOnly.
 func (s *Store) ReadOnly() bool { return s.readOnly }
 
 // TicketsPerHour is the cap on the chat tickets one submitter may file in
@@ -261,7 +263,7 @@ func migrationVersion(name string) (int, error) {
 }
 
 // checkSchema is migrate for a read-only store: it applies nothing, and
-// refuses a database that needs a migration (EReadOnly) or is newer than
+// refuses a database that needs a migration (apperr.EReadOnly) or is newer than
 // this program.
 func (s *Store) checkSchema(ctx context.Context) error {
 	_, latest, err := migrations()
@@ -282,9 +284,9 @@ func (s *Store) checkSchema(ctx context.Context) error {
 	case have > latest:
 		return fmt.Errorf("migrate: database schema version %d is newer than this program's %d", have, latest)
 	case have == 0:
-		return Errorf(EReadOnly, "工单库 %s 尚未初始化，而数据目录只读，无法初始化。请在数据目录可写时运行一次 partybot（例如 partybot tickets list）。", s.path)
+		return apperr.Errorf(apperr.EReadOnly, "工单库 %s 尚未初始化，而数据目录只读，无法初始化。请在数据目录可写时运行一次 partybot（例如 partybot tickets list）。", s.path)
 	case have < latest:
-		return Errorf(EReadOnly, "工单库 %s 需要升级（数据结构版本 %d → %d），而数据目录只读，无法升级。请在数据目录可写时运行一次 partybot（例如 partybot tickets list）完成升级后再试。", s.path, have, latest)
+		return apperr.Errorf(apperr.EReadOnly, "工单库 %s 需要升级（数据结构版本 %d → %d），而数据目录只读，无法升级。请在数据目录可写时运行一次 partybot（例如 partybot tickets list）完成升级后再试。", s.path, have, latest)
 	}
 	return nil
 }
@@ -365,7 +367,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	if s.readOnly {
-		return Errorf(EReadOnly, "数据目录只读，无法保存更改：工单库 %s 是以只读方式打开的（该文件或其所在目录不可写），目前只能查看工单。请检查数据目录及其中文件的权限。", s.path)
+		return apperr.Errorf(apperr.EReadOnly, "数据目录只读，无法保存更改：工单库 %s 是以只读方式打开的（该文件或其所在目录不可写），目前只能查看工单。请检查数据目录及其中文件的权限。", s.path)
 	}
 	j := &writeJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
@@ -488,8 +490,9 @@ func runJob(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
 	return fn(tx)
 }
 
-// formatError translates SQLite errors: a UNIQUE failure becomes EConflict,
-// a busy database an EConflict asking to retry. Other errors pass through.
+// formatError translates SQLite errors: a UNIQUE failure becomes
+// EConflict, a busy database an EConflict asking to retry, each over the
+// driver's error. Other errors pass through.
 func formatError(err error) error {
 	var se *sqlite.Error
 	if err == nil || !errors.As(err, &se) {
@@ -498,22 +501,13 @@ func formatError(err error) error {
 	switch se.Code() & 0xff {
 	case sqlite3.SQLITE_CONSTRAINT:
 		if strings.Contains(se.Error(), "UNIQUE") || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
-			return &wrapped{Errorf(EConflict, "数据冲突，请刷新后重试"), err}
+			return apperr.Wrap(err, apperr.EConflict, "数据冲突，请刷新后重试")
 		}
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return &wrapped{Errorf(EConflict, "系统繁忙，请稍后重试"), err}
+		return apperr.Wrap(err, apperr.EConflict, "系统繁忙，请稍后重试")
 	}
 	return err
 }
-
-// wrapped is a coded error that keeps the driver error for logs.
-type wrapped struct {
-	coded *Error
-	cause error
-}
-
-func (w *wrapped) Error() string   { return w.coded.Message }
-func (w *wrapped) Unwrap() []error { return []error{w.coded, w.cause} }
 
 // ---- tickets ----
 
@@ -572,14 +566,14 @@ func (s *Store) nowTime() time.Time { return s.now().Truncate(time.Millisecond).
 // text and the other fields first ([CleanText]).
 //
 // With a cap ([WithTicketsPerHour]), a submitter who filed that many chat
-// tickets in the last hour gets ETooMany, saying when they may submit
+// tickets in the last hour gets apperr.ETooMany, saying when they may submit
 // again; the count is taken in the creating transaction. A retry with the
 // same IdempotencyKey still returns the existing ticket, and demands entered
 // by staff (ChannelPhone) are not capped.
 //
 // Returns EINVALID for empty or oversized text and unknown departments,
-// EConflict when the idempotency key was used for a different demand,
-// ETooMany over the cap and EReadOnly on a read-only store.
+// apperr.EConflict when the idempotency key was used for a different demand,
+// apperr.ETooMany over the cap and apperr.EReadOnly on a read-only store.
 func (s *Store) CreateTicket(ctx context.Context, n NewTicket) (*Ticket, error) {
 	n.clean()
 	if err := n.Validate(); err != nil {
@@ -621,8 +615,8 @@ func (s *Store) CreateTicket(ctx context.Context, n NewTicket) (*Ticket, error) 
 				out = t
 				return nil
 			case err == nil:
-				return Errorf(EConflict, "该幂等键已用于另一条诉求")
-			case ErrorCode(err) != ENotFound:
+				return apperr.Errorf(apperr.EConflict, "该幂等键已用于另一条诉求")
+			case apperr.Code(err) != apperr.ENotFound:
 				return err
 			}
 		}
@@ -682,7 +676,7 @@ func (s *Store) CreateTicket(ctx context.Context, n NewTicket) (*Ticket, error) 
 	return out, nil
 }
 
-// checkRate returns ETooMany when submitter filed the capped number of chat
+// checkRate returns apperr.ETooMany when submitter filed the capped number of chat
 // tickets in the hour before now.
 func (s *Store) checkRate(ctx context.Context, tx *sql.Tx, submitter string, now time.Time) error {
 	if s.perHour <= 0 {
@@ -708,7 +702,7 @@ func (s *Store) checkRate(ctx context.Context, tx *sql.Tx, submitter string, now
 	if t := again.Truncate(time.Minute); t.Before(again) {
 		again = t.Add(time.Minute) // a minute the user can read, not before the time
 	}
-	return Errorf(ETooMany, "提交过于频繁：每人每小时最多提交 %d 条诉求，您在过去一小时内已提交 %d 条。请于 %s 后再提交；情况紧急的，请直接联系相关部门。",
+	return apperr.Errorf(apperr.ETooMany, "提交过于频繁：每人每小时最多提交 %d 条诉求，您在过去一小时内已提交 %d 条。请于 %s 后再提交；情况紧急的，请直接联系相关部门。",
 		s.perHour, count, s.fmtTime(again))
 }
 
@@ -736,7 +730,7 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
 func (s *Store) ticketByKey(ctx context.Context, tx *sql.Tx, key string) (*Ticket, error) {
 	t, err := s.scanTicket(s.txStmt(ctx, tx, sqlTicketByKey).QueryRowContext(ctx, key))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENotFound, "工单不存在")
+		return nil, apperr.Errorf(apperr.ENotFound, "工单不存在")
 	}
 	return t, err
 }
@@ -754,7 +748,7 @@ func (s *Store) ticketByNumber(ctx context.Context, tx *sql.Tx, number string) (
 	}
 	t, err := s.scanTicket(st.QueryRowContext(ctx, number))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENotFound, "工单 %s 不存在", number)
+		return nil, apperr.Errorf(apperr.ENotFound, "工单 %s 不存在", number)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find ticket: %w", err)
@@ -800,8 +794,8 @@ func normalizeNumber(number string) (string, error) {
 
 // FindTicketByNumber returns the ticket with its history.
 //
-// Returns EINVALID for a malformed number, ENotFound when no ticket has it,
-// and EForbidden ("无权查看该工单", nothing of the content) when v may not see
+// Returns EINVALID for a malformed number, apperr.ENotFound when no ticket has it,
+// and apperr.EForbidden ("无权查看该工单", nothing of the content) when v may not see
 // it. Telling "not found" from "forbidden" reveals only that the number was
 // issued; numbers are sequential, so that is no secret worth hiding, while a
 // clear "无权查看" spares staff the confusion of a ticket that "does not exist".
@@ -823,7 +817,7 @@ func (s *Store) FindTicketByNumber(ctx context.Context, v Viewer, number string)
 	return t, nil
 }
 
-var errForbiddenView = Errorf(EForbidden, "无权查看该工单")
+var errForbiddenView = apperr.Errorf(apperr.EForbidden, "无权查看该工单")
 
 // FindTickets returns the tickets v may see that match f, newest first.
 // Returns EINVALID for an unknown status or department, a negative limit or
@@ -876,7 +870,7 @@ func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, "
 
 func (s *Store) filterSQL(v Viewer, f TicketFilter) (string, []any, error) {
 	if f.Limit < 0 || f.Offset < 0 {
-		return "", nil, Errorf(EInvalid, "分页参数不能为负数")
+		return "", nil, apperr.Errorf(apperr.EInvalid, "分页参数不能为负数")
 	}
 	where, args := visibility(v)
 	conds := []string{where}
@@ -918,7 +912,7 @@ func (s *Store) filterSQL(v Viewer, f TicketFilter) (string, []any, error) {
 		conds, args = append(conds, "t.created_at < ?"), append(args, f.To.UnixMilli())
 	}
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
-		return "", nil, Errorf(EInvalid, "开始日期应早于结束日期")
+		return "", nil, apperr.Errorf(apperr.EInvalid, "开始日期应早于结束日期")
 	}
 	return strings.Join(conds, " AND "), args, nil
 }
@@ -926,7 +920,7 @@ func (s *Store) filterSQL(v Viewer, f TicketFilter) (string, []any, error) {
 // checkDate rejects dates outside 2000–2100: typos, not history.
 func checkDate(t time.Time) error {
 	if t.IsZero() || t.Year() < 2000 || t.Year() > 2100 {
-		return Errorf(EInvalid, "日期超出范围（应在 2000 年至 2100 年之间）")
+		return apperr.Errorf(apperr.EInvalid, "日期超出范围（应在 2000 年至 2100 年之间）")
 	}
 	return nil
 }
@@ -945,7 +939,7 @@ type step struct {
 // allow permits v to act, then applies the steps (each checked against the
 // state machine and recorded in the history), writes the ticket with a
 // conditional UPDATE (same status and version as loaded: a concurrent change
-// makes it fail with EConflict) and queues the steps' notifications, all in
+// makes it fail with apperr.EConflict) and queues the steps' notifications, all in
 // one transaction.
 func (s *Store) change(ctx context.Context, v Viewer, number string, allow func(t *Ticket) error, steps ...step) (*Ticket, error) {
 	num, err := normalizeNumber(number)
@@ -999,7 +993,7 @@ func (s *Store) change(ctx context.Context, v Viewer, number string, allow func(
 }
 
 // updateTicket writes t's mutable fields if the row still has status from
-// and version; otherwise someone else changed it first: EConflict.
+// and version; otherwise someone else changed it first: apperr.EConflict.
 func (s *Store) updateTicket(ctx context.Context, tx *sql.Tx, t *Ticket, from Status, version int) error {
 	var rating any
 	if t.Rating > 0 {
@@ -1018,7 +1012,7 @@ func (s *Store) updateTicket(ctx context.Context, tx *sql.Tx, t *Ticket, from St
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("update ticket: %w", err)
 	} else if n != 1 {
-		return Errorf(EConflict, "工单已被他人更新，请刷新后重试")
+		return apperr.Errorf(apperr.EConflict, "工单已被他人更新，请刷新后重试")
 	}
 	return nil
 }
@@ -1029,13 +1023,13 @@ func checkNote(what, note string, required bool) (string, error) {
 	note = strings.TrimSpace(note)
 	switch {
 	case !utf8.ValidString(note):
-		return "", Errorf(EInvalid, "%s含有无效字符", what)
+		return "", apperr.Errorf(apperr.EInvalid, "%s含有无效字符", what)
 	case hasHidden(note):
 		return checkNote(what, CleanText(note), required)
 	case required && note == "":
-		return "", Errorf(EInvalid, "必须填写%s", what)
+		return "", apperr.Errorf(apperr.EInvalid, "必须填写%s", what)
 	case utf8.RuneCountInString(note) > MaxNoteRunes:
-		return "", Errorf(EInvalid, "%s过长（不超过 %d 字）", what, MaxNoteRunes)
+		return "", apperr.Errorf(apperr.EInvalid, "%s过长（不超过 %d 字）", what, MaxNoteRunes)
 	}
 	return note, nil
 }
@@ -1043,15 +1037,15 @@ func checkNote(what, note string, required bool) (string, error) {
 func canHandle(v Viewer, verb string) func(t *Ticket) error {
 	return func(t *Ticket) error {
 		if !v.CanHandle(t) {
-			return Errorf(EForbidden, "无权%s该工单：只有承办部门工作人员或管理员可以%s", verb, verb)
+			return apperr.Errorf(apperr.EForbidden, "无权%s该工单：只有承办部门工作人员或管理员可以%s", verb, verb)
 		}
 		return nil
 	}
 }
 
 // Accept records that the ticket's department took it on (接单).
-// Returns ENotFound, EForbidden unless v is the department's staff or an
-// admin, and EConflict unless the ticket is dispatched (e.g. when another
+// Returns apperr.ENotFound, apperr.EForbidden unless v is the department's staff or an
+// admin, and apperr.EConflict unless the ticket is dispatched (e.g. when another
 // staff member accepted it first).
 func (s *Store) Accept(ctx context.Context, v Viewer, number, note string) (*Ticket, error) {
 	note, err := checkNote("备注", note, false)
@@ -1071,7 +1065,7 @@ func (s *Store) Accept(ctx context.Context, v Viewer, number, note string) (*Tic
 // Transfer sends the ticket to another department (转派) with a reason; the
 // new department gets fresh deadlines from now, and any overdue flag is
 // cleared. Returns EINVALID without a reason, for an unknown department or
-// the current one; EForbidden unless v handles the ticket; EConflict unless
+// the current one; apperr.EForbidden unless v handles the ticket; apperr.EConflict unless
 // it is dispatched or accepted.
 func (s *Store) Transfer(ctx context.Context, v Viewer, number, to, reason string) (*Ticket, error) {
 	reason, err := checkNote("转派理由", reason, true)
@@ -1088,7 +1082,7 @@ func (s *Store) Transfer(ctx context.Context, v Viewer, number, to, reason strin
 			return err
 		}
 		if t.Department == to && t.Status.Open() {
-			return Errorf(EInvalid, "工单已在%s，无需转派", dept.Name)
+			return apperr.Errorf(apperr.EInvalid, "工单已在%s，无需转派", dept.Name)
 		}
 		fromName = s.depts.name(t.Department)
 		return nil
@@ -1107,8 +1101,8 @@ func (s *Store) Transfer(ctx context.Context, v Viewer, number, to, reason strin
 }
 
 // Resolve records the department's answer (办结) and asks the submitter to
-// rate it. Returns EINVALID without a reply, EForbidden unless v handles the
-// ticket, EConflict unless it is accepted.
+// rate it. Returns EINVALID without a reply, apperr.EForbidden unless v handles the
+// ticket, apperr.EConflict unless it is accepted.
 func (s *Store) Resolve(ctx context.Context, v Viewer, number, reply string) (*Ticket, error) {
 	reply, err := checkNote("办理答复", reply, true)
 	if err != nil {
@@ -1133,12 +1127,12 @@ func (s *Store) Resolve(ctx context.Context, v Viewer, number, reply string) (*T
 // the citizen gave on a return call, and the history says it was on the
 // submitter's behalf.
 //
-// Returns EINVALID for a rating outside 1–5, EForbidden when v may not
-// rate the ticket, EConflict unless it is resolved (including a second
+// Returns EINVALID for a rating outside 1–5, apperr.EForbidden when v may not
+// rate the ticket, apperr.EConflict unless it is resolved (including a second
 // rating).
 func (s *Store) Rate(ctx context.Context, v Viewer, number string, rating int, comment string) (*Ticket, error) {
 	if rating < 1 || rating > 5 {
-		return nil, Errorf(EInvalid, "评分应为 1 到 5 分")
+		return nil, apperr.Errorf(apperr.EInvalid, "评分应为 1 到 5 分")
 	}
 	comment, err := checkNote("评价", comment, false)
 	if err != nil {
@@ -1156,7 +1150,7 @@ func (s *Store) Rate(ctx context.Context, v Viewer, number string, rating int, c
 		case v.Admin && t.Channel == ChannelPhone:
 			steps[0].note = "代" + cmp.Or(t.SubmitterName, t.SubmitterID) + "评价（电话回访）：" + note
 		default:
-			return Errorf(EForbidden, "无权评价该工单：只有提交人可以评价")
+			return apperr.Errorf(apperr.EForbidden, "无权评价该工单：只有提交人可以评价")
 		}
 		return nil
 	}
@@ -1188,8 +1182,8 @@ func (s *Store) Rate(ctx context.Context, v Viewer, number string, rating int, c
 	return s.change(ctx, v, number, allow, steps...)
 }
 
-// CloseTicket closes a resolved or rated ticket (销号). Returns EForbidden unless v
-// is an admin, the department's staff or the submitter; EConflict in any
+// CloseTicket closes a resolved or rated ticket (销号). Returns apperr.EForbidden unless v
+// is an admin, the department's staff or the submitter; apperr.EConflict in any
 // other state.
 func (s *Store) CloseTicket(ctx context.Context, v Viewer, number, note string) (*Ticket, error) {
 	note, err := checkNote("备注", note, false)
@@ -1198,7 +1192,7 @@ func (s *Store) CloseTicket(ctx context.Context, v Viewer, number, note string) 
 	}
 	return s.change(ctx, v, number, func(t *Ticket) error {
 		if !v.CanHandle(t) && !v.owns(t) {
-			return Errorf(EForbidden, "无权销号该工单")
+			return apperr.Errorf(apperr.EForbidden, "无权销号该工单")
 		}
 		return nil
 	}, step{action: ActionClose, note: note, apply: func(t *Ticket, now time.Time) { t.ClosedAt = now }})
@@ -1281,7 +1275,7 @@ func (s *Store) PendingNotifications(ctx context.Context, limit int) ([]Notifica
 func (s *Store) MaxAttempts() int { return s.maxAttempts }
 
 // MarkDelivered records that notification id was delivered. Marking it
-// twice is not an error. Returns ENotFound for an unknown id.
+// twice is not an error. Returns apperr.ENotFound for an unknown id.
 func (s *Store) MarkDelivered(ctx context.Context, id int64) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE notifications SET delivered_at = coalesce(delivered_at, ?) WHERE id = ?",
@@ -1290,7 +1284,7 @@ func (s *Store) MarkDelivered(ctx context.Context, id int64) error {
 			return fmt.Errorf("mark delivered: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return Errorf(ENotFound, "通知 %d 不存在", id)
+			return apperr.Errorf(apperr.ENotFound, "通知 %d 不存在", id)
 		}
 		return nil
 	})
@@ -1298,7 +1292,7 @@ func (s *Store) MarkDelivered(ctx context.Context, id int64) error {
 
 // MarkFailed records a failed delivery of notification id: the attempt count
 // goes up and the next attempt is delayed with exponential backoff (30 s,
-// 1 min, 2 min … at most 1 h). Returns ENotFound for an unknown id.
+// 1 min, 2 min … at most 1 h). Returns apperr.ENotFound for an unknown id.
 func (s *Store) MarkFailed(ctx context.Context, id int64, cause error) error {
 	msg := "unknown error"
 	if cause != nil {
@@ -1311,7 +1305,7 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, cause error) error {
 		var attempts int
 		err := tx.QueryRowContext(ctx, "SELECT attempts FROM notifications WHERE id = ? AND delivered_at IS NULL", id).Scan(&attempts)
 		if errors.Is(err, sql.ErrNoRows) {
-			return Errorf(ENotFound, "通知 %d 不存在或已送达", id)
+			return apperr.Errorf(apperr.ENotFound, "通知 %d 不存在或已送达", id)
 		} else if err != nil {
 			return fmt.Errorf("mark failed: %w", err)
 		}

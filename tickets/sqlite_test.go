@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -75,7 +76,7 @@ func user(id string) tickets.Viewer { return tickets.Viewer{UserID: id} }
 
 func wantCode(tb testing.TB, err error, code string) {
 	tb.Helper()
-	if got := tickets.ErrorCode(err); got != code {
+	if got := apperr.Code(err); got != code {
 		tb.Fatalf("error code=%q (%v), want %q", got, err, code)
 	}
 }
@@ -229,9 +230,9 @@ func TestIdempotency(t *testing.T) {
 
 	// the same key for another demand is a conflict
 	_, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u1", Text: "另一件事", IdempotencyKey: n.IdempotencyKey})
-	wantCode(t, err, tickets.EConflict)
+	wantCode(t, err, apperr.EConflict)
 	_, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u2", Text: n.Text, IdempotencyKey: n.IdempotencyKey})
-	wantCode(t, err, tickets.EConflict)
+	wantCode(t, err, apperr.EConflict)
 }
 
 // op is one step of a lifecycle case.
@@ -287,32 +288,32 @@ func TestLifecycle(t *testing.T) {
 			{"close", closeT(admin), "", tickets.StatusClosed},
 		}},
 		{"rate before resolve", []op{
-			{"rate", rate(sub, 5), tickets.EConflict, tickets.StatusDispatched},
+			{"rate", rate(sub, 5), apperr.EConflict, tickets.StatusDispatched},
 			{"accept", accept(rs), "", tickets.StatusAccepted},
-			{"rate", rate(sub, 5), tickets.EConflict, tickets.StatusAccepted},
+			{"rate", rate(sub, 5), apperr.EConflict, tickets.StatusAccepted},
 		}},
 		{"accept twice", []op{
 			{"accept", accept(rs), "", tickets.StatusAccepted},
-			{"accept again", accept(admin), tickets.EConflict, tickets.StatusAccepted},
+			{"accept again", accept(admin), apperr.EConflict, tickets.StatusAccepted},
 		}},
 		{"resolve before accept", []op{
-			{"resolve", resolve(rs, "答复"), tickets.EConflict, tickets.StatusDispatched},
+			{"resolve", resolve(rs, "答复"), apperr.EConflict, tickets.StatusDispatched},
 		}},
 		{"resolve needs a reply", []op{
 			{"accept", accept(rs), "", tickets.StatusAccepted},
-			{"resolve", resolve(rs, "  "), tickets.EInvalid, tickets.StatusAccepted},
+			{"resolve", resolve(rs, "  "), apperr.EInvalid, tickets.StatusAccepted},
 		}},
 		{"second rating", []op{
 			{"accept", accept(rs), "", tickets.StatusAccepted},
 			{"resolve", resolve(rs, "已处理"), "", tickets.StatusResolved},
 			{"rate 4", rate(sub, 4), "", tickets.StatusRated},
-			{"rate 5", rate(sub, 5), tickets.EConflict, tickets.StatusRated},
+			{"rate 5", rate(sub, 5), apperr.EConflict, tickets.StatusRated},
 		}},
 		{"rating out of range", []op{
 			{"accept", accept(rs), "", tickets.StatusAccepted},
 			{"resolve", resolve(rs, "已处理"), "", tickets.StatusResolved},
-			{"rate 0", rate(sub, 0), tickets.EInvalid, tickets.StatusResolved},
-			{"rate 6", rate(sub, 6), tickets.EInvalid, tickets.StatusResolved},
+			{"rate 0", rate(sub, 0), apperr.EInvalid, tickets.StatusResolved},
+			{"rate 6", rate(sub, 6), apperr.EInvalid, tickets.StatusResolved},
 		}},
 		{"unsatisfied rating reopens", []op{
 			{"accept", accept(rs), "", tickets.StatusAccepted},
@@ -326,19 +327,19 @@ func TestLifecycle(t *testing.T) {
 			{"accept", accept(rs), "", tickets.StatusAccepted},
 			{"resolve", resolve(rs, "已处理"), "", tickets.StatusResolved},
 			{"close unrated", closeT(rs), "", tickets.StatusClosed},
-			{"accept", accept(rs), tickets.EConflict, tickets.StatusClosed},
-			{"rate", rate(sub, 5), tickets.EConflict, tickets.StatusClosed},
+			{"accept", accept(rs), apperr.EConflict, tickets.StatusClosed},
+			{"rate", rate(sub, 5), apperr.EConflict, tickets.StatusClosed},
 		}},
 		{"close open ticket", []op{
-			{"close", closeT(admin), tickets.EConflict, tickets.StatusDispatched},
+			{"close", closeT(admin), apperr.EConflict, tickets.StatusDispatched},
 		}},
 		{"transfer", []op{
-			{"no reason", transfer(rs, "sifa", ""), tickets.EInvalid, tickets.StatusDispatched},
-			{"unknown department", transfer(rs, "nosuch", "不归我们"), tickets.EInvalid, tickets.StatusDispatched},
-			{"same department", transfer(rs, "renshe", "理由"), tickets.EInvalid, tickets.StatusDispatched},
+			{"no reason", transfer(rs, "sifa", ""), apperr.EInvalid, tickets.StatusDispatched},
+			{"unknown department", transfer(rs, "nosuch", "不归我们"), apperr.EInvalid, tickets.StatusDispatched},
+			{"same department", transfer(rs, "renshe", "理由"), apperr.EInvalid, tickets.StatusDispatched},
 			{"accept", accept(rs), "", tickets.StatusAccepted},
 			{"transfer", transfer(rs, "sifa", "属于民间借贷纠纷"), "", tickets.StatusDispatched},
-			{"old department", accept(rs), tickets.EForbidden, tickets.StatusDispatched},
+			{"old department", accept(rs), apperr.EForbidden, tickets.StatusDispatched},
 			{"new department", accept(staff("sifa")), "", tickets.StatusAccepted},
 		}},
 	}
@@ -352,7 +353,7 @@ func TestLifecycle(t *testing.T) {
 			}
 			for _, o := range tc.ops {
 				got, err := o.do(ctx, s, tk.Number)
-				if code := tickets.ErrorCode(err); code != o.code {
+				if code := apperr.Code(err); code != o.code {
 					t.Fatalf("%s: code=%q (%v), want %q", o.name, code, err, o.code)
 				}
 				if err == nil && got.Status != o.status {
@@ -423,7 +424,7 @@ func TestAuthorization(t *testing.T) {
 			tk := MustCreate(t, s, "sub", secret)
 			noLeak := func(err error) {
 				t.Helper()
-				if msg := tickets.ErrorMessage(err); strings.Contains(msg, "幸福里") || strings.Contains(msg, "工资") || strings.Contains(msg, "renshe") || strings.Contains(msg, "人社") {
+				if msg := apperr.Message(err); strings.Contains(msg, "幸福里") || strings.Contains(msg, "工资") || strings.Contains(msg, "renshe") || strings.Contains(msg, "人社") {
 					t.Fatalf("error leaks content: %q", msg)
 				}
 			}
@@ -433,15 +434,15 @@ func TestAuthorization(t *testing.T) {
 					t.Fatalf("%s: %v", what, err)
 				}
 				if !allowed {
-					wantCode(t, err, tickets.EForbidden)
+					wantCode(t, err, apperr.EForbidden)
 					noLeak(err)
 				}
 			}
 
 			_, err := s.FindTicketByNumber(ctx, tc.viewer, tk.Number)
 			expect("view", tc.see, err)
-			if !tc.see && tickets.ErrorMessage(err) != "无权查看该工单" {
-				t.Fatalf("view: message %q", tickets.ErrorMessage(err))
+			if !tc.see && apperr.Message(err) != "无权查看该工单" {
+				t.Fatalf("view: message %q", apperr.Message(err))
 			}
 			list, err := s.FindTickets(ctx, tc.viewer, tickets.TicketFilter{})
 			if err != nil {
@@ -495,11 +496,11 @@ func TestNotFoundVersusForbidden(t *testing.T) {
 	ctx := context.Background()
 	MustCreate(t, s, "sub", "井盖丢了")
 	_, err := s.FindTicketByNumber(ctx, user("x"), "2026-999999")
-	wantCode(t, err, tickets.ENotFound)
+	wantCode(t, err, apperr.ENotFound)
 	_, err = s.Accept(ctx, admin, "2026-999999", "")
-	wantCode(t, err, tickets.ENotFound)
+	wantCode(t, err, apperr.ENotFound)
 	_, err = s.FindTicketByNumber(ctx, user("x"), "abc")
-	wantCode(t, err, tickets.EInvalid)
+	wantCode(t, err, apperr.EInvalid)
 }
 
 func TestConcurrentAccept(t *testing.T) {
@@ -524,10 +525,10 @@ func TestConcurrentAccept(t *testing.T) {
 		wg.Wait()
 		won := 0
 		for _, err := range errs {
-			switch tickets.ErrorCode(err) {
+			switch apperr.Code(err) {
 			case "":
 				won++
-			case tickets.EConflict:
+			case apperr.EConflict:
 			default:
 				t.Fatalf("accept: %v", err)
 			}
@@ -593,8 +594,8 @@ func TestBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CreateTicket(ctx, tc.n)
-			wantCode(t, err, tickets.EInvalid)
-			if msg := tickets.ErrorMessage(err); msg == "" || strings.Contains(msg, "internal") {
+			wantCode(t, err, apperr.EInvalid)
+			if msg := apperr.Message(err); msg == "" || strings.Contains(msg, "internal") {
 				t.Fatalf("message %q", msg)
 			}
 		})
@@ -606,33 +607,33 @@ func TestBadInput(t *testing.T) {
 			{From: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)},
 		} {
 			_, err := s.Stats(ctx, admin, f)
-			wantCode(t, err, tickets.EInvalid)
+			wantCode(t, err, apperr.EInvalid)
 		}
 		from := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 		_, err := s.FindTickets(ctx, admin, tickets.TicketFilter{From: &from})
-		wantCode(t, err, tickets.EInvalid)
+		wantCode(t, err, apperr.EInvalid)
 		_, err = s.Sweep(ctx, time.Time{})
-		wantCode(t, err, tickets.EInvalid)
+		wantCode(t, err, apperr.EInvalid)
 		_, err = s.Sweep(ctx, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC))
-		wantCode(t, err, tickets.EInvalid)
+		wantCode(t, err, apperr.EInvalid)
 	})
 	t.Run("unknown department in filters", func(t *testing.T) {
 		d := "nosuch"
 		_, err := s.FindTickets(ctx, admin, tickets.TicketFilter{Department: &d})
-		wantCode(t, err, tickets.EInvalid)
+		wantCode(t, err, apperr.EInvalid)
 		_, err = s.Stats(ctx, admin, tickets.StatsFilter{Department: &d})
-		wantCode(t, err, tickets.EInvalid)
+		wantCode(t, err, apperr.EInvalid)
 		st := tickets.Status("lost")
 		_, err = s.FindTickets(ctx, admin, tickets.TicketFilter{Status: &st})
-		wantCode(t, err, tickets.EInvalid)
+		wantCode(t, err, apperr.EInvalid)
 		_, err = s.FindTickets(ctx, admin, tickets.TicketFilter{Limit: -1})
-		wantCode(t, err, tickets.EInvalid)
+		wantCode(t, err, apperr.EInvalid)
 	})
 	t.Run("oversized notes", func(t *testing.T) {
 		_, err := s.Transfer(ctx, admin, "2026-000001", "sifa", big)
-		wantCode(t, err, tickets.EInvalid)
+		wantCode(t, err, apperr.EInvalid)
 		_, err = s.Accept(ctx, admin, "2026-000001", big)
-		wantCode(t, err, tickets.EInvalid)
+		wantCode(t, err, apperr.EInvalid)
 	})
 	if t1, h1, n1, s1 := count(); t1 != t0 || h1 != h0 || n1 != n0 || s1 != s0 {
 		t.Fatalf("bad input wrote something: tickets %d→%d history %d→%d notifications %d→%d seq %d→%d", t0, t1, h0, h1, n0, n1, s0, s1)
@@ -757,8 +758,8 @@ func TestOutbox(t *testing.T) {
 	if ns, _ = s.PendingNotifications(ctx, 10); len(ns) != 0 {
 		t.Fatalf("notification retried after %d attempts: %+v", s.MaxAttempts(), ns)
 	}
-	wantCode(t, s.MarkDelivered(ctx, 9999), tickets.ENotFound)
-	wantCode(t, s.MarkFailed(ctx, 9999, nil), tickets.ENotFound)
+	wantCode(t, s.MarkDelivered(ctx, 9999), apperr.ENotFound)
+	wantCode(t, s.MarkFailed(ctx, 9999, nil), apperr.ENotFound)
 
 	for _, tc := range []struct {
 		attempts int
@@ -838,10 +839,10 @@ func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	for _, p := range []string{"", ":memory:", filepath.Join(t.TempDir(), "a?b.db")} {
 		_, err := tickets.Open(ctx, p)
-		wantCode(t, err, tickets.EInvalid)
+		wantCode(t, err, apperr.EInvalid)
 	}
 	_, err := tickets.Open(ctx, filepath.Join(t.TempDir(), "t.db"), tickets.WithDepartments([]tickets.Department{{Key: "x", Name: "X"}}))
-	wantCode(t, err, tickets.EInvalid)
+	wantCode(t, err, apperr.EInvalid)
 }
 
 var benchTexts = []string{

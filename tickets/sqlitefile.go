@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 
+	"partybot/apperr"
+
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -33,7 +35,7 @@ type SQLiteFile struct {
 	// ReadOnly opens the database read-only even when it could be written.
 	ReadOnly bool
 	// AllowReadOnly opens the database read-only when the file or its
-	// directory is not writable, instead of returning EReadOnly.
+	// directory is not writable, instead of returning apperr.EReadOnly.
 	AllowReadOnly bool
 }
 
@@ -50,18 +52,18 @@ type SQLiteFile struct {
 // Whatever the umask, group and other permissions are removed from the
 // file (never added), and its -wal and -shm files get the file's own mode.
 //
-// Returns EINVALID for a path SQLite cannot take, EReadOnly when the file or
+// Returns EINVALID for a path SQLite cannot take, apperr.EReadOnly when the file or
 // its directory is not writable and f does not allow read-only (or the file
-// is missing and cannot be created), and an EInternal [*Error] for a file
+// is missing and cannot be created), and an apperr.EInternal [*apperr.Error] for a file
 // that is not ours.
 func OpenSQLite(ctx context.Context, f SQLiteFile) (db *sql.DB, readOnly bool, err error) {
 	if f.Path == "" || f.Path == ":memory:" || strings.ContainsAny(f.Path, "?#") || strings.HasPrefix(f.Path, "file:") {
-		return nil, false, Errorf(EInvalid, "%s路径无效：%q", f.Name, f.Path)
+		return nil, false, apperr.Errorf(apperr.EInvalid, "%s路径无效：%q", f.Name, f.Path)
 	}
 	dir := filepath.Dir(f.Path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		if isPermission(err) {
-			return nil, false, Errorf(EReadOnly, "无法创建数据目录 %s（没有写权限），%s %s 无法打开。请检查上级目录的权限。", dir, f.Name, f.Path)
+			return nil, false, apperr.Errorf(apperr.EReadOnly, "无法创建数据目录 %s（没有写权限），%s %s 无法打开。请检查上级目录的权限。", dir, f.Name, f.Path)
 		}
 		return nil, false, fmt.Errorf("create %s directory: %w", f.Path, err)
 	}
@@ -69,10 +71,10 @@ func OpenSQLite(ctx context.Context, f SQLiteFile) (db *sql.DB, readOnly bool, e
 	created := false
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && f.ReadOnly:
-		return nil, false, Errorf(ENotFound, "%s %s 不存在，无法以只读方式打开", f.Name, f.Path)
+		return nil, false, apperr.Errorf(apperr.ENotFound, "%s %s 不存在，无法以只读方式打开", f.Name, f.Path)
 	case errors.Is(err, fs.ErrNotExist):
 		if !writable(dir) {
-			return nil, false, Errorf(EReadOnly, "数据目录 %s 只读，无法创建%s %s。请检查该目录的权限，或先在可写的数据目录中运行一次 partybot。", dir, f.Name, f.Path)
+			return nil, false, apperr.Errorf(apperr.EReadOnly, "数据目录 %s 只读，无法创建%s %s。请检查该目录的权限，或先在可写的数据目录中运行一次 partybot。", dir, f.Name, f.Path)
 		}
 		if err := createSQLite(ctx, f.Path); err != nil {
 			return nil, false, err
@@ -81,16 +83,16 @@ func OpenSQLite(ctx context.Context, f SQLiteFile) (db *sql.DB, readOnly bool, e
 	case err != nil:
 		return nil, false, fmt.Errorf("open %s: %w", f.Path, err)
 	case st.IsDir():
-		return nil, false, Errorf(EInvalid, "%s路径 %s 是一个目录，不是数据库文件", f.Name, f.Path)
+		return nil, false, apperr.Errorf(apperr.EInvalid, "%s路径 %s 是一个目录，不是数据库文件", f.Name, f.Path)
 	case st.Size() == 0:
-		return nil, false, Errorf(EInternal, "%s %s 是空文件（0 字节），不是有效的数据库；为免数据被当作从未存在（工单编号从头开始），已拒绝打开。%s",
+		return nil, false, apperr.Errorf(apperr.EInternal, "%s %s 是空文件（0 字节），不是有效的数据库；为免数据被当作从未存在（工单编号从头开始），已拒绝打开。%s",
 			f.Name, f.Path, recoverHint(f.Path))
 	}
 	restrictModes(f.Path)
 
 	readOnly = f.ReadOnly || !writable(f.Path) || !writable(dir)
 	if readOnly && !f.ReadOnly && !f.AllowReadOnly {
-		return nil, false, Errorf(EReadOnly, "数据目录只读：%s %s 或其所在目录不可写，无法打开。请检查数据目录及其中文件的权限（运行 partybot 的用户需要读写权限）。", f.Name, f.Path)
+		return nil, false, apperr.Errorf(apperr.EReadOnly, "数据目录只读：%s %s 或其所在目录不可写，无法打开。请检查数据目录及其中文件的权限（运行 partybot 的用户需要读写权限）。", f.Name, f.Path)
 	}
 	roDSN, err := readOnlyDSN(f, dir)
 	if err != nil {
@@ -145,7 +147,7 @@ func readOnlyDSN(f SQLiteFile, dir string) (string, error) {
 	case werr == nil && serr == nil:
 		return uri + "mode=ro" + params, nil
 	case werr == nil && wal.Size() > 0:
-		return "", Errorf(EReadOnly, "数据目录 %s 只读，而%s %s 还有未合并的日志（%s-wal），此时无法安全读取。请在数据目录可写时运行一次 partybot 后再试。",
+		return "", apperr.Errorf(apperr.EReadOnly, "数据目录 %s 只读，而%s %s 还有未合并的日志（%s-wal），此时无法安全读取。请在数据目录可写时运行一次 partybot 后再试。",
 			dir, f.Name, f.Path, filepath.Base(f.Path))
 	}
 	return uri + "immutable=1" + params, nil
@@ -164,7 +166,7 @@ func checkOurs(ctx context.Context, f SQLiteFile, dsn string) error {
 		if se, ok := errors.AsType[*sqlite.Error](err); ok {
 			switch se.Code() & 0xff {
 			case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
-				return Errorf(EInternal, "%s %s 不是 SQLite 数据库文件（或已损坏），已拒绝打开。%s", f.Name, f.Path, recoverHint(f.Path))
+				return apperr.Errorf(apperr.EInternal, "%s %s 不是 SQLite 数据库文件（或已损坏），已拒绝打开。%s", f.Name, f.Path, recoverHint(f.Path))
 			}
 		}
 		return fmt.Errorf("open %s: %w", f.Path, err)
@@ -184,7 +186,7 @@ func checkOurs(ctx context.Context, f SQLiteFile, dsn string) error {
 	if len(tables) == 0 || slices.ContainsFunc(tables, func(t string) bool { return slices.Contains(f.Tables, t) }) {
 		return nil
 	}
-	return Errorf(EInternal, "%s %s 是其他程序的 SQLite 数据库（其中的表 %s 都不属于%s），已拒绝打开，以免改动其中的数据。请检查数据目录（PARTYBOT_DATA）是否设置正确，或从备份恢复；如确需从空库重新开始，请先将它移到别处（例如 mv %s %s.bad），再重新运行 partybot。",
+	return apperr.Errorf(apperr.EInternal, "%s %s 是其他程序的 SQLite 数据库（其中的表 %s 都不属于%s），已拒绝打开，以免改动其中的数据。请检查数据目录（PARTYBOT_DATA）是否设置正确，或从备份恢复；如确需从空库重新开始，请先将它移到别处（例如 mv %s %s.bad），再重新运行 partybot。",
 		f.Name, f.Path, strings.Join(tables[:min(len(tables), 5)], "、"), f.Name, f.Path, f.Path)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -73,7 +74,7 @@ func TestOpenRefusesEmptyDatabaseFile(t *testing.T) {
 
 	_, err := tickets.Open(context.Background(), path)
 	require.Error(t, err)
-	msg := tickets.ErrorMessage(err)
+	msg := apperr.Message(err)
 	assert.Contains(t, msg, path)
 	assert.Contains(t, msg, "空文件")
 	assert.Contains(t, msg, "备份恢复")
@@ -118,7 +119,7 @@ func TestOpenRefusesForeignFile(t *testing.T) {
 
 			_, err = tickets.Open(ctx, path)
 			require.Error(t, err)
-			msg := tickets.ErrorMessage(err)
+			msg := apperr.Message(err)
 			assert.Contains(t, msg, tc.want)
 			assert.Contains(t, msg, path)
 			assert.Contains(t, msg, "备份恢复")
@@ -225,12 +226,12 @@ func checkReadOnlyStore(t *testing.T, s *tickets.Store, tk *tickets.Ticket) {
 	assert.Len(t, exp, 1)
 
 	_, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u2", Text: "井盖丢了"})
-	assert.Equal(t, tickets.EReadOnly, tickets.ErrorCode(err))
-	assert.Contains(t, tickets.ErrorMessage(err), "数据目录只读")
+	assert.Equal(t, apperr.EReadOnly, apperr.Code(err))
+	assert.Contains(t, apperr.Message(err), "数据目录只读")
 	_, err = s.Accept(ctx, admin, tk.Number, "")
-	assert.Equal(t, tickets.EReadOnly, tickets.ErrorCode(err))
+	assert.Equal(t, apperr.EReadOnly, apperr.Code(err))
 	_, err = s.Sweep(ctx, time.Now())
-	assert.Equal(t, tickets.EReadOnly, tickets.ErrorCode(err))
+	assert.Equal(t, apperr.EReadOnly, apperr.Code(err))
 }
 
 // TestReadOnlyDataDirectory: with the data directory 0500 and its files
@@ -268,8 +269,8 @@ func TestReadOnlyDataDirectory(t *testing.T) {
 		dir := t.TempDir()
 		makeReadOnly(t, dir)
 		_, err := tickets.Open(context.Background(), filepath.Join(dir, "tickets.db"))
-		assert.Equal(t, tickets.EReadOnly, tickets.ErrorCode(err))
-		assert.Contains(t, tickets.ErrorMessage(err), "只读")
+		assert.Equal(t, apperr.EReadOnly, apperr.Code(err))
+		assert.Contains(t, apperr.Message(err), "只读")
 	})
 }
 
@@ -285,9 +286,9 @@ func TestReadOnlyRefusesMigration(t *testing.T) {
 	require.NoError(t, db.Close())
 
 	_, err = tickets.Open(ctx, path, tickets.WithReadOnly())
-	assert.Equal(t, tickets.EReadOnly, tickets.ErrorCode(err))
-	assert.Contains(t, tickets.ErrorMessage(err), "可写")
-	assert.Contains(t, tickets.ErrorMessage(err), path)
+	assert.Equal(t, apperr.EReadOnly, apperr.Code(err))
+	assert.Contains(t, apperr.Message(err), "可写")
+	assert.Contains(t, apperr.Message(err), path)
 
 	// writable, the same file is migrated and then opens read-only
 	s := MustOpenPath(t, path)
@@ -315,7 +316,7 @@ func TestOpenSQLiteForOtherStores(t *testing.T) {
 	if permissionsEnforced(t) {
 		makeReadOnly(t, filepath.Dir(f.Path))
 		_, _, err = tickets.OpenSQLite(ctx, f)
-		assert.Equal(t, tickets.EReadOnly, tickets.ErrorCode(err))
-		assert.Contains(t, tickets.ErrorMessage(err), "反馈库")
+		assert.Equal(t, apperr.EReadOnly, apperr.Code(err))
+		assert.Contains(t, apperr.Message(err), "反馈库")
 	}
 }

@@ -1,5 +1,7 @@
 package tickets
 
+import "partybot/apperr"
+
 // transitions is the lifecycle state machine: for each state, the actions
 // allowed in it and the state each leads to. Escalation (督办) is not a move:
 // it flags an open ticket and keeps its state.
@@ -20,7 +22,7 @@ var transitions = map[Status]map[Action]Status{
 }
 
 // Next returns the state that action leads to from state from.
-// Returns EConflict when the state machine does not allow the move.
+// Returns apperr.EConflict when the state machine does not allow the move.
 func Next(from Status, action Action) (Status, error) {
 	if to, ok := transitions[from][action]; ok {
 		return to, nil
@@ -40,18 +42,18 @@ func Allowed(s Status) []Action {
 }
 
 // illegal explains in Chinese why action is not possible in state from.
-func illegal(from Status, action Action) *Error {
+func illegal(from Status, action Action) *apperr.Error {
 	switch {
 	case from == StatusClosed:
-		return Errorf(EConflict, "工单已销号，不能再%s", action.Label())
+		return apperr.Errorf(apperr.EConflict, "工单已销号，不能再%s", action.Label())
 	case action == ActionAccept && from == StatusAccepted:
-		return Errorf(EConflict, "工单已被接单，不能重复接单")
+		return apperr.Errorf(apperr.EConflict, "工单已被接单，不能重复接单")
 	case action == ActionRate && (from == StatusRated):
-		return Errorf(EConflict, "工单已评价，不能重复评价")
+		return apperr.Errorf(apperr.EConflict, "工单已评价，不能重复评价")
 	case action == ActionRate:
-		return Errorf(EConflict, "工单尚未办结，暂不能评价（当前状态：%s）", from.Label())
+		return apperr.Errorf(apperr.EConflict, "工单尚未办结，暂不能评价（当前状态：%s）", from.Label())
 	case action == ActionResolve && from == StatusDispatched:
-		return Errorf(EConflict, "工单尚未接单，请先接单再办结")
+		return apperr.Errorf(apperr.EConflict, "工单尚未接单，请先接单再办结")
 	}
-	return Errorf(EConflict, "工单当前状态为“%s”，不能%s", from.Label(), action.Label())
+	return apperr.Errorf(apperr.EConflict, "工单当前状态为“%s”，不能%s", from.Label(), action.Label())
 }

@@ -3,6 +3,7 @@ package tickets_test
 import (
 	"testing"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -29,7 +30,7 @@ func TestNext(t *testing.T) {
 					}
 					return
 				}
-				if tickets.ErrorCode(err) != tickets.EConflict || tickets.ErrorMessage(err) == "" {
+				if apperr.Code(err) != apperr.EConflict || apperr.Message(err) == "" {
 					t.Fatalf("illegal move allowed or badly reported: %s, %v", to, err)
 				}
 			})
@@ -48,7 +49,7 @@ func TestParseStatus(t *testing.T) {
 			}
 		}
 	}
-	if _, err := tickets.ParseStatus("lost"); tickets.ErrorCode(err) != tickets.EInvalid {
+	if _, err := tickets.ParseStatus("lost"); apperr.Code(err) != apperr.EInvalid {
 		t.Errorf("ParseStatus(lost): %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"partybot/apperr"
 )
 
 // StatsFilter selects the period (by creation time, From inclusive, To
@@ -48,11 +50,11 @@ type Stats struct {
 
 // Stats computes per-department figures for the period with one grouped
 // query over the covering index tickets_stats. Administrators get every
-// department, staff their own. Returns EForbidden for anyone else, EINVALID
+// department, staff their own. Returns apperr.EForbidden for anyone else, EINVALID
 // for an unknown department or dates out of range.
 func (s *Store) Stats(ctx context.Context, v Viewer, f StatsFilter) (*Stats, error) {
 	if !v.Admin && len(v.Departments) == 0 {
-		return nil, Errorf(EForbidden, "无权查看统计数据")
+		return nil, apperr.Errorf(apperr.EForbidden, "无权查看统计数据")
 	}
 	for _, t := range []time.Time{f.From, f.To} {
 		if !t.IsZero() {
@@ -62,7 +64,7 @@ func (s *Store) Stats(ctx context.Context, v Viewer, f StatsFilter) (*Stats, err
 		}
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		return nil, Errorf(EInvalid, "开始日期应早于结束日期")
+		return nil, apperr.Errorf(apperr.EInvalid, "开始日期应早于结束日期")
 	}
 	var keys []string
 	switch {
@@ -71,7 +73,7 @@ func (s *Store) Stats(ctx context.Context, v Viewer, f StatsFilter) (*Stats, err
 			return nil, err
 		}
 		if !v.Admin && !v.Staff(*f.Department) {
-			return nil, Errorf(EForbidden, "无权查看该部门的统计数据")
+			return nil, apperr.Errorf(apperr.EForbidden, "无权查看该部门的统计数据")
 		}
 		keys = []string{*f.Department}
 	case !v.Admin:

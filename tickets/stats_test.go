@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -84,9 +85,9 @@ func TestStats(t *testing.T) {
 	}
 	other := "sifa"
 	_, err = s.Stats(ctx, rs, tickets.StatsFilter{Department: &other})
-	wantCode(t, err, tickets.EForbidden)
+	wantCode(t, err, apperr.EForbidden)
 	_, err = s.Stats(ctx, user("u1"), tickets.StatsFilter{})
-	wantCode(t, err, tickets.EForbidden)
+	wantCode(t, err, apperr.EForbidden)
 
 	all, err := s.Stats(ctx, admin, tickets.StatsFilter{})
 	if err != nil {

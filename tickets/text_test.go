@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -117,7 +118,7 @@ func TestStoredTicketHasNoHiddenCharacters(t *testing.T) {
 
 	// a demand of nothing but hidden characters is empty
 	_, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u1", Text: "\u200b\u202e\u200b"})
-	wantCode(t, err, tickets.EInvalid)
+	wantCode(t, err, apperr.EInvalid)
 }
 
 // TestOldTicketShowsHiddenCharacters: a ticket stored before cleaning shows

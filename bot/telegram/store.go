@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -44,7 +45,7 @@ CREATE INDEX IF NOT EXISTS notice_sends_at ON notice_sends (at);`
 // openStore opens (creating if needed) the database at path. The file is
 // checked and kept private as [tickets.OpenSQLite] does: an empty file or
 // one that is not ours is refused with a message saying how to recover, and
-// so is a file or directory that is not writable (tickets.EReadOnly).
+// so is a file or directory that is not writable (apperr.EReadOnly).
 func openStore(ctx context.Context, path string) (*store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open telegram store: invalid path %q", path)
@@ -54,7 +55,7 @@ func openStore(ctx context.Context, path string) (*store, error) {
 		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
 	})
 	if err != nil {
-		if _, coded := errors.AsType[*tickets.Error](err); coded {
+		if _, coded := errors.AsType[*apperr.Error](err); coded {
 			return nil, err // its message names the file and what to do
 		}
 		return nil, fmt.Errorf("open telegram store: %w", err)

@@ -10,7 +10,7 @@ import (
 	"io"
 	"strings"
 
-	"partybot/bot"
+	"partybot/apperr"
 )
 
 // askJSON is one line of "ask --json".
@@ -60,7 +60,7 @@ func (m *Main) runAsk(ctx context.Context, args []string) error {
 	var failed error
 	answer := func(q string) error {
 		ans, err := a.Ask(ctx, q)
-		if err != nil && bot.ErrorCode(err) == bot.EInternal {
+		if err != nil && apperr.Code(err) == apperr.EInternal {
 			return err
 		}
 		if ans.ModelError != nil {
@@ -71,7 +71,7 @@ func (m *Main) runAsk(ctx context.Context, args []string) error {
 		if *asJSON {
 			out := askJSON{Question: q, Answer: ans.Text, Refused: ans.Refused, Mode: ans.Mode, Sources: []sourceJSON{}}
 			if err != nil {
-				out.Error, out.Refused = bot.ErrorMessage(err), true
+				out.Error, out.Refused = apperr.Message(err), true
 			}
 			for _, h := range ans.Hits {
 				out.Sources = append(out.Sources, sourceJSON{Rank: h.Rank, Title: h.Title, Source: h.Source, Text: h.Text, Score: h.Score})
@@ -79,12 +79,12 @@ func (m *Main) runAsk(ctx context.Context, args []string) error {
 			b, _ := json.Marshal(out)
 			fmt.Fprintln(m.Stdout, string(b))
 		} else if err != nil {
-			fmt.Fprintln(m.Stderr, bot.ErrorMessage(err))
+			fmt.Fprintln(m.Stderr, apperr.Message(err))
 		} else {
 			fmt.Fprintln(m.Stdout, ans.Text)
 		}
 		if err != nil {
-			failed = errors.New(bot.ErrorMessage(err))
+			failed = errors.New(apperr.Message(err))
 		}
 		return nil
 	}

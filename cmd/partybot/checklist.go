@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"partybot/apperr"
 	"partybot/bot"
 	"partybot/prompts"
 )
@@ -55,8 +56,8 @@ func (m *Main) runChecklist(ctx context.Context, args []string) error {
 	}
 	c, err := d.Draft(ctx, strings.Join(words, " "), opt)
 	if err != nil {
-		if bot.ErrorCode(err) == bot.EInvalid {
-			return usagef("%s\n%s", bot.ErrorMessage(err), checklistUsage)
+		if apperr.Code(err) == apperr.EInvalid {
+			return usagef("%s\n%s", apperr.Message(err), checklistUsage)
 		}
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -183,7 +184,7 @@ func (c *Config) parse(path string, data []byte) error {
 	}
 	ds, err := next.TicketDepartments()
 	if err != nil {
-		return fmt.Errorf("配置文件 %s：%s", path, tickets.ErrorMessage(err))
+		return fmt.Errorf("配置文件 %s：%s", path, apperr.Message(err))
 	}
 	// Viewer and Allowed run several times per Telegram update: merge the
 	// departments once.

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode"
 
+	"partybot/apperr"
 	"partybot/bot"
 	"partybot/retrieval"
 )
@@ -75,7 +76,7 @@ func (m *Main) runEvalQA(ctx context.Context, args []string) error {
 	var answerable, unanswerable, r1, r5, mrr, refusedOK, falseRefusals float64
 	for _, c := range cases {
 		ans, err := a.Ask(ctx, c.Question)
-		if bot.ErrorCode(err) == bot.EInternal {
+		if apperr.Code(err) == apperr.EInternal {
 			return err
 		}
 		refused := err != nil || ans.Refused

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"partybot/apperr"
 	"partybot/bot"
 )
 
@@ -67,10 +68,10 @@ func (m *Main) runKB(ctx context.Context, args []string) error {
 		}
 		removed, err := kb.Remove(ctx, names, folders)
 		if err != nil {
-			if bot.ErrorCode(err) == bot.EInternal {
+			if apperr.Code(err) == apperr.EInternal {
 				return err
 			}
-			return fmt.Errorf("%s。没有移除任何文档（用 partybot kb list 查看文档名；按文件夹移除时须给出磁盘上存在的文件夹）", bot.ErrorMessage(err))
+			return fmt.Errorf("%s。没有移除任何文档（用 partybot kb list 查看文档名；按文件夹移除时须给出磁盘上存在的文件夹）", apperr.Message(err))
 		}
 		for _, n := range removed {
 			fmt.Fprintf(m.Stdout, "移除  %s\n", n)

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -84,7 +85,7 @@ func (m *Main) openRouter() (*tickets.Router, []tickets.Department, error) {
 	}
 	ds, err := m.Config.TicketDepartments()
 	if err != nil {
-		return nil, nil, errors.New(tickets.ErrorMessage(err))
+		return nil, nil, errors.New(apperr.Message(err))
 	}
 	var opts []tickets.RouterOption
 	if m.Config.RouteThreshold > 0 {
@@ -125,8 +126,8 @@ func ticketError(err error) error {
 	if err == nil {
 		return nil
 	}
-	if code := tickets.ErrorCode(err); code != tickets.EInternal {
-		return errors.New(tickets.ErrorMessage(err))
+	if code := apperr.Code(err); code != apperr.EInternal {
+		return errors.New(apperr.Message(err))
 	}
 	return fmt.Errorf("工单库操作失败：%w", err)
 }
@@ -238,7 +239,7 @@ func (m *Main) runEvalRouting(ctx context.Context, args []string) error {
 	defer f.Close()
 	samples, err := tickets.ReadRoutingSamples(f)
 	if err != nil {
-		return fmt.Errorf("%s：%s", pos[0], tickets.ErrorMessage(err))
+		return fmt.Errorf("%s：%s", pos[0], apperr.Message(err))
 	}
 	if len(samples) == 0 {
 		return fmt.Errorf("%s 中没有评测样本", pos[0])
@@ -568,7 +569,7 @@ func ticketFilter(status, dept string) (tickets.TicketFilter, error) {
 	if status != "" {
 		st, err := tickets.ParseStatus(status)
 		if err != nil {
-			return f, usagef("%s", tickets.ErrorMessage(err))
+			return f, usagef("%s", apperr.Message(err))
 		}
 		f.Status = &st
 	}

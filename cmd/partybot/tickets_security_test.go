@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"partybot/apperr"
 	"partybot/tickets"
 )
 
@@ -87,7 +88,7 @@ func TestChatTicketsCappedPerHour(t *testing.T) {
 		require.NoError(t, err)
 	}
 	_, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "tg:1", Text: "井盖丢了"})
-	assert.Equal(t, tickets.ETooMany, tickets.ErrorCode(err))
+	assert.Equal(t, apperr.ETooMany, apperr.Code(err))
 	require.NoError(t, m.Close())
 
 	for range DefaultTicketsPerHour + 2 {
