@@ -3,6 +3,9 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,21 +15,52 @@ import (
 	"partybot/tickets"
 )
 
-// JSONModel is a chat model that answers in JSON (*llm.Client).
+// JSONModel is a chat model that answers in JSON (*llm.Client). Like
+// [llm.Client.ChatJSON], ChatJSON must decode strictly into out and return
+// an error unless out's Validate method, if it has one, passes.
 type JSONModel interface {
 	ChatJSON(ctx context.Context, msgs []llm.Message, name string, schema any, out any) error
 }
 
 var _ JSONModel = (*llm.Client)(nil)
 
-// demandFields is the structured output asked of the model.
+// demandFields is the structured output asked of the model. The fields are
+// pointers so that a missing or null field is told from an empty one.
 type demandFields struct {
-	Summary    string `json:"summary"`
-	Category   string `json:"category"`
-	Department string `json:"department"`
-	Urgency    string `json:"urgency"`
-	Location   string `json:"location"`
-	Contact    string `json:"contact"`
+	Summary    *string `json:"summary"`
+	Category   *string `json:"category"`
+	Department *string `json:"department"`
+	Urgency    *string `json:"urgency"`
+	Location   *string `json:"location"`
+	Contact    *string `json:"contact"`
+
+	keys []string // the allowed department keys, set before decoding
+}
+
+var _ llm.Validator = demandFields{}
+
+// Validate enforces [demandSchema]: every field is present and not null,
+// the department is one of the allowed keys, the urgency is "urgent" or
+// "normal". Length and content checks are per field, in [ModelExtractor].
+func (f demandFields) Validate() error {
+	for _, p := range []struct {
+		name string
+		v    *string
+	}{
+		{"summary", f.Summary}, {"category", f.Category}, {"department", f.Department},
+		{"urgency", f.Urgency}, {"location", f.Location}, {"contact", f.Contact},
+	} {
+		if p.v == nil {
+			return fmt.Errorf("%s is missing or null", p.name)
+		}
+	}
+	if !slices.Contains(f.keys, *f.Department) {
+		return fmt.Errorf("department %.20q is not a known key", *f.Department)
+	}
+	if u := *f.Urgency; u != "urgent" && u != "normal" {
+		return errors.New("urgency is neither urgent nor normal")
+	}
+	return nil
 }
 
 // demandSchema is the JSON schema of demandFields.
@@ -69,7 +103,7 @@ func ModelExtractor(m JSONModel, router *tickets.Router, timeout time.Duration) 
 		d := router.Extract(text)
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		var f demandFields
+		f := demandFields{keys: keys}
 		if err := m.ChatJSON(ctx, llmMessages(prompts.ExtractMessages(text, pds)), "demand", json.RawMessage(schema), &f); err != nil {
 			return d, nil // the offline draft stands; the caller never sees a model error
 		}
@@ -77,21 +111,17 @@ func ModelExtractor(m JSONModel, router *tickets.Router, timeout time.Duration) 
 			s = strings.TrimSpace(s)
 			return s, s != "" && utf8.RuneCountInString(s) <= n
 		}
-		if s, ok := short(f.Summary, 60); ok {
+		if s, ok := short(*f.Summary, 60); ok {
 			d.Summary = s
 		}
-		if s, ok := short(f.Category, 12); ok {
+		if s, ok := short(*f.Category, 12); ok {
 			d.Category = s
 		}
-		if f.Department != d.Department {
-			for _, dep := range depts {
-				if dep.Key == f.Department {
-					d.Department, d.DepartmentName = dep.Key, dep.Name
-					d.Confidence, d.ManualDispatch = modelDepartmentConfidence, false
-				}
-			}
+		if i := slices.IndexFunc(depts, func(dep tickets.Department) bool { return dep.Key == *f.Department }); i >= 0 && depts[i].Key != d.Department {
+			d.Department, d.DepartmentName = depts[i].Key, depts[i].Name
+			d.Confidence, d.ManualDispatch = modelDepartmentConfidence, false
 		}
-		switch f.Urgency {
+		switch *f.Urgency {
 		case "urgent":
 			d.Urgency = tickets.UrgencyUrgent
 		case "normal":
@@ -100,10 +130,10 @@ func ModelExtractor(m JSONModel, router *tickets.Router, timeout time.Duration) 
 			}
 		}
 		// Only what the demand states: a model must not invent a place or a phone.
-		if s, ok := short(f.Location, 60); ok && strings.Contains(text, s) {
+		if s, ok := short(*f.Location, 60); ok && strings.Contains(text, s) {
 			d.Location = s
 		}
-		if s, ok := short(f.Contact, 40); ok && strings.Contains(text, s) {
+		if s, ok := short(*f.Contact, 40); ok && strings.Contains(text, s) {
 			d.Contact = s
 		}
 		return d, nil

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/bot"
 	"partybot/llm"
 	"partybot/llm/llmtest"
@@ -12,6 +15,7 @@ import (
 )
 
 func TestModelExtractor(t *testing.T) {
+	const wages = "老板拖欠我们三个月工资了" // the offline router sends it to renshe
 	tests := []struct {
 		name, text, reply string
 		want              tickets.Draft
@@ -19,10 +23,25 @@ func TestModelExtractor(t *testing.T) {
 		{"model fields kept", "朝阳路和平小区3号楼门口的井盖丢了，晚上很危险，联系电话13912345678",
 			`{"summary":"井盖缺失","category":"井盖","department":"chengguan","urgency":"urgent","location":"朝阳路和平小区3号楼","contact":"13912345678"}`,
 			tickets.Draft{Department: "chengguan", Category: "井盖", Urgency: tickets.UrgencyUrgent, Location: "朝阳路和平小区3号楼", Contact: "13912345678"}},
-		{"unknown department falls back", "老板拖欠我们三个月工资了",
+		{"model department overrides the router", wages,
+			`{"summary":"欠薪","category":"工会维权","department":"gonghui","urgency":"normal","location":"","contact":""}`,
+			tickets.Draft{Department: "gonghui", Category: "工会维权", Urgency: tickets.UrgencyNormal}},
+		{"unknown department falls back", wages,
 			`{"summary":"欠薪","category":"欠薪","department":"police","urgency":"normal","location":"","contact":""}`,
 			tickets.Draft{Department: "renshe", Category: "欠薪", Urgency: tickets.UrgencyNormal}},
-		{"invented location and contact dropped", "老板拖欠我们三个月工资了",
+		{"missing field falls back", wages,
+			`{"summary":"欠薪","category":"工会维权","department":"gonghui","urgency":"normal","location":""}`,
+			tickets.Draft{Department: "renshe"}},
+		{"null field falls back", wages,
+			`{"summary":"欠薪","category":"工会维权","department":"gonghui","urgency":"normal","location":null,"contact":""}`,
+			tickets.Draft{Department: "renshe"}},
+		{"unknown urgency falls back", wages,
+			`{"summary":"欠薪","category":"工会维权","department":"gonghui","urgency":"high","location":"","contact":""}`,
+			tickets.Draft{Department: "renshe"}},
+		{"unknown field falls back", wages,
+			`{"summary":"欠薪","category":"工会维权","department":"gonghui","urgency":"normal","location":"","contact":"","note":"x"}`,
+			tickets.Draft{Department: "renshe"}},
+		{"invented location and contact dropped", wages,
 			`{"summary":"欠薪","category":"欠薪","department":"renshe","urgency":"normal","location":"北京市","contact":"110"}`,
 			tickets.Draft{Department: "renshe", Category: "欠薪", Urgency: tickets.UrgencyNormal}},
 		{"invalid JSON falls back", "小区门口井盖丢了", `这是井盖问题`,
@@ -35,19 +54,19 @@ func TestModelExtractor(t *testing.T) {
 			cfg := llm.DefaultConfig()
 			cfg.BaseURL, cfg.APIKey, cfg.ChatModel, cfg.MaxRetries = srv.URL, "k", "m", 0
 			c, err := llm.New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			extract := bot.ModelExtractor(c, tickets.DefaultRouter(), 2*time.Second)
 			d, err := extract(context.Background(), tc.text)
-			if err != nil {
-				t.Fatal(err)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want.Department, d.Department, "department")
+			if tc.want.Category != "" {
+				assert.Equal(t, tc.want.Category, d.Category, "category")
 			}
-			w := tc.want
-			if d.Department != w.Department || (w.Category != "" && d.Category != w.Category) ||
-				(w.Urgency != "" && d.Urgency != w.Urgency) || d.Location != w.Location || d.Contact != w.Contact {
-				t.Fatalf("draft %+v, want %+v", d, w)
+			if tc.want.Urgency != "" {
+				assert.Equal(t, tc.want.Urgency, d.Urgency, "urgency")
 			}
+			assert.Equal(t, tc.want.Location, d.Location, "location")
+			assert.Equal(t, tc.want.Contact, d.Contact, "contact")
 		})
 	}
 }

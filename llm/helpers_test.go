@@ -2,6 +2,7 @@ package llm_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 func (c *clock) Waits() []time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.waits...)
+	return slices.Clone(c.waits)
 }
 
 // testConfig is a config for srv with both models and fast, bounded

@@ -2,10 +2,15 @@ package llm
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseRetryAfter(t *testing.T) {
@@ -32,9 +37,8 @@ func TestParseRetryAfter(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := parseRetryAfter(tc.ms, tc.ra, now)
-			if got != tc.want || ok != tc.wantOK {
-				t.Errorf("parseRetryAfter(%q, %q) = %v, %v, want %v, %v", tc.ms, tc.ra, got, ok, tc.want, tc.wantOK)
-			}
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.wantOK, ok)
 		})
 	}
 }
@@ -72,9 +76,8 @@ func TestExtractJSONObject(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := extractJSONObject(tc.in)
-			if got != tc.want || ok != tc.wantOK {
-				t.Errorf("extractJSONObject(%q) = %q, %v, want %q, %v", tc.in, got, ok, tc.want, tc.wantOK)
-			}
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.wantOK, ok)
 		})
 	}
 }
@@ -110,9 +113,7 @@ func TestStripThink(t *testing.T) {
 		{"<think></think>", ""},
 	}
 	for _, tc := range tests {
-		if got := stripThink(tc.in); got != tc.want {
-			t.Errorf("stripThink(%q) = %q, want %q", tc.in, got, tc.want)
-		}
+		assert.Equal(t, tc.want, stripThink(tc.in), "stripThink(%q)", tc.in)
 	}
 }
 
@@ -152,62 +153,58 @@ func TestStrictCompatible(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var s any
-			if err := json.Unmarshal([]byte(tc.schema), &s); err != nil {
-				t.Fatal(err)
-			}
-			if got := strictCompatible(s); got != tc.want {
-				t.Errorf("strictCompatible = %v, want %v", got, tc.want)
-			}
+			require.NoError(t, json.Unmarshal([]byte(tc.schema), &s))
+			assert.Equal(t, tc.want, strictCompatible(s))
 		})
 	}
 }
 
-func TestValidate(t *testing.T) {
-	const schema = `{
-	  "type":"object",
-	  "properties":{
-	    "name":{"type":"string","minLength":1,"maxLength":5},
-	    "n":{"type":"integer","minimum":1,"maximum":5},
-	    "score":{"type":"number"},
-	    "tags":{"type":"array","items":{"type":"string","enum":["a","b"]},"maxItems":2},
-	    "opt":{"type":["string","null"]},
-	    "ref":{"$ref":"#/$defs/R"},
-	    "alt":{"anyOf":[{"type":"string"},{"type":"integer"}]},
-	    "nn":{"type":"string","nullable":true}
-	  },
-	  "required":["name","n","nn"],
-	  "$defs":{"R":{"type":"object","properties":{"k":{"const":"v"}},"required":["k"]}}
-	}`
-	var sch map[string]any
-	if err := json.Unmarshal([]byte(schema), &sch); err != nil {
-		t.Fatal(err)
+// strictOut is an output type with its own Validate.
+type strictOut struct {
+	Name string   `json:"name"`
+	N    int      `json:"n"`
+	Tags []string `json:"tags,omitempty"`
+}
+
+func (o strictOut) Validate() error {
+	if o.Name == "" {
+		return errors.New("name is required")
 	}
+	if o.N < 1 || o.N > 5 {
+		return fmt.Errorf("n %d out of range [1,5]", o.N)
+	}
+	return nil
+}
+
+func TestDecodeStrict(t *testing.T) {
 	tests := []struct {
 		name, doc string
-		wantErr   bool
+		want      strictOut
+		wantErr   string // a substring of the error; "" for none
 	}{
-		{"minimal", `{"name":"张三","n":1,"nn":null}`, false},
-		{"full", `{"name":"张三","n":5,"nn":"x","score":1.5,"tags":["a","b"],"opt":null,"ref":{"k":"v"},"alt":3,"extra":{}}`, false},
-		{"integer as 2.0", `{"name":"a","n":2.0,"nn":null}`, false},
-		{"missing required", `{"name":"a","nn":null}`, true},
-		{"required null not nullable", `{"name":null,"n":1,"nn":null}`, true},
-		{"optional null", `{"name":"a","n":1,"nn":null,"score":null}`, false},
-		{"too long", `{"name":"一二三四五六","n":1,"nn":null}`, true},
-		{"empty string", `{"name":"","n":1,"nn":null}`, true},
-		{"not integer", `{"name":"a","n":1.5,"nn":null}`, true},
-		{"above maximum", `{"name":"a","n":6,"nn":null}`, true},
-		{"bad enum item", `{"name":"a","n":1,"nn":null,"tags":["c"]}`, true},
-		{"too many items", `{"name":"a","n":1,"nn":null,"tags":["a","a","a"]}`, true},
-		{"bad ref", `{"name":"a","n":1,"nn":null,"ref":{"k":"w"}}`, true},
-		{"no anyOf match", `{"name":"a","n":1,"nn":null,"alt":true}`, true},
-		{"not an object", `[1]`, true},
+		{name: "minimal", doc: `{"name":"张三","n":1}`, want: strictOut{Name: "张三", N: 1}},
+		{name: "full", doc: `{"name":"张三","n":5,"tags":["a","b"]}`, want: strictOut{Name: "张三", N: 5, Tags: []string{"a", "b"}}},
+		{name: "null for an optional field", doc: `{"name":"a","n":2,"tags":null}`, want: strictOut{Name: "a", N: 2}},
+		{name: "field name case folded", doc: `{"Name":"a","N":2}`, want: strictOut{Name: "a", N: 2}},
+		{name: "unknown field", doc: `{"name":"a","n":1,"extra":{}}`, wantErr: `unknown field "extra"`},
+		{name: "wrong type", doc: `{"name":"a","n":"1"}`, wantErr: "decode"},
+		{name: "not an integer", doc: `{"name":"a","n":1.5}`, wantErr: "decode"},
+		{name: "trailing data", doc: `{"name":"a","n":1} {"name":"b","n":2}`, wantErr: "data after the JSON object"},
+		{name: "not an object", doc: `[1]`, wantErr: "decode"},
+		{name: "missing required", doc: `{"n":1}`, wantErr: "validate: name is required"},
+		{name: "required null", doc: `{"name":null,"n":1}`, wantErr: "validate: name is required"},
+		{name: "out of range", doc: `{"name":"a","n":6}`, wantErr: "validate: n 6 out of range"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := decodeValid(tc.doc, sch, new(map[string]any))
-			if (err != nil) != tc.wantErr {
-				t.Errorf("decodeValid(%s) = %v, want error %v", tc.doc, err, tc.wantErr)
+			var got strictOut
+			err := decodeStrict(tc.doc, &got)
+			if tc.wantErr != "" {
+				assert.ErrorContains(t, err, tc.wantErr)
+				return
 			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
 		})
 	}
 }
@@ -215,15 +212,7 @@ func TestValidate(t *testing.T) {
 func TestBatches(t *testing.T) {
 	c := &Client{cfg: Config{EmbedBatchSize: 3, EmbedBatchRunes: 6}}
 	got := c.batches([]string{"ab", "cd", "ef", "ghijklmn", "o", "p", "q", "r"})
-	want := [][2]int{{0, 3}, {3, 4}, {4, 7}, {7, 8}}
-	if len(got) != len(want) {
-		t.Fatalf("batches = %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("batches = %v, want %v", got, want)
-		}
-	}
+	assert.Equal(t, [][2]int{{0, 3}, {3, 4}, {4, 7}, {7, 8}}, got)
 }
 
 func BenchmarkExtractJSONObject(b *testing.B) {

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -23,7 +25,8 @@ const (
 )
 
 // Validator is implemented by output types that check their own values
-// after decoding (an allowed department key, a known category …).
+// after decoding: required fields, allowed values, bounds … ChatJSON calls
+// it on out.
 type Validator interface {
 	Validate() error
 }
@@ -47,10 +50,11 @@ type Validator interface {
 // Whatever the mode, the first JSON object in the reply is taken (code
 // fences and a leading <think> block are skipped).
 //
-// The object is validated against the schema (types, required properties,
-// enums, bounds; null is accepted for a property that is not required),
-// then decoded into out with encoding/json: unknown fields are ignored,
-// not rejected. If out implements [Validator], its Validate must pass.
+// The schema only guides the model; the reply is not checked against it.
+// The object is decoded into out strictly (a field out does not have is an
+// error; a null leaves the field unchanged), and if out implements
+// [Validator], its Validate must pass: out's type and its Validate method
+// are the contract.
 //
 // Returns an error wrapping [ErrInvalidOutput] when no JSON object can be
 // found or it does not decode or validate; [ErrBadRequest] for an unusable
@@ -88,7 +92,7 @@ func (c *Client) ChatJSON(ctx context.Context, msgs []Message, name string, sche
 	if !ok {
 		return newError(op, ErrInvalidOutput, 0, 0, fmt.Errorf("no JSON object in the reply (%d bytes)", len(reply)), "")
 	}
-	if err := decodeValid(obj, sch, out); err != nil {
+	if err := decodeStrict(obj, out); err != nil {
 		return newError(op, ErrInvalidOutput, 0, 0, err, "")
 	}
 	return nil
@@ -96,23 +100,19 @@ func (c *Client) ChatJSON(ctx context.Context, msgs []Message, name string, sche
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// decodeValid validates obj against the schema, decodes it into out and
-// runs out's own Validate.
-func decodeValid(obj string, sch map[string]any, out any) error {
-	var v any
+// decodeStrict decodes the JSON object obj into out, rejecting unknown
+// fields and trailing data, and runs out's Validate.
+func decodeStrict(obj string, out any) error {
 	dec := json.NewDecoder(strings.NewReader(obj))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(out); err != nil {
 		return fmt.Errorf("decode: %w", err)
 	}
-	if err := validate(sch, v, "$", sch); err != nil {
-		return fmt.Errorf("schema: %w", err)
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("decode: data after the JSON object")
 	}
-	if err := json.Unmarshal([]byte(obj), out); err != nil {
-		return fmt.Errorf("decode: %w", err)
-	}
-	if val, ok := out.(Validator); ok {
-		if err := val.Validate(); err != nil {
+	if v, ok := out.(Validator); ok {
+		if err := v.Validate(); err != nil {
 			return fmt.Errorf("validate: %w", err)
 		}
 	}
@@ -184,12 +184,7 @@ func unsupported(err error, mode int32) bool {
 	} else {
 		words = append(words, "tool", "function")
 	}
-	for _, w := range words {
-		if strings.Contains(msg, w) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(msg, w) })
 }
 
 // jsonInstruction is added to the system prompt when the server supports

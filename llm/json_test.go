@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/llm"
 	"partybot/llm/llmtest"
@@ -21,12 +23,21 @@ type demand struct {
 	Location   string `json:"location,omitempty"`
 }
 
+// Validate enforces what the derived schema asks of the model.
 func (d demand) Validate() error {
+	if d.Summary == "" {
+		return errors.New("summary is required")
+	}
+	if !slices.Contains([]string{"shegong", "renshe", "minzheng"}, d.Department) {
+		return fmt.Errorf("department %q is not a known key", d.Department)
+	}
 	if d.Urgency < 1 || d.Urgency > 3 {
 		return fmt.Errorf("urgency %d out of range", d.Urgency)
 	}
 	return nil
 }
+
+var _ llm.Validator = demand{}
 
 // closed has every property required: strict json_schema is possible.
 type closed struct {
@@ -44,8 +55,8 @@ func TestChatJSON(t *testing.T) {
 	}{
 		{name: "valid", replies: []llmtest.Reply{llmtest.Text(good)}, want: demand{Summary: "快递员被拖欠工资", Department: "renshe", Urgency: 2}},
 		{
-			name:    "fenced JSON inside prose, unknown field ignored",
-			replies: []llmtest.Reply{llmtest.Text("好的，结果如下：\n```json\n{\"summary\":\"驿站饮水机坏了\",\"department\":\"shegong\",\"urgency\":1,\"location\":\"东街驿站\",\"extra\":true}\n```\n以上。")},
+			name:    "fenced JSON inside prose",
+			replies: []llmtest.Reply{llmtest.Text("好的，结果如下：\n```json\n{\"summary\":\"驿站饮水机坏了\",\"department\":\"shegong\",\"urgency\":1,\"location\":\"东街驿站\"}\n```\n以上。")},
 			want:    demand{Summary: "驿站饮水机坏了", Department: "shegong", Urgency: 1, Location: "东街驿站"},
 		},
 		{
@@ -55,7 +66,9 @@ func TestChatJSON(t *testing.T) {
 		},
 		{name: "not JSON", replies: []llmtest.Reply{llmtest.Text("抱歉，我无法回答。")}, wantErr: llm.ErrInvalidOutput},
 		{name: "truncated JSON", replies: []llmtest.Reply{llmtest.Text(`{"summary":"快递员被拖`)}, wantErr: llm.ErrInvalidOutput},
+		{name: "unknown field", replies: []llmtest.Reply{llmtest.Text(`{"summary":"x","department":"renshe","urgency":2,"extra":true}`)}, wantErr: llm.ErrInvalidOutput},
 		{name: "missing required property", replies: []llmtest.Reply{llmtest.Text(`{"summary":"x","urgency":2}`)}, wantErr: llm.ErrInvalidOutput},
+		{name: "null for a required property", replies: []llmtest.Reply{llmtest.Text(`{"summary":null,"department":"renshe","urgency":2}`)}, wantErr: llm.ErrInvalidOutput},
 		{name: "department not in enum", replies: []llmtest.Reply{llmtest.Text(`{"summary":"x","department":"waixing","urgency":2}`)}, wantErr: llm.ErrInvalidOutput},
 		{name: "wrong type", replies: []llmtest.Reply{llmtest.Text(`{"summary":"x","department":"renshe","urgency":"high"}`)}, wantErr: llm.ErrInvalidOutput},
 		{name: "fails the type's Validate", replies: []llmtest.Reply{llmtest.Text(`{"summary":"x","department":"renshe","urgency":9}`)}, wantErr: llm.ErrInvalidOutput},
@@ -67,32 +80,25 @@ func TestChatJSON(t *testing.T) {
 			srv.EnqueueChat(tc.replies...)
 			var got demand
 			err := c.ChatJSON(context.Background(), []llm.Message{llm.System("提取诉求字段。"), llm.User("我是快递员，老板拖欠工资三个月")}, "demand", nil, &got)
-			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
-				t.Fatalf("err = %v, want %v", err, tc.wantErr)
-			}
-			if tc.wantErr == nil && got != tc.want {
-				t.Errorf("got %+v, want %+v", got, tc.want)
+			if tc.wantErr != nil {
+				assert.ErrorIs(t, err, tc.wantErr)
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, got)
 			}
 			reqs := srv.ChatRequests()
-			if len(reqs) != 1 {
-				t.Fatalf("%d requests, want 1", len(reqs))
-			}
+			require.Len(t, reqs, 1, "requests")
 			rf := reqs[0].ResponseFormat
-			if rf == nil || rf.Type != "json_schema" || rf.JSONSchema == nil || rf.JSONSchema.Name != "demand" {
-				t.Fatalf("response_format = %+v, want json_schema named demand", rf)
-			}
-			if rf.JSONSchema.Strict {
-				t.Error("strict set for a schema with an optional property")
-			}
-			schema, _ := json.Marshal(rf.JSONSchema.Schema)
-			for _, s := range []string{`"required":["summary","department","urgency"]`, `"enum":["shegong","renshe","minzheng"]`} {
-				if !strings.Contains(string(schema), s) {
-					t.Errorf("schema lacks %s: %s", s, schema)
-				}
-			}
-			if !strings.Contains(string(reqs[0].Body), `"temperature":0.01`) {
-				t.Errorf("request is not deterministic: %s", reqs[0].Body)
-			}
+			require.NotNil(t, rf)
+			require.NotNil(t, rf.JSONSchema)
+			assert.EqualValues(t, "json_schema", rf.Type)
+			assert.Equal(t, "demand", rf.JSONSchema.Name)
+			assert.False(t, rf.JSONSchema.Strict, "strict set for a schema with an optional property")
+			schema, err := json.Marshal(rf.JSONSchema.Schema)
+			require.NoError(t, err)
+			assert.Contains(t, string(schema), `"required":["summary","department","urgency"]`)
+			assert.Contains(t, string(schema), `"enum":["shegong","renshe","minzheng"]`)
+			assert.Contains(t, string(reqs[0].Body), `"temperature":0.01`, "request is not deterministic")
 		})
 	}
 }
@@ -114,15 +120,11 @@ func TestChatJSONSchemaArgument(t *testing.T) {
 			srv, c, _ := newTest(t, nil)
 			srv.EnqueueChat(llmtest.Text(`{"answer":"见[1]","cited":[1,2]}`))
 			var got closed
-			if err := c.ChatJSON(context.Background(), []llm.Message{llm.User("问")}, "answer", tc.schema, &got); err != nil {
-				t.Fatal(err)
-			}
-			if got.Answer != "见[1]" || !slices.Equal(got.Cited, []int{1, 2}) {
-				t.Errorf("got %+v", got)
-			}
-			if rf := srv.ChatRequests()[0].ResponseFormat; rf.JSONSchema.Strict != tc.wantStrict {
-				t.Errorf("strict = %v, want %v", rf.JSONSchema.Strict, tc.wantStrict)
-			}
+			require.NoError(t, c.ChatJSON(context.Background(), []llm.Message{llm.User("问")}, "answer", tc.schema, &got))
+			assert.Equal(t, closed{Answer: "见[1]", Cited: []int{1, 2}}, got)
+			rf := srv.ChatRequests()[0].ResponseFormat
+			require.NotNil(t, rf)
+			assert.Equal(t, tc.wantStrict, rf.JSONSchema.Strict)
 		})
 	}
 }
@@ -146,9 +148,7 @@ func TestChatJSONBadArguments(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := c.ChatJSON(context.Background(), msgs, tc.sname, tc.schema, tc.out); !errors.Is(err, llm.ErrBadRequest) {
-				t.Errorf("err = %v, want ErrBadRequest", err)
-			}
+			assert.ErrorIs(t, c.ChatJSON(context.Background(), msgs, tc.sname, tc.schema, tc.out), llm.ErrBadRequest)
 		})
 	}
 }
@@ -196,26 +196,19 @@ func TestChatJSONFallback(t *testing.T) {
 			msgs := []llm.Message{llm.System("提取诉求字段。"), llm.User("路口井盖没了")}
 			for call := range 2 {
 				var got demand
-				if err := c.ChatJSON(context.Background(), msgs, "demand", nil, &got); err != nil {
-					t.Fatalf("call %d: %v", call, err)
-				}
-				if got != want {
-					t.Errorf("call %d: got %+v, want %+v", call, got, want)
-				}
+				require.NoError(t, c.ChatJSON(context.Background(), msgs, "demand", nil, &got), "call %d", call)
+				assert.Equal(t, want, got, "call %d", call)
 			}
 			var modes []string
 			for _, r := range srv.ChatRequests() {
 				modes = append(modes, mode(r))
 			}
-			if wantModes := append(slices.Clone(tc.wantFirst), tc.wantNext); !slices.Equal(modes, wantModes) {
-				t.Errorf("request modes = %v, want %v", modes, wantModes)
-			}
-			last := srv.ChatRequests()[len(modes)-1]
+			assert.Equal(t, append(slices.Clone(tc.wantFirst), tc.wantNext), modes, "request modes")
 			if tc.wantNext == "prompt" {
-				if len(last.Messages) != 2 || !strings.Contains(last.Messages[0].Content, "提取诉求字段。") ||
-					!strings.Contains(last.Messages[0].Content, "JSON Schema") {
-					t.Errorf("prompt mode messages = %+v, want the instruction in the system message", last.Messages)
-				}
+				last := srv.ChatRequests()[len(modes)-1]
+				require.Len(t, last.Messages, 2, "the instruction joins the system message")
+				assert.Contains(t, last.Messages[0].Content, "提取诉求字段。")
+				assert.Contains(t, last.Messages[0].Content, "JSON Schema")
 			}
 		})
 	}
@@ -230,10 +223,6 @@ func TestChatJSONNoFallbackOnOtherBadRequest(t *testing.T) {
 	})
 	var got demand
 	err := c.ChatJSON(context.Background(), []llm.Message{llm.User("问")}, "demand", nil, &got)
-	if !errors.Is(err, llm.ErrBadRequest) {
-		t.Fatalf("err = %v, want ErrBadRequest", err)
-	}
-	if n := len(srv.ChatRequests()); n != 1 {
-		t.Errorf("%d requests, want 1", n)
-	}
+	assert.ErrorIs(t, err, llm.ErrBadRequest)
+	assert.Len(t, srv.ChatRequests(), 1, "requests")
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -170,7 +172,7 @@ func isConnError(err error) bool {
 
 // isRequestInvalid reports go-openai's own refusals to send a request.
 func isRequestInvalid(err error) bool {
-	for _, e := range []error{
+	return slices.ContainsFunc([]error{
 		openai.ErrChatCompletionInvalidModel,
 		openai.ErrReasoningModelMaxTokensDeprecated,
 		openai.ErrReasoningModelLimitationsLogprobs,
@@ -179,12 +181,7 @@ func isRequestInvalid(err error) bool {
 		openai.ErrReasoningToolsRequireResponses,
 		openai.ErrReasoningSamplingUnsupported,
 		openai.ErrContentFieldsMisused,
-	} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
+	}, func(e error) bool { return errors.Is(err, e) })
 }
 
 // retryWait returns the wait before retry n (n ≥ 1): the server's
@@ -218,7 +215,7 @@ func parseRetryAfter(ms, ra string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if v, err := strconv.ParseFloat(ra, 64); err == nil {
-		if v < 0 || v != v {
+		if v < 0 || math.IsNaN(v) {
 			return 0, false
 		}
 		if v >= maxWait.Seconds() {
@@ -227,11 +224,7 @@ func parseRetryAfter(ms, ra string, now time.Time) (time.Duration, bool) {
 		return time.Duration(v * float64(time.Second)), true
 	}
 	if t, err := http.ParseTime(ra); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return min(d, maxWait), true
+		return min(max(t.Sub(now), 0), maxWait), true
 	}
 	return 0, false
 }

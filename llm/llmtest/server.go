@@ -19,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -207,14 +208,14 @@ func (s *Server) EnqueueEmbed(replies ...Reply) {
 func (s *Server) ChatRequests() []ChatRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]ChatRequest(nil), s.chats...)
+	return slices.Clone(s.chats)
 }
 
 // EmbedRequests returns the embedding requests received so far.
 func (s *Server) EmbedRequests() []EmbedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]EmbedRequest(nil), s.embeds...)
+	return slices.Clone(s.embeds)
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -328,9 +329,7 @@ func (s *Server) serveEmbed(w http.ResponseWriter, r *http.Request) {
 		data[i] = openai.Embedding{Object: "embedding", Index: i, Embedding: fn(t)}
 	}
 	if shuffle {
-		for i, j := 0, len(data)-1; i < j; i, j = i+1, j-1 {
-			data[i], data[j] = data[j], data[i]
-		}
+		slices.Reverse(data)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data, "model": in.Model,
 		"usage": map[string]int{"prompt_tokens": 1, "total_tokens": 1}})
