@@ -232,7 +232,7 @@ func (a *Answerer) compose(q string, hits []retrieval.Hit) Answer {
 	var cands []sentence
 	coverage := a.r.CoverageOf(q)
 	for _, i := range use {
-		for j, s := range splitSentences(hits[i].Text) {
+		for j, s := range retrieval.Sentences(hits[i].Text) {
 			sc := coverage(s)
 			if sc > 0 {
 				cands = append(cands, sentence{text: s, hit: i, pos: j, score: sc})
@@ -284,83 +284,19 @@ func (a *Answerer) compose(q string, hits []retrieval.Hit) Answer {
 	}
 	b.WriteString("\n\n来源：")
 	for i, s := range sources {
-		fmt.Fprintf(&b, "\n[%d] %s", i+1, sourceLine(s))
+		fmt.Fprintf(&b, "\n[%d] %s", i+1, s.Citation())
 	}
 	return Answer{Question: q, Text: b.String(), Mode: "extractive", Sources: sources, Hits: hits}
-}
-
-// sourceLine names a passage for a citation: its article title and where
-// the article came from.
-func sourceLine(h retrieval.Hit) string {
-	s := h.Title
-	if s == "" {
-		s = h.Doc
-	}
-	if h.Source != "" {
-		s += "（" + strings.Trim(h.Source, "()（）") + "）"
-	}
-	return s
-}
-
-// splitSentences splits text into sentences after 。！？； (keeping a closing
-// quote or bracket with its sentence) and at line breaks.
-func splitSentences(text string) []string {
-	var out []string
-	rs := []rune(text)
-	start := 0
-	emit := func(end int) {
-		if s := strings.TrimSpace(string(rs[start:end])); s != "" {
-			out = append(out, s)
-		}
-		start = end
-	}
-	for i := 0; i < len(rs); i++ {
-		switch rs[i] {
-		case '。', '！', '？', '；', '!', '?':
-			j := i + 1
-			for j < len(rs) && strings.ContainsRune("”’」』）)》】", rs[j]) {
-				j++
-			}
-			emit(j)
-			i = j - 1
-		case '\n':
-			emit(i + 1)
-		}
-	}
-	emit(len(rs))
-	return out
 }
 
 // duplicate reports whether s says nearly what a chosen sentence says.
 func duplicate(s string, chosen []sentence) bool {
 	for _, c := range chosen {
-		if strings.Contains(c.text, s) || strings.Contains(s, c.text) || bigramJaccard(s, c.text) > 0.6 {
+		if retrieval.SaysNearly(s, c.text) {
 			return true
 		}
 	}
 	return false
-}
-
-func bigramJaccard(a, b string) float64 {
-	set := func(s string) map[string]bool {
-		m := map[string]bool{}
-		rs := []rune(s)
-		for i := 0; i+1 < len(rs); i++ {
-			m[string(rs[i:i+2])] = true
-		}
-		return m
-	}
-	x, y := set(a), set(b)
-	if len(x) == 0 || len(y) == 0 {
-		return 0
-	}
-	inter := 0
-	for k := range x {
-		if y[k] {
-			inter++
-		}
-	}
-	return float64(inter) / float64(len(x)+len(y)-inter)
 }
 
 // clip shortens s to at most n runes, marking the cut with "……".

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"partybot/apperr"
+	"partybot/checklist"
 	"partybot/tickets"
 )
 
@@ -24,7 +25,7 @@ type Assistant struct {
 	answerer   *Answerer
 	desk       *Desk
 	feedback   FeedbackRecorder
-	checklists *ChecklistDrafter
+	checklists *checklist.Drafter
 	kb         *KnowledgeBase
 	stepTTL    time.Duration
 	now        func() time.Time
@@ -449,7 +450,7 @@ func (s *Session) sources() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "“%s”的回答依据以下原文：", clip(last.Question, 40))
 	for i, h := range last.Sources {
-		fmt.Fprintf(&b, "\n\n[%d] %s\n%s", i+1, sourceLine(h), h.Text)
+		fmt.Fprintf(&b, "\n\n[%d] %s\n%s", i+1, h.Citation(), h.Text)
 	}
 	return b.String()
 }

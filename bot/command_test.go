@@ -43,11 +43,3 @@ func FuzzParseCommand(f *testing.F) {
 		}
 	})
 }
-
-func TestSplitSentences(t *testing.T) {
-	got := splitSentences("第一句。“第二句！”第三句？\n第四句")
-	want := []string{"第一句。", "“第二句！”", "第三句？", "第四句"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Fatalf("got %q, want %q", got, want)
-	}
-}

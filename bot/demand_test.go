@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"partybot/bot"
-	"partybot/prompts"
+	"partybot/checklist"
 	"partybot/tickets"
 )
 
@@ -43,11 +43,11 @@ func newDeskFixture(tb testing.TB) *deskFixture {
 	kb := MustOpenKnowledgeBase(tb)
 	asst := bot.NewAssistant(bot.NewAnswerer(kb), desk)
 	asst.SetKnowledgeBase(kb)
-	templates, err := prompts.ChecklistTemplates()
+	templates, err := checklist.ShippedTemplates()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	drafter, err := bot.NewChecklistDrafter(ctx, kb, templates)
+	drafter, err := checklist.NewDrafter(ctx, kb, templates)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -77,7 +77,7 @@ func (a *Answerer) modelAnswer(ctx context.Context, q, query string, hits []retr
 	b.WriteString("\n\n来源：")
 	for _, n := range cited {
 		sources = append(sources, use[n-1])
-		fmt.Fprintf(&b, "\n[%d] %s", n, sourceLine(use[n-1]))
+		fmt.Fprintf(&b, "\n[%d] %s", n, use[n-1].Citation())
 	}
 	return Answer{Question: q, Text: b.String(), Mode: "llm", Sources: sources, Hits: hits}
 }

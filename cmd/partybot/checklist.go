@@ -12,7 +12,7 @@ import (
 
 	"partybot/apperr"
 	"partybot/bot"
-	"partybot/prompts"
+	"partybot/checklist"
 )
 
 const checklistUsage = "用法：partybot checklist [--xlsx 文件] [--md 文件] [--org 单位] [--due 日期] 主题...\n" +
@@ -39,7 +39,7 @@ func (m *Main) runChecklist(ctx context.Context, args []string) error {
 	if len(words) == 0 {
 		return usagef("%s", checklistUsage)
 	}
-	var opt bot.ChecklistOptions
+	var opt checklist.Options
 	opt.Org = *org
 	if *due != "" {
 		if opt.Due, err = parseDue(*due); err != nil {
@@ -68,15 +68,22 @@ func (m *Main) runChecklist(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
-	if *xlsxPath != "" {
-		path := outputPath(*xlsxPath, c.FileName())
+	return m.writeChecklistFiles(c, *xlsxPath, *mdPath)
+}
+
+// writeChecklistFiles writes the .xlsx 台账 to xlsxPath and the Markdown
+// version to mdPath, each when set (a folder gets the checklist's file
+// name), and says where on stderr.
+func (m *Main) writeChecklistFiles(c checklist.Checklist, xlsxPath, mdPath string) error {
+	if xlsxPath != "" {
+		path := outputPath(xlsxPath, c.FileName())
 		if err := writeFileAtomic(path, c.WriteXLSX); err != nil {
 			return err
 		}
 		fmt.Fprintf(m.Stderr, "台账已保存：%s\n", path)
 	}
-	if *mdPath != "" {
-		path := outputPath(*mdPath, strings.TrimSuffix(c.FileName(), ".xlsx")+".md")
+	if mdPath != "" {
+		path := outputPath(mdPath, strings.TrimSuffix(c.FileName(), ".xlsx")+".md")
 		err := writeFileAtomic(path, func(w io.Writer) error {
 			_, err := io.WriteString(w, c.Markdown())
 			return err
@@ -117,12 +124,12 @@ func outputPath(path, name string) string {
 
 // checklistDrafter loads the shipped templates and the deployer's own
 // (PARTYBOT_DATA/checklists) and returns a drafter over kb.
-func (m *Main) checklistDrafter(ctx context.Context, kb *bot.KnowledgeBase) (*bot.ChecklistDrafter, error) {
-	templates, err := prompts.LoadChecklistTemplates(filepath.Join(m.Config.DataDir, checklistDir))
+func (m *Main) checklistDrafter(ctx context.Context, kb *bot.KnowledgeBase) (*checklist.Drafter, error) {
+	templates, err := checklist.LoadTemplates(filepath.Join(m.Config.DataDir, checklistDir))
 	if err != nil {
 		return nil, fmt.Errorf("清单模板有误，请修改后再试：%w", err)
 	}
-	d, err := bot.NewChecklistDrafter(ctx, kb, templates)
+	d, err := checklist.NewDrafter(ctx, kb, templates)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +140,7 @@ func (m *Main) checklistDrafter(ctx context.Context, kb *bot.KnowledgeBase) (*bo
 	if c != nil && c.Config().ChatEnabled() {
 		// The model may adapt wording and propose items; the drafter keeps
 		// only those whose quote stands in the cited passage.
-		d.Adapter = bot.ModelChecklistAdapter(c, 30*time.Second)
+		d.Adapter = checklist.ModelAdapter(c, 30*time.Second)
 	}
 	return d, nil
 }

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -15,62 +16,45 @@ func TestChecklistCommand(t *testing.T) {
 	xlsx, md := filepath.Join(out, "台账.xlsx"), filepath.Join(out, "台账.md")
 	// Flags after the topic are flags too.
 	stdout, stderr, err := run(t, dir, "", "checklist", "--xlsx", xlsx, "社会组织换届", "--md", md, "--org", "乌达区民政局", "--due", "2026-06-30")
-	if err != nil {
-		t.Fatalf("%v\n%s", err, stderr)
-	}
+	require.NoError(t, err, stderr)
 	for _, w := range []string{"乌达区民政局社会组织换届事前审核工作台账", "1. 换届提醒", "[1]", "完成时限：2026年6月30日前", "依据："} {
-		if !strings.Contains(stdout, w) {
-			t.Fatalf("message lacks %q:\n%s", w, stdout)
-		}
+		assert.Contains(t, stdout, w)
 	}
-	if !strings.Contains(stderr, "台账已保存："+xlsx) {
-		t.Fatalf("stderr: %s", stderr)
-	}
+	assert.Contains(t, stderr, "台账已保存："+xlsx)
 	f, err := excelize.OpenFile(xlsx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
-	rows, _ := f.GetRows("台账")
-	if len(rows) < 3 || rows[1][0] != "序号" || rows[2][4] != "乌达区民政局" || rows[2][6] != "2026年6月30日前" {
-		t.Fatalf("rows: %q", rows)
-	}
+	rows, err := f.GetRows("台账")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(rows), 3, "rows: %q", rows)
+	assert.Equal(t, "序号", rows[1][0])
+	assert.Equal(t, "乌达区民政局", rows[2][4])
+	assert.Equal(t, "2026年6月30日前", rows[2][6])
 	data, err := os.ReadFile(md)
-	if err != nil || !strings.Contains(string(data), "| 1 | 换届提醒 |") {
-		t.Fatalf("markdown %v:\n%s", err, data)
-	}
-	entries, _ := os.ReadDir(out)
-	if len(entries) != 2 {
-		t.Fatalf("left files behind: %v", entries)
-	}
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "| 1 | 换届提醒 |")
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	assert.Len(t, entries, 2, "no files left behind")
 }
 
 func TestChecklistCommandFolder(t *testing.T) {
 	out := t.TempDir()
 	_, stderr, err := run(t, t.TempDir(), "", "checklist", "--xlsx", out, "--md", out, "帮我列一个", "八个一包联", "的台账")
-	if err != nil {
-		t.Fatalf("%v\n%s", err, stderr)
-	}
+	require.NoError(t, err, stderr)
 	for _, name := range []string{"“八个一”包联工作台账.xlsx", "“八个一”包联工作台账.md"} {
-		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
-			t.Fatalf("not named after the topic: %v", err)
-		}
+		assert.FileExists(t, filepath.Join(out, name), "named after the topic")
 	}
 }
 
 func TestChecklistCommandRefuses(t *testing.T) {
 	stdout, _, err := run(t, t.TempDir(), "", "checklist", "党费收缴")
-	if err != nil || !strings.Contains(stdout, "知识库中没有找到关于“党费收缴”") {
-		t.Fatalf("%v\n%s", err, stdout)
-	}
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "知识库中没有找到关于“党费收缴”")
 	out := filepath.Join(t.TempDir(), "x.xlsx")
 	_, _, err = run(t, t.TempDir(), "", "checklist", "--xlsx", out, "党费收缴")
-	if err == nil || !strings.Contains(err.Error(), "未生成台账文件") {
-		t.Fatalf("want an error for a file without basis, got %v", err)
-	}
-	if _, err := os.Stat(out); !os.IsNotExist(err) {
-		t.Fatalf("file written for a refusal: %v", err)
-	}
+	require.ErrorContains(t, err, "未生成台账文件", "a file without basis")
+	assert.NoFileExists(t, out, "file written for a refusal")
 }
 
 func TestChecklistCommandBadInput(t *testing.T) {
@@ -94,21 +78,13 @@ func TestChecklistCommandBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := run(t, t.TempDir(), "", tc.args...)
 			var ue usageError
-			if !errors.As(err, &ue) {
-				t.Fatalf("error %v, want a usage error (exit 2)", err)
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("message %q lacks %q", err, tc.want)
-			}
+			require.ErrorAs(t, err, &ue, "want a usage error (exit 2)")
+			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
 }
 
-func TestChecklistCommandDeployerTemplates(t *testing.T) {
-	dir := t.TempDir()
-	tpl := filepath.Join(dir, "checklists")
-	os.MkdirAll(tpl, 0o755)
-	os.WriteFile(filepath.Join(tpl, "jifen.yaml"), []byte(`title: 新就业群体红色积分
+const deployerTemplate = `title: 新就业群体红色积分
 aliases: [红色积分台账]
 items:
   - task: 推行红色积分
@@ -116,15 +92,31 @@ items:
     basis:
       title: 福建泉州泉港区：“三维聚力”提升新兴领域党建工作质效
       quote: 创新推行“红色积分”
-`), 0o644)
+`
+
+func TestChecklistCommandDeployerTemplates(t *testing.T) {
+	dir := t.TempDir()
+	tpl := filepath.Join(dir, "checklists")
+	require.NoError(t, os.MkdirAll(tpl, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(tpl, "jifen.yaml"), []byte(deployerTemplate), 0o644))
 	stdout, _, err := run(t, dir, "", "checklist", "红色积分台账")
-	if err != nil || !strings.Contains(stdout, "新就业群体红色积分工作台账") || !strings.Contains(stdout, "1. 推行红色积分：") {
-		t.Fatalf("deployer template not used: %v\n%s", err, stdout)
+	require.NoError(t, err)
+	assert.Contains(t, stdout, "新就业群体红色积分工作台账", "deployer template used")
+	assert.Contains(t, stdout, "1. 推行红色积分：")
+
+	tests := []struct{ name, data, want string }{
+		{"not YAML", "title: 坏模板\nitems: [\n", "YAML 格式错误"},
+		{"misspelt key", strings.Replace(deployerTemplate, "requirement:", "requirment:", 1), "第 5 行：未知的设置 items.requirment，是否想写 requirement？"},
+		{"wrong kind", strings.Replace(deployerTemplate, "[红色积分台账]", "{a: 1}", 1), "第 2 行：aliases 应为列表"},
 	}
-	bad := filepath.Join(tpl, "bad.yaml")
-	os.WriteFile(bad, []byte("title: 坏模板\nitems: [\n"), 0o644)
-	_, _, err = run(t, dir, "", "checklist", "红色积分台账")
-	if err == nil || !strings.Contains(err.Error(), "清单模板 "+bad) || !strings.Contains(err.Error(), "不是有效的 YAML") {
-		t.Fatalf("malformed template: %v", err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := filepath.Join(tpl, "bad.yaml")
+			require.NoError(t, os.WriteFile(bad, []byte(tc.data), 0o644))
+			_, _, err := run(t, dir, "", "checklist", "红色积分台账")
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "清单模板 "+bad+" ")
+			assert.Contains(t, err.Error(), tc.want)
+		})
 	}
 }

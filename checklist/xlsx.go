@@ -1,4 +1,4 @@
-package bot
+package checklist
 
 import (
 	"fmt"
@@ -9,9 +9,9 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// checklistColumns are the columns of the 台账, with their widths in
+// columns are the columns of the 台账, with their widths in
 // characters; the last four are for the user to fill in.
-var checklistColumns = []struct {
+var columns = []struct {
 	title string
 	width float64
 }{
@@ -19,8 +19,8 @@ var checklistColumns = []struct {
 	{"责任人", 10}, {"完成时限", 14}, {"完成情况", 16}, {"佐证材料", 16},
 }
 
-// checklistSheet is the name of the 台账's worksheet.
-const checklistSheet = "台账"
+// sheetName is the name of the 台账's worksheet.
+const sheetName = "台账"
 
 // FileName is the name of the checklist's .xlsx file: its title, with
 // characters that file systems reject replaced, and ".xlsx".
@@ -38,40 +38,15 @@ func (c Checklist) FileName() string {
 	return name + ".xlsx"
 }
 
-// basisText is an item's 依据 as the 台账 writes it: the document title
-// and the quote, or a warning when the quote was not found.
-func (it ChecklistItem) basisText() string {
-	s := "《" + it.Basis.Title + "》“" + it.Basis.Quote + "”"
-	if it.Cite == 0 {
-		s = "（依据待核实：知识库中未找到原文）" + s
-	}
-	return s
-}
-
-// row is the 台账 row of the n-th item (1-based).
-func (it ChecklistItem) row(n int) []string {
-	return []string{fmt.Sprint(n), it.Task, it.Requirement, it.basisText(), it.Unit, "", it.Due, "", ""}
-}
-
-// subtitle says under the title how the 台账 was drafted and what to
-// check; it is the first line of the notes row.
-func (c Checklist) subtitle() string {
-	s := c.origin()
-	if m := c.meta(); m != "" {
-		s = m + "。" + s
-	}
-	return s
-}
-
 // WriteXLSX writes the checklist as an .xlsx 台账: a title row, a frozen
 // header row (序号, 工作事项, 具体要求, 依据, 责任单位, 责任人, 完成时限,
 // 完成情况, 佐证材料), one row per item, then the notes and sources. Columns
 // have set widths and wrap their text; the sheet prints on A4 landscape,
 // fitted to the page width, with the title and header rows on every page.
-// Returns ErrChecklistRefused (wrapped) for a refused checklist.
+// Returns ErrRefused (wrapped) for a refused checklist.
 func (c Checklist) WriteXLSX(w io.Writer) error {
 	if c.Refused() {
-		return fmt.Errorf("write xlsx: %w", ErrChecklistRefused)
+		return fmt.Errorf("write xlsx: %w", ErrRefused)
 	}
 	f := excelize.NewFile()
 	defer f.Close()
@@ -86,84 +61,107 @@ func (c Checklist) WriteXLSX(w io.Writer) error {
 
 // fillWorkbook lays the 台账 out in f.
 func (c Checklist) fillWorkbook(f *excelize.File) error {
-	const sheet = checklistSheet
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+	if err := f.SetSheetName("Sheet1", sheetName); err != nil {
 		return err
 	}
-	st, err := newChecklistStyles(f)
+	st, err := newStyles(f)
 	if err != nil {
 		return err
 	}
-	last, _ := excelize.ColumnNumberToName(len(checklistColumns))
-	for i, col := range checklistColumns {
+	if err := c.writeHead(f, st); err != nil {
+		return err
+	}
+	if err := c.writeItems(f, st); err != nil {
+		return err
+	}
+	if err := c.writeNotes(f, st); err != nil {
+		return err
+	}
+	return setPrinting(f)
+}
+
+// lastColumn is the name of the 台账's last column.
+func lastColumn() string {
+	last, _ := excelize.ColumnNumberToName(len(columns))
+	return last
+}
+
+// writeHead sets the column widths and writes row 1, the title across all
+// columns, and row 2, the header.
+func (c Checklist) writeHead(f *excelize.File, st styles) error {
+	last := lastColumn()
+	for i, col := range columns {
 		name, _ := excelize.ColumnNumberToName(i + 1)
-		if err := f.SetColWidth(sheet, name, name, col.width); err != nil {
+		if err := f.SetColWidth(sheetName, name, name, col.width); err != nil {
 			return err
 		}
 	}
-	// Row 1: the title, across all columns.
 	if err := setMerged(f, 1, last, c.heading(), st.title, 30); err != nil {
 		return err
 	}
-	// Row 2: the header.
-	for i, col := range checklistColumns {
+	for i, col := range columns {
 		cell, _ := excelize.CoordinatesToCellName(i+1, 2)
-		if err := f.SetCellStr(sheet, cell, col.title); err != nil {
+		if err := f.SetCellStr(sheetName, cell, col.title); err != nil {
 			return err
 		}
 	}
-	if err := f.SetCellStyle(sheet, "A2", last+"2", st.header); err != nil {
+	if err := f.SetCellStyle(sheetName, "A2", last+"2", st.header); err != nil {
 		return err
 	}
-	if err := f.SetRowHeight(sheet, 2, 22); err != nil {
-		return err
-	}
-	// Rows 3…: the items.
+	return f.SetRowHeight(sheetName, 2, 22)
+}
+
+// writeItems writes the items, one a row from row 3.
+func (c Checklist) writeItems(f *excelize.File, st styles) error {
+	last := lastColumn()
 	for n, it := range c.Items {
 		r := n + 3
 		cells := it.row(n + 1)
 		for i, v := range cells {
 			cell, _ := excelize.CoordinatesToCellName(i+1, r)
-			if err := f.SetCellStr(sheet, cell, v); err != nil {
+			if err := f.SetCellStr(sheetName, cell, v); err != nil {
 				return err
 			}
 		}
-		if err := f.SetCellStyle(sheet, fmt.Sprintf("A%d", r), fmt.Sprintf("%s%d", last, r), st.body); err != nil {
+		if err := f.SetCellStyle(sheetName, fmt.Sprintf("A%d", r), fmt.Sprintf("%s%d", last, r), st.body); err != nil {
 			return err
 		}
-		if err := f.SetCellStyle(sheet, fmt.Sprintf("A%d", r), fmt.Sprintf("A%d", r), st.number); err != nil {
+		if err := f.SetCellStyle(sheetName, fmt.Sprintf("A%d", r), fmt.Sprintf("A%d", r), st.number); err != nil {
 			return err
 		}
-		if err := f.SetRowHeight(sheet, r, rowHeight(cells)); err != nil {
+		if err := f.SetRowHeight(sheetName, r, rowHeight(cells)); err != nil {
 			return err
 		}
 	}
-	// After the items: how it was drafted, the notes and the sources.
-	var notes []string
-	notes = append(notes, c.subtitle())
+	return nil
+}
+
+// writeNotes writes, after a blank row below the items, how the checklist
+// was drafted, the notes and the sources, each across all columns.
+func (c Checklist) writeNotes(f *excelize.File, st styles) error {
+	notes := []string{c.subtitle()}
 	for _, n := range c.Notes {
 		notes = append(notes, "说明："+n)
 	}
 	if len(c.Sources) > 0 {
 		notes = append(notes, "依据出处：")
 		for i, h := range c.Sources {
-			notes = append(notes, fmt.Sprintf("[%d] %s", i+1, sourceLine(h)))
+			notes = append(notes, fmt.Sprintf("[%d] %s", i+1, h.Citation()))
 		}
 	}
-	r := len(c.Items) + 4
-	for _, n := range notes {
-		if err := setMerged(f, r, last, n, st.note, 0); err != nil {
+	last := lastColumn()
+	for i, n := range notes {
+		if err := setMerged(f, len(c.Items)+4+i, last, n, st.note, 0); err != nil {
 			return err
 		}
-		r++
 	}
-	return setPrinting(f)
+	return nil
 }
 
 // setPrinting freezes the header, and sets up A4 landscape printing fitted
 // to the page width with rows 1–2 repeated on every page.
 func setPrinting(f *excelize.File) error {
-	const sheet = checklistSheet
+	const sheet = sheetName
 	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
@@ -184,15 +182,16 @@ func setPrinting(f *excelize.File) error {
 	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheet + "'!$1:$2", Scope: sheet})
 }
 
-// checklistStyles are the cell styles of the 台账.
-type checklistStyles struct{ title, header, body, number, note int }
+// styles are the cell styles of the 台账.
+type styles struct{ title, header, body, number, note int }
 
-func newChecklistStyles(f *excelize.File) (checklistStyles, error) {
+// newStyles adds the 台账's cell styles to f.
+func newStyles(f *excelize.File) (styles, error) {
 	border := []excelize.Border{
 		{Type: "left", Color: "808080", Style: 1}, {Type: "right", Color: "808080", Style: 1},
 		{Type: "top", Color: "808080", Style: 1}, {Type: "bottom", Color: "808080", Style: 1},
 	}
-	var s checklistStyles
+	var s styles
 	var err error
 	for _, x := range []struct {
 		id    *int
@@ -223,23 +222,23 @@ func newChecklistStyles(f *excelize.File) (checklistStyles, error) {
 // row to the text.
 func setMerged(f *excelize.File, r int, last, text string, style int, height float64) error {
 	a, z := fmt.Sprintf("A%d", r), fmt.Sprintf("%s%d", last, r)
-	if err := f.MergeCell(checklistSheet, a, z); err != nil {
+	if err := f.MergeCell(sheetName, a, z); err != nil {
 		return err
 	}
-	if err := f.SetCellStr(checklistSheet, a, text); err != nil {
+	if err := f.SetCellStr(sheetName, a, text); err != nil {
 		return err
 	}
-	if err := f.SetCellStyle(checklistSheet, a, z, style); err != nil {
+	if err := f.SetCellStyle(sheetName, a, z, style); err != nil {
 		return err
 	}
 	if height == 0 {
 		var total float64
-		for _, col := range checklistColumns {
+		for _, col := range columns {
 			total += col.width
 		}
 		height = float64(wrappedLines(text, total)) * lineHeight
 	}
-	return f.SetRowHeight(checklistSheet, r, height+4)
+	return f.SetRowHeight(sheetName, r, height+4)
 }
 
 // lineHeight is the height in points of one line of 11-point text.
@@ -250,7 +249,7 @@ const lineHeight = 15
 func rowHeight(cells []string) float64 {
 	lines := 1
 	for i, v := range cells {
-		lines = max(lines, wrappedLines(v, checklistColumns[i].width))
+		lines = max(lines, wrappedLines(v, columns[i].width))
 	}
 	return min(float64(lines)*lineHeight+4, 409) // 409: Excel's largest row
 }
@@ -272,57 +271,4 @@ func wrappedLines(text string, width float64) int {
 		lines += max(1, int((w+per-1)/per))
 	}
 	return lines
-}
-
-// Markdown renders the checklist as a Markdown document: the title, how it
-// was drafted, the 台账 as a table with the same columns as the .xlsx, the
-// notes and the sources. A refused checklist renders as its refusal.
-func (c Checklist) Markdown() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n", mdText(c.heading()))
-	if c.Refused() {
-		b.WriteString(mdText(c.refusal) + "\n")
-		return b.String()
-	}
-	b.WriteString(mdText(c.subtitle()) + "\n\n")
-	head := make([]string, len(checklistColumns))
-	rule := make([]string, len(checklistColumns))
-	for i, col := range checklistColumns {
-		head[i], rule[i] = col.title, "---"
-	}
-	b.WriteString("| " + strings.Join(head, " | ") + " |\n")
-	b.WriteString("| " + strings.Join(rule, " | ") + " |\n")
-	for n, it := range c.Items {
-		cells := it.row(n + 1)
-		cells[3] += it.marker()
-		for i := range cells {
-			cells[i] = mdCell(cells[i])
-		}
-		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
-	}
-	for _, n := range c.Notes {
-		b.WriteString("\n> 说明：" + mdText(n) + "\n")
-	}
-	if len(c.Sources) > 0 {
-		b.WriteString("\n## 依据出处\n\n")
-		for i, h := range c.Sources {
-			fmt.Fprintf(&b, "%d. %s\n", i+1, mdText(sourceLine(h)))
-		}
-	}
-	return b.String()
-}
-
-// mdText keeps text from being read as Markdown markup.
-func mdText(s string) string {
-	return mdEscaper.Replace(s)
-}
-
-var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "#", `\#`, "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`)
-
-// mdCell is text for one cell of a Markdown table: one line, pipes escaped.
-func mdCell(s string) string {
-	s = mdText(s)
-	s = strings.ReplaceAll(s, "|", `\|`)
-	s = strings.ReplaceAll(s, "\r", "")
-	return strings.ReplaceAll(s, "\n", "<br>")
 }

@@ -1,0 +1,38 @@
+package checklist
+
+import (
+	"strings"
+	"unicode"
+
+	"partybot/retrieval"
+)
+
+// duplicate reports whether s says nearly what one of the chosen sentences
+// says.
+func duplicate(s string, chosen []string) bool {
+	for _, c := range chosen {
+		if retrieval.SaysNearly(s, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// clip shortens s to at most n runes, marking the cut with "……".
+func clip(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n]) + "……"
+}
+
+// noSpace drops white space, so that a quote matches across line breaks.
+func noSpace(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
