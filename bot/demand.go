@@ -76,13 +76,11 @@ func (a *Assistant) draftDemand(ctx context.Context, s *Session, text string) (R
 	// Zero-width and direction marks would defeat routing and make the
 	// demand read differently to staff.
 	text = strings.TrimSpace(tickets.CleanText(text))
-	switch {
-	case text == "":
+	if text == "" {
 		return Reply{Text: "请在 /demand 后写明诉求，例如：/demand 小区门口的井盖丢了，晚上很危险。"}, nil
-	case !utf8.ValidString(text):
-		return Reply{Text: "诉求中含有无法识别的字符（不是有效的 UTF-8 文本），请重新输入。"}, nil
-	case utf8.RuneCountInString(text) > tickets.MaxTextRunes:
-		return Reply{Text: fmt.Sprintf("诉求太长（%d 字），请精简到 %d 字以内。", utf8.RuneCountInString(text), tickets.MaxTextRunes)}, nil
+	}
+	if err := tickets.CheckText(text); err != nil {
+		return Reply{Text: apperr.Message(err) + "。请修改后重新发送 /demand。"}, nil
 	}
 	d, err := a.desk.Extract(ctx, text)
 	if err != nil {

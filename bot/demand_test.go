@@ -190,7 +190,7 @@ func TestDemandBadInput(t *testing.T) {
 	tests := []struct{ name, text, want string }{
 		{"empty", "/demand", "请在 /demand 后写明诉求"},
 		{"blank", "/demand    ", "请在 /demand 后写明诉求"},
-		{"huge", "/demand " + strings.Repeat("井盖丢了", 25_000), "诉求太长"},
+		{"huge", "/demand " + strings.Repeat("井盖丢了", 25_000), "诉求内容过长"},
 		{"broken utf-8", "/demand 井盖\xff丢了", "UTF-8"},
 		{"no number", "/ticket", "请写明工单号"},
 		{"unknown number", "/ticket 2026-999999", "不存在"},

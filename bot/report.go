@@ -58,7 +58,7 @@ func (a *Assistant) stats(ctx context.Context, s *Session, arg string) (Reply, e
 	if refused != nil {
 		return *refused, nil
 	}
-	p, err := ParsePeriod(arg, time.Now().In(rs.Location()), "本月")
+	p, err := tickets.ParsePeriod(arg, time.Now().In(rs.Location()), "本月")
 	if err != nil {
 		return Reply{Text: apperr.Message(err)}, nil
 	}
@@ -185,7 +185,7 @@ func (a *Assistant) export(ctx context.Context, s *Session, arg string) (Reply, 
 	if refused != nil {
 		return *refused, nil
 	}
-	p, err := ParsePeriod(arg, time.Now().In(rs.Location()), "全部")
+	p, err := tickets.ParsePeriod(arg, time.Now().In(rs.Location()), "全部")
 	if err != nil {
 		return Reply{Text: apperr.Message(err)}, nil
 	}
@@ -203,7 +203,7 @@ func (a *Assistant) export(ctx context.Context, s *Session, arg string) (Reply, 
 	}
 	switch {
 	case n == 0:
-		return Reply{Text: fmt.Sprintf("%s没有工单，无需导出。", p.within())}, nil
+		return Reply{Text: fmt.Sprintf("%s没有工单，无需导出。", within(p))}, nil
 	case buf.Len() > MaxFileBytes:
 		return Reply{Text: fmt.Sprintf("台账文件太大（%d MB），请缩小时间范围，例如 /export 本月。", buf.Len()>>20)}, nil
 	}
@@ -212,89 +212,10 @@ func (a *Assistant) export(ctx context.Context, s *Session, arg string) (Reply, 
 		Files: []File{{Name: name, Data: buf.Bytes()}}}, nil
 }
 
-// Period is a span of ticket creation times: From inclusive, To exclusive,
-// zero for unbounded.
-type Period struct {
-	From, To time.Time
-	Label    string // for people: "2026年3月"
-	Slug     string // for file names: "2026-03"
-}
-
-func (p Period) within() string {
+// within is "in the period" for a sentence: "2026年3月内", or "目前".
+func within(p tickets.Period) string {
 	if p.From.IsZero() && p.To.IsZero() {
 		return "目前"
 	}
 	return p.Label + "内"
-}
-
-// ParsePeriod parses the period of /stats and /export at time now (whose
-// location it uses): 本月, 上月, 本年, 去年, 全部, a year (2026), a month
-// (2026-03) or dates (2026-03-01, or two of them, both included); def is
-// used for an empty arg. Returns EINVALID for anything else.
-func ParsePeriod(arg string, now time.Time, def string) (Period, error) {
-	arg = strings.TrimSpace(arg)
-	if arg == "" {
-		arg = def
-	}
-	loc := now.Location()
-	month := func(y int, m time.Month) Period {
-		from := time.Date(y, m, 1, 0, 0, 0, 0, loc) // normalizes month 0 to December
-		return Period{From: from, To: from.AddDate(0, 1, 0), Label: fmt.Sprintf("%d年%d月", from.Year(), int(from.Month())), Slug: from.Format("2006-01")}
-	}
-	year := func(y int) Period {
-		return Period{From: time.Date(y, 1, 1, 0, 0, 0, 0, loc), To: time.Date(y+1, 1, 1, 0, 0, 0, 0, loc),
-			Label: fmt.Sprintf("%d年", y), Slug: strconv.Itoa(y)}
-	}
-	switch strings.ToLower(arg) {
-	case "本月", "这个月", "当月", "month":
-		return month(now.Year(), now.Month()), nil
-	case "上月", "上个月", "last-month":
-		return month(now.Year(), now.Month()-1), nil
-	case "本年", "今年", "全年", "year":
-		return year(now.Year()), nil
-	case "去年", "上年", "last-year":
-		return year(now.Year() - 1), nil
-	case "全部", "所有", "all":
-		return Period{Label: "全部", Slug: "全部"}, nil
-	}
-	bad := apperr.Errorf(apperr.EInvalid, "无法识别的时间范围“%s”。可以写：本月、上月、本年、去年、全部、2026、2026-03，或 2026-03-01 2026-03-31。", clip(strings.ToValidUTF8(arg, "\uFFFD"), 30))
-	f := strings.Fields(arg)
-	if len(f) > 2 {
-		return Period{}, bad
-	}
-	if len(f) == 1 {
-		s := f[0]
-		switch {
-		case len(s) == 4:
-			y, err := strconv.Atoi(s)
-			if err != nil || y < 2000 || y > 9998 || s[0] == '+' || s[0] == '-' {
-				return Period{}, bad
-			}
-			return year(y), nil
-		case len(s) == 7:
-			t, err := time.ParseInLocation("2006-01", s, loc)
-			if err != nil || t.Year() < 2000 || t.Year() > 9998 {
-				return Period{}, bad
-			}
-			return month(t.Year(), t.Month()), nil
-		}
-	}
-	var days []time.Time
-	for _, s := range f {
-		t, err := time.ParseInLocation("2006-01-02", s, loc)
-		if err != nil || t.Year() < 2000 || t.Year() > 9998 {
-			return Period{}, bad
-		}
-		days = append(days, t)
-	}
-	from, last := days[0], days[len(days)-1]
-	if last.Before(from) {
-		return Period{}, apperr.Errorf(apperr.EInvalid, "开始日期应不晚于结束日期。")
-	}
-	p := Period{From: from, To: last.AddDate(0, 0, 1), Label: from.Format("2006-01-02"), Slug: from.Format("2006-01-02")}
-	if len(days) == 2 && !last.Equal(from) {
-		p.Label += " 至 " + last.Format("2006-01-02")
-		p.Slug += "_" + last.Format("2006-01-02")
-	}
-	return p, nil
 }

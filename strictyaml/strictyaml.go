@@ -9,6 +9,11 @@
 // keys too, but names the Go type instead of the key a deployer wrote and
 // offers no suggestion, so the document's nodes are checked against the
 // type first, here.
+//
+// Values are checked after decoding, by code that sees only the decoded
+// values: it returns an [Errorf] error naming the setting's path, and the
+// caller that parsed the [Document] places it on its line with
+// [Document.Locate].
 package strictyaml
 
 import (
@@ -44,19 +49,27 @@ func (e *Error) Error() string {
 // tag; fields tagged "-" do not count), every value must fit its field.
 // An empty document leaves v as it is. Returns an [*Error].
 func Decode(data []byte, v any) error {
+	if rv := reflect.ValueOf(v); rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return errors.New("strictyaml: Decode needs a non-nil pointer")
+	}
+	d, err := Parse(data)
+	if err != nil {
+		return err
+	}
+	return d.Decode(v)
+}
+
+// decode checks doc against v's type and decodes it into v.
+func decode(doc *yaml.Node, v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return errors.New("strictyaml: Decode needs a non-nil pointer")
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return syntaxError(err)
 	}
 	if len(doc.Content) == 0 {
 		return nil
 	}
 	c := &checker{keys: map[int]string{}}
-	if err := c.check(&doc, rv.Type().Elem(), ""); err != nil {
+	if err := c.check(doc, rv.Type().Elem(), ""); err != nil {
 		return err
 	}
 	if err := doc.Decode(v); err != nil {
@@ -155,7 +168,7 @@ func unknownKey(k *yaml.Node, key string, fields map[string]reflect.Type) *Error
 	}
 	slices.Sort(known)
 	msg := fmt.Sprintf("未知的设置 %s", key)
-	if near := nearest(k.Value, known); near != "" {
+	if near := Nearest(k.Value, known); near != "" {
 		msg += fmt.Sprintf("，是否想写 %s？", near)
 	} else {
 		msg += fmt.Sprintf("（这里可用的设置：%s）", strings.Join(known, "、"))
@@ -196,9 +209,11 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 	return out
 }
 
-// nearest returns the known key closest to key by edit distance, when it
-// is close enough to be a slip (at most a third of its letters, or 2).
-func nearest(key string, known []string) string {
+// Nearest returns the known key closest to key by edit distance, when it
+// is close enough to be a slip (at most a third of its letters, or 2),
+// or "": the suggestion of "是否想写 …？". Validators use it for values
+// that name something, such as a department key.
+func Nearest(key string, known []string) string {
 	best, bestD := "", max(2, len([]rune(key))/3)+1
 	for _, k := range known {
 		if d := distance(strings.ToLower(key), k); d < bestD {

@@ -2,6 +2,7 @@ package tickets
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -9,8 +10,7 @@ import (
 	"time"
 
 	"partybot/apperr"
-
-	"gopkg.in/yaml.v3"
+	"partybot/strictyaml"
 )
 
 //go:embed departments.yaml
@@ -77,44 +77,56 @@ func DefaultDepartments() []Department {
 	return ds
 }
 
-// ParseDepartments parses a YAML list of departments and validates it.
-// Returns EINVALID when the data is malformed or incomplete.
+// ParseDepartments parses a YAML list of departments strictly and
+// validates it: an unknown key, a value of the wrong type or a value out
+// of range is an EINVALID error whose message names the line and the key
+// ("第 5 行：部门 renshe 的 response_hours 应大于 0 且不超过 8784 小时"),
+// wrapping the [*strictyaml.Error].
 func ParseDepartments(data []byte) ([]Department, error) {
+	doc, err := strictyaml.Parse(data)
+	if err != nil {
+		return nil, departmentsFileError(err)
+	}
 	var ds []Department
-	if err := yaml.Unmarshal(data, &ds); err != nil {
-		return nil, apperr.Errorf(apperr.EInvalid, "部门配置格式错误：%v", err)
+	if err := doc.Decode(&ds); err != nil {
+		return nil, departmentsFileError(err)
 	}
 	if err := ValidateDepartments(ds); err != nil {
-		return nil, err
+		return nil, departmentsFileError(doc.Locate(err, ""))
 	}
 	return ds, nil
 }
 
+// departmentsFileError is the EINVALID error of a problem in a
+// departments file.
+func departmentsFileError(err error) error {
+	if apperr.Code(err) == apperr.EInvalid {
+		return err
+	}
+	return apperr.Wrap(err, apperr.EInvalid, "部门配置有误：%s", err.Error())
+}
+
 var keyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
-// ValidateDepartments checks keys (unique, lower-case ASCII), names and
-// deadlines, and that the fallback department exists. Returns EINVALID.
+// maxHours is the longest deadline: a (leap) year.
+const maxHours = 24 * 366
+
+// ValidateDepartments checks keys (unique, lower-case ASCII), names,
+// deadlines and staff ids, and that the fallback department exists.
+// Returns EINVALID; a problem of one department wraps a
+// [*strictyaml.Error] whose Key is its setting in the list,
+// "[i].response_hours", for [strictyaml.Document.Locate].
 func ValidateDepartments(ds []Department) error {
 	if len(ds) == 0 {
 		return apperr.Errorf(apperr.EInvalid, "至少需要配置一个部门")
 	}
 	seen := map[string]bool{}
-	for _, d := range ds {
-		switch {
-		case !keyRE.MatchString(d.Key):
-			return apperr.Errorf(apperr.EInvalid, "部门标识 %q 无效：应为小写字母开头的字母、数字或下划线", d.Key)
-		case seen[d.Key]:
-			return apperr.Errorf(apperr.EInvalid, "部门标识 %q 重复", d.Key)
-		case strings.TrimSpace(d.Name) == "":
-			return apperr.Errorf(apperr.EInvalid, "部门 %s 缺少名称", d.Key)
+	for i, d := range ds {
+		if seen[d.Key] {
+			return invalidAt(i, "key", "部门标识 %q 重复", d.Key)
 		}
-		for _, h := range []float64{d.ResponseHours, d.ResolveHours, d.UrgentResponseHours, d.UrgentResolveHours} {
-			if h <= 0 || h > 24*366 {
-				return apperr.Errorf(apperr.EInvalid, "部门 %s 的办理时限应在 0 到 8784 小时之间", d.Key)
-			}
-		}
-		if d.ResponseHours > d.ResolveHours || d.UrgentResponseHours > d.UrgentResolveHours {
-			return apperr.Errorf(apperr.EInvalid, "部门 %s 的响应时限不能长于办结时限", d.Key)
+		if err := d.validate(i); err != nil {
+			return err
 		}
 		seen[d.Key] = true
 	}
@@ -124,11 +136,62 @@ func ValidateDepartments(ds []Department) error {
 	return nil
 }
 
+// validate checks d, the i-th department of a list.
+func (d Department) validate(i int) error {
+	switch {
+	case !keyRE.MatchString(d.Key):
+		return invalidAt(i, "key", "部门标识 %q 无效：应为小写字母开头的字母、数字或下划线", d.Key)
+	case strings.TrimSpace(d.Name) == "":
+		return invalidAt(i, "name", "部门 %s 缺少名称（name）", d.Key)
+	}
+	for _, h := range d.deadlines() {
+		if *h.hours <= 0 || *h.hours > maxHours {
+			return invalidAt(i, h.name, "部门 %s 的 %s 应大于 0 且不超过 %d 小时", d.Key, h.name, maxHours)
+		}
+	}
+	if d.ResponseHours > d.ResolveHours {
+		return invalidAt(i, "response_hours", "部门 %s 的响应时限 response_hours 不能长于办结时限 resolve_hours", d.Key)
+	}
+	if d.UrgentResponseHours > d.UrgentResolveHours {
+		return invalidAt(i, "urgent_response_hours", "部门 %s 的响应时限 urgent_response_hours 不能长于办结时限 urgent_resolve_hours", d.Key)
+	}
+	for j, id := range d.Staff {
+		if strings.TrimSpace(id) == "" {
+			return invalidAt(i, fmt.Sprintf("staff[%d]", j), "部门 %s 的工作人员 id 不能为空", d.Key)
+		}
+	}
+	return nil
+}
+
+// hoursField is one of a department's deadlines and its setting's name.
+type hoursField struct {
+	name  string
+	hours *float64
+}
+
+// deadlines returns d's four deadlines by their settings' names.
+func (d *Department) deadlines() []hoursField {
+	return []hoursField{
+		{"response_hours", &d.ResponseHours}, {"resolve_hours", &d.ResolveHours},
+		{"urgent_response_hours", &d.UrgentResponseHours}, {"urgent_resolve_hours", &d.UrgentResolveHours},
+	}
+}
+
+// invalidAt is the EINVALID error of setting field of the i-th department
+// of a list.
+func invalidAt(i int, field, format string, args ...any) error {
+	e := strictyaml.Errorf(fmt.Sprintf("[%d].%s", i, field), format, args...)
+	return apperr.Wrap(e, apperr.EInvalid, "%s", e.Msg)
+}
+
 // MergeDepartments applies overrides to base by key and returns the result:
 // set fields replace (name, scope, chat id, staff, deadlines), topics are
 // appended (deployers add local words), and an unknown key adds a department,
 // which then needs a name and deadlines of its own. base is not modified.
-// Returns EINVALID when the result does not validate.
+// Returns EINVALID when an override or the result does not validate; a
+// problem of an override wraps a [*strictyaml.Error] whose Key is its
+// setting in overrides ("[i].key"): a key that is neither known nor a
+// complete new department is taken for a slip, with the nearest known key.
 func MergeDepartments(base, overrides []Department) ([]Department, error) {
 	out := make([]Department, len(base))
 	for i, d := range base {
@@ -136,39 +199,95 @@ func MergeDepartments(base, overrides []Department) ([]Department, error) {
 		d.Staff = slices.Clone(d.Staff)
 		out[i] = d
 	}
-	for _, o := range overrides {
-		i := slices.IndexFunc(out, func(d Department) bool { return d.Key == o.Key })
-		if i < 0 {
+	for i, o := range overrides {
+		if err := checkOverride(i, o, out); err != nil {
+			return nil, err
+		}
+		j := slices.IndexFunc(out, func(d Department) bool { return d.Key == o.Key })
+		if j < 0 {
 			out = append(out, o)
 			continue
 		}
-		d := &out[i]
-		if o.Name != "" {
-			d.Name = o.Name
-		}
-		if o.Scope != "" {
-			d.Scope = o.Scope
-		}
-		if o.ChatID != 0 {
-			d.ChatID = o.ChatID
-		}
-		if o.Staff != nil {
-			d.Staff = slices.Clone(o.Staff)
-		}
-		for _, p := range []struct{ dst, src *float64 }{
-			{&d.ResponseHours, &o.ResponseHours}, {&d.ResolveHours, &o.ResolveHours},
-			{&d.UrgentResponseHours, &o.UrgentResponseHours}, {&d.UrgentResolveHours, &o.UrgentResolveHours},
-		} {
-			if *p.src != 0 {
-				*p.dst = *p.src
-			}
-		}
-		d.Topics = append(d.Topics, o.Topics...)
+		out[j].apply(o)
 	}
 	if err := ValidateDepartments(out); err != nil {
-		return nil, err
+		return nil, blameOverride(err, out, overrides)
 	}
 	return out, nil
+}
+
+// apply sets the fields o sets, and appends o's topics.
+func (d *Department) apply(o Department) {
+	if o.Name != "" {
+		d.Name = o.Name
+	}
+	if o.Scope != "" {
+		d.Scope = o.Scope
+	}
+	if o.ChatID != 0 {
+		d.ChatID = o.ChatID
+	}
+	if o.Staff != nil {
+		d.Staff = slices.Clone(o.Staff)
+	}
+	set := o.deadlines()
+	for k, h := range d.deadlines() {
+		if v := *set[k].hours; v != 0 {
+			*h.hours = v
+		}
+	}
+	d.Topics = append(d.Topics, o.Topics...)
+}
+
+// checkOverride checks the i-th override o against the departments so
+// far: its key, its deadlines (0 keeps the department's), and that a new
+// key comes with a name and all four deadlines.
+func checkOverride(i int, o Department, ds []Department) error {
+	if !keyRE.MatchString(o.Key) {
+		return invalidAt(i, "key", "部门标识 %q 无效：应为小写字母开头的字母、数字或下划线", o.Key)
+	}
+	for _, h := range o.deadlines() {
+		if *h.hours < 0 || *h.hours > maxHours {
+			return invalidAt(i, h.name, "部门 %s 的 %s 应在 0 到 %d 小时之间（0 或不写表示沿用默认）", o.Key, h.name, maxHours)
+		}
+	}
+	keys := make([]string, len(ds))
+	for k, d := range ds {
+		keys[k] = d.Key
+	}
+	if slices.Contains(keys, o.Key) {
+		return nil
+	}
+	complete := strings.TrimSpace(o.Name) != "" && !slices.ContainsFunc(o.deadlines(), func(h hoursField) bool { return *h.hours == 0 })
+	if complete {
+		return nil
+	}
+	const howToAdd = "新增部门须写明 name 和 response_hours、resolve_hours、urgent_response_hours、urgent_resolve_hours"
+	if near := strictyaml.Nearest(o.Key, keys); near != "" {
+		return invalidAt(i, "key", "未知的部门 %s，是否想写 %s？（%s）", o.Key, near, howToAdd)
+	}
+	return invalidAt(i, "key", "未知的部门 %s（%s；已有的部门：%s）", o.Key, howToAdd, strings.Join(keys, "、"))
+}
+
+// blameOverride turns a problem of the j-th merged department into one of
+// the last override that set it; a problem of base stays without a place.
+func blameOverride(err error, merged, overrides []Department) error {
+	var e *strictyaml.Error
+	var j int
+	var field string
+	if !errors.As(err, &e) {
+		return err
+	}
+	if _, scanErr := fmt.Sscanf(e.Key, "[%d].", &j); scanErr != nil || j >= len(merged) {
+		return apperr.Errorf(apperr.EInvalid, "%s", e.Msg)
+	}
+	_, field, _ = strings.Cut(e.Key, ".")
+	for i := len(overrides) - 1; i >= 0; i-- {
+		if overrides[i].Key == merged[j].Key {
+			return invalidAt(i, field, "%s", e.Msg)
+		}
+	}
+	return apperr.Errorf(apperr.EInvalid, "%s", e.Msg)
 }
 
 // departmentIndex looks departments up by key, keeping their order.

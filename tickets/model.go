@@ -237,15 +237,10 @@ const (
 
 // Validate reports the first problem with n as an EINVALID error.
 func (n *NewTicket) Validate() error {
-	text := strings.TrimSpace(n.Text)
-	switch {
-	case !utf8.ValidString(n.Text):
-		return apperr.Errorf(apperr.EInvalid, "诉求内容含有无效字符")
-	case text == "":
-		return apperr.Errorf(apperr.EInvalid, "诉求内容不能为空")
-	case utf8.RuneCountInString(text) > MaxTextRunes:
-		return apperr.Errorf(apperr.EInvalid, "诉求内容过长（不超过 %d 字）", MaxTextRunes)
-	case strings.TrimSpace(n.SubmitterID) == "":
+	if err := CheckText(n.Text); err != nil {
+		return err
+	}
+	if strings.TrimSpace(n.SubmitterID) == "" {
 		return apperr.Errorf(apperr.EInvalid, "缺少提交人")
 	}
 	if n.Channel != "" && n.Channel != ChannelChat && n.Channel != ChannelPhone {

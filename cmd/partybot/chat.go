@@ -12,7 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"partybot/bot"
+	"partybot/tickets"
 )
 
 // runChat is the terminal conversation: the same assistant and commands as
@@ -135,13 +138,13 @@ func (m *Main) saveFiles(files []bot.File) {
 
 // newAssistant opens the knowledge base and the ticket desk and returns
 // the assistant over them, with checklists and knowledge administration,
-// and the desk.
-func (m *Main) newAssistant(ctx context.Context) (*bot.Assistant, *bot.Desk, error) {
+// and the ticket store of its desk.
+func (m *Main) newAssistant(ctx context.Context) (*bot.Assistant, *tickets.Store, error) {
 	kb, err := m.openKnowledgeBase(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	desk, err := m.openDesk(ctx)
+	desk, store, err := m.openDesk(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -157,7 +160,7 @@ func (m *Main) newAssistant(ctx context.Context) (*bot.Assistant, *bot.Desk, err
 	asst.SetStepTimeout(time.Duration(m.Config.StepMinutes * float64(time.Minute)))
 	asst.SetKnowledgeBase(kb)
 	asst.SetChecklists(drafter)
-	return asst, desk, nil
+	return asst, store, nil
 }
 
 // terminalUser is who talks in the terminal: the user id given with
@@ -173,29 +176,28 @@ func terminalUser(as string) bot.User {
 	return bot.User{ID: "terminal:" + name, Name: name}
 }
 
-// openDesk opens the ticket store and router for the assistant's demands.
-func (m *Main) openDesk(ctx context.Context) (*bot.Desk, error) {
-	store, err := m.openTickets(ctx)
+// openDesk opens the ticket store and the router for the assistant's
+// demands, and returns the desk over them and the store.
+func (m *Main) openDesk(ctx context.Context) (*bot.Desk, *tickets.Store, error) {
+	r, err := m.openRouter()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r, _, err := m.openRouter()
+	store, err := m.openTickets(ctx, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	extract, err := m.extractor(r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &bot.Desk{Store: store, Extract: extract, Viewer: m.Config.Viewer, AdminChatID: m.Config.Telegram.AdminChatID}, nil
+	desk := &bot.Desk{Store: store, Extract: extract, Viewer: m.Config.policy.Viewer, AdminChatID: m.Config.Telegram.AdminChatID}
+	return desk, store, nil
 }
 
-// isTerminal reports whether r is a character device (an interactive terminal).
-func isTerminal(r any) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+// isTerminal reports whether v is a file open on an interactive terminal
+// (not a pipe, a file or /dev/null).
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

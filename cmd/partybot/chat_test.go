@@ -86,3 +86,21 @@ func TestConfigStepMinutes(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "conversation.step_minutes")
 }
+
+// TestIsTerminal: only a terminal is; /dev/null, a file and a pipe are not.
+func TestIsTerminal(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	require.NoError(t, err)
+	defer null.Close()
+	assert.False(t, isTerminal(null), "/dev/null is a character device, not a terminal")
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	require.NoError(t, err)
+	defer f.Close()
+	assert.False(t, isTerminal(f))
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	assert.False(t, isTerminal(r))
+	assert.False(t, isTerminal(strings.NewReader("")))
+}

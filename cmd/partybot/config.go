@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"partybot/access"
 	"partybot/apperr"
+	"partybot/strictyaml"
 	"partybot/tickets"
 )
 
@@ -23,7 +22,7 @@ type Config struct {
 	ConfigFile string
 
 	// Access says who may use the bot and who administers it.
-	Access AccessConfig
+	Access access.Config
 	// Departments override or extend the default departments by key.
 	Departments []DepartmentConfig
 	// LLM holds the model endpoint's time limits.
@@ -40,33 +39,11 @@ type Config struct {
 	// (conversation.step_minutes; 0: bot.DefaultStepTimeout).
 	StepMinutes float64
 
-	fileLoaded  bool
-	departments []tickets.Department // merged once the file is read
+	// What the settings make, once read (see Main.loadConfig): merged once,
+	// as Viewer and Allowed run several times per Telegram update.
+	departments []tickets.Department
+	policy      *access.Policy
 }
-
-// AccessConfig is the "access" section of the config file.
-type AccessConfig struct {
-	// Mode is "open" (anyone may use the bot; the default) or "allowlist"
-	// (only AllowedUsers, admins and department staff).
-	Mode         string   `yaml:"mode"`
-	Admins       []string `yaml:"admins"`
-	AllowedUsers []string `yaml:"allowed_users"`
-	// TicketsPerHour caps the demands one user may file through chat in
-	// any hour, so that department chats cannot be flooded; 0 means no cap.
-	// Unset (nil): DefaultTicketsPerHour in open mode, no cap in allowlist
-	// mode. Demands staff enter with "tickets create --from" are not capped.
-	TicketsPerHour *int `yaml:"tickets_per_hour"`
-}
-
-// DefaultTicketsPerHour is the cap of access.tickets_per_hour in open mode
-// when the config file does not set it.
-const DefaultTicketsPerHour = 5
-
-// Access modes.
-const (
-	AccessOpen      = "open"
-	AccessAllowlist = "allowlist"
-)
 
 // DepartmentConfig is one entry of the "departments" section: a department
 // key with the settings to change. Keywords are added to the department's
@@ -86,22 +63,6 @@ type DepartmentConfig struct {
 	UrgentResolveHours  float64  `yaml:"urgent_resolve_hours"`
 }
 
-// fileConfig is the layout of the YAML config file, as far as this file
-// reads it; other sections are read elsewhere and ignored here.
-type fileConfig struct {
-	Access      AccessConfig       `yaml:"access"`
-	Admins      []string           `yaml:"admins"` // also accepted at the top level
-	Departments []DepartmentConfig `yaml:"departments"`
-	Routing     struct {
-		Threshold float64 `yaml:"threshold"`
-	} `yaml:"routing"`
-	Telegram     TelegramConfig `yaml:"telegram"`
-	LLM          LLMConfig      `yaml:"llm"`
-	Conversation struct {
-		StepMinutes float64 `yaml:"step_minutes"`
-	} `yaml:"conversation"`
-}
-
 // LLMConfig is the "llm" section: how long to wait for the model endpoint.
 // Endpoint, key and models come from the environment only.
 type LLMConfig struct {
@@ -116,9 +77,40 @@ type LLMConfig struct {
 	MaxRetries *int `yaml:"max_retries"`
 }
 
+// fileConfig is the layout of the YAML config file: every section the
+// program reads. Any other key is an error, with its line.
+type fileConfig struct {
+	Access       access.Config      `yaml:"access"`
+	Admins       []string           `yaml:"admins"` // also accepted at the top level
+	Departments  []DepartmentConfig `yaml:"departments"`
+	Routing      routingConfig      `yaml:"routing"`
+	Telegram     TelegramConfig     `yaml:"telegram"`
+	LLM          LLMConfig          `yaml:"llm"`
+	Conversation conversationConfig `yaml:"conversation"`
+}
+
+// routingConfig is the "routing" section.
+type routingConfig struct {
+	Threshold float64 `yaml:"threshold"`
+}
+
+// conversationConfig is the "conversation" section.
+type conversationConfig struct {
+	StepMinutes float64 `yaml:"step_minutes"`
+}
+
+// envOnly are the secrets read from the environment only. Written in the
+// file, each is an error that says where it belongs (and does not repeat
+// it).
+var envOnly = []struct{ path, what, env string }{
+	{"telegram.token", "机器人令牌", "TELEGRAM_BOT_TOKEN"},
+	{"telegram.webhook_secret", "webhook 密钥", "PARTYBOT_WEBHOOK_SECRET"},
+	{"llm.api_key", "模型服务的密钥", "OPENAI_API_KEY"},
+}
+
 // DefaultConfig returns the offline defaults.
 func DefaultConfig() Config {
-	return Config{DataDir: "./data", Access: AccessConfig{Mode: AccessOpen}}
+	return Config{DataDir: "./data", Access: access.Config{Mode: access.Open}}
 }
 
 // ConfigFromEnv returns DefaultConfig with environment overrides applied.
@@ -134,8 +126,10 @@ func ConfigFromEnv() Config {
 	return c
 }
 
-// ReadFile applies the YAML config file at path to c: access, departments
-// and the routing threshold. Unknown sections are left to other readers.
+// ReadFile applies the YAML config file at path to c. Every key must be
+// one the program reads and every value must be valid: the error names
+// the file, the line and the setting ("配置文件 partybot.yaml 第 1 行：
+// 未知的设置 acess，是否想写 access？").
 func (c *Config) ReadFile(path string) error {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -143,140 +137,164 @@ func (c *Config) ReadFile(path string) error {
 	} else if err != nil {
 		return fmt.Errorf("读取配置文件 %s 失败：%w", path, err)
 	}
-	return c.parse(path, data)
+	if err := c.parse(data); err != nil {
+		return &fileError{path: path, err: err}
+	}
+	return nil
 }
 
-func (c *Config) parse(path string, data []byte) error {
-	var f fileConfig
-	if err := yaml.Unmarshal(data, &f); err != nil {
-		return fmt.Errorf("配置文件 %s 格式错误：%v", path, err)
+// parse applies a config file's data to c, or leaves c as it is and
+// returns a [*strictyaml.Error] with the line of the problem.
+func (c *Config) parse(data []byte) error {
+	doc, err := strictyaml.Parse(data)
+	if err != nil {
+		return err
 	}
-	switch f.Access.Mode {
-	case "":
-		f.Access.Mode = AccessOpen
-	case AccessOpen, AccessAllowlist:
-	default:
-		return fmt.Errorf("配置文件 %s：access.mode 应为 open 或 allowlist，而不是 %q", path, f.Access.Mode)
-	}
-	if n := f.Access.TicketsPerHour; n != nil && *n < 0 {
-		return fmt.Errorf("配置文件 %s：access.tickets_per_hour 不能为负数（0 表示不限）", path)
-	}
-	f.Access.Admins = append(f.Access.Admins, f.Admins...)
-	for _, id := range slices.Concat(f.Access.Admins, f.Access.AllowedUsers) {
-		if strings.TrimSpace(id) == "" {
-			return fmt.Errorf("配置文件 %s：用户 id 不能为空", path)
+	for _, e := range envOnly {
+		if doc.Has(e.path) {
+			return doc.Locate(strictyaml.Errorf(e.path, "%s 不能写在配置文件中：%s只从环境变量 %s 读取，请删除这一项", e.path, e.what, e.env), "")
 		}
 	}
-	if t := f.Routing.Threshold; t < 0 || t > 1 {
-		return fmt.Errorf("配置文件 %s：routing.threshold 应在 0 到 1 之间", path)
+	var f fileConfig
+	if err := doc.Decode(&f); err != nil {
+		return err
 	}
-	if l := f.LLM; l.TimeoutSeconds < 0 || l.StreamIdleSeconds < 0 || l.AnswerTimeoutSeconds < 0 || (l.MaxRetries != nil && (*l.MaxRetries < 0 || *l.MaxRetries > 10)) {
-		return fmt.Errorf("配置文件 %s：llm 的时限不能为负数，max_retries 应在 0 到 10 之间", path)
-	}
-	if m := f.Conversation.StepMinutes; m < 0 || m > 24*60 {
-		return fmt.Errorf("配置文件 %s：conversation.step_minutes 应在 0 到 1440 之间（0 表示默认 10 分钟）", path)
+	if err := f.validate(doc); err != nil {
+		return err
 	}
 	next := *c
-	next.Access, next.Departments, next.RouteThreshold, next.LLM = f.Access, f.Departments, f.Routing.Threshold, f.LLM
-	next.StepMinutes = f.Conversation.StepMinutes
-	if err := next.Telegram.apply(f.Telegram); err != nil {
-		return fmt.Errorf("配置文件 %s：%v", path, err)
+	next.Access = f.Access
+	next.Access.Admins = append(f.Access.Admins, f.Admins...)
+	next.Departments, next.RouteThreshold = f.Departments, f.Routing.Threshold
+	next.LLM, next.StepMinutes = f.LLM, f.Conversation.StepMinutes
+	next.Telegram.apply(f.Telegram)
+	if err := next.resolve(); err != nil {
+		return doc.Locate(err, "departments")
 	}
-	ds, err := next.TicketDepartments()
-	if err != nil {
-		return fmt.Errorf("配置文件 %s：%s", path, apperr.Message(err))
-	}
-	// Viewer and Allowed run several times per Telegram update: merge the
-	// departments once.
-	next.departments = ds
-	next.fileLoaded = true
 	*c = next
 	return nil
 }
 
-// loadConfig reads the config file named by Config.ConfigFile, once.
-// Subcommands that need access or department settings call it first.
-func (m *Main) loadConfig() error {
-	if m.Config.fileLoaded {
-		return nil
-	}
-	if m.Config.ConfigFile == "" {
-		ds, err := m.Config.TicketDepartments()
-		if err != nil {
-			return err
+// validate checks the values of every section; a problem is placed on
+// its line in doc.
+func (f *fileConfig) validate(doc *strictyaml.Document) error {
+	for _, s := range []struct {
+		under string
+		err   error
+	}{
+		{"access", f.Access.Validate()},
+		{"", checkIDs("admins", f.Admins)},
+		{"routing", f.Routing.validate()},
+		{"telegram", f.Telegram.validate()},
+		{"llm", f.LLM.validate()},
+		{"conversation", f.Conversation.validate()},
+	} {
+		if s.err != nil {
+			return doc.Locate(s.err, s.under)
 		}
-		m.Config.departments, m.Config.fileLoaded = ds, true
-		return nil
 	}
-	return m.Config.ReadFile(m.Config.ConfigFile)
+	return nil
 }
 
-// TicketDepartments returns the default departments with the config's
-// overrides applied. Returns a tickets EINVALID error when they do not
-// validate.
-func (c Config) TicketDepartments() ([]tickets.Department, error) {
-	if c.departments != nil {
-		return c.departments, nil
+// checkIDs checks that no user id of the list at key is blank.
+func checkIDs(key string, ids []string) error {
+	for i, id := range ids {
+		if strings.TrimSpace(id) == "" {
+			return strictyaml.Errorf(fmt.Sprintf("%s[%d]", key, i), "%s 中的用户 id 不能为空", key)
+		}
 	}
-	var over []tickets.Department
-	for _, d := range c.Departments {
-		o := tickets.Department{
+	return nil
+}
+
+func (r routingConfig) validate() error {
+	if r.Threshold < 0 || r.Threshold > 1 {
+		return strictyaml.Errorf("threshold", "routing.threshold 应在 0 到 1 之间")
+	}
+	return nil
+}
+
+func (c conversationConfig) validate() error {
+	if c.StepMinutes < 0 || c.StepMinutes > 24*60 {
+		return strictyaml.Errorf("step_minutes", "conversation.step_minutes 应在 0 到 1440 之间（0 表示默认 10 分钟）")
+	}
+	return nil
+}
+
+func (l LLMConfig) validate() error {
+	for _, s := range []struct {
+		key     string
+		seconds float64
+	}{
+		{"timeout_seconds", l.TimeoutSeconds}, {"stream_idle_seconds", l.StreamIdleSeconds},
+		{"answer_timeout_seconds", l.AnswerTimeoutSeconds},
+	} {
+		if s.seconds < 0 {
+			return strictyaml.Errorf(s.key, "llm.%s 不能为负数（0 表示默认）", s.key)
+		}
+	}
+	if r := l.MaxRetries; r != nil && (*r < 0 || *r > 10) {
+		return strictyaml.Errorf("max_retries", "llm.max_retries 应在 0 到 10 之间")
+	}
+	return nil
+}
+
+// resolve merges the departments and builds the access policy over them.
+// Returns the EINVALID error of tickets.MergeDepartments.
+func (c *Config) resolve() error {
+	over := make([]tickets.Department, len(c.Departments))
+	for i, d := range c.Departments {
+		over[i] = tickets.Department{
 			Key: d.Key, Name: d.Name, Scope: d.Scope, ChatID: d.ChatID, Staff: d.Staff,
 			ResponseHours: d.ResponseHours, ResolveHours: d.ResolveHours,
 			UrgentResponseHours: d.UrgentResponseHours, UrgentResolveHours: d.UrgentResolveHours,
 		}
 		if len(d.Keywords)+len(d.StrongKeywords)+len(d.WeakKeywords) > 0 {
-			o.Topics = []tickets.Topic{{Category: cmp.Or(d.Name, d.Key), Strong: d.StrongKeywords, Keywords: d.Keywords, Weak: d.WeakKeywords}}
+			over[i].Topics = []tickets.Topic{{Category: cmp.Or(d.Name, d.Key), Strong: d.StrongKeywords, Keywords: d.Keywords, Weak: d.WeakKeywords}}
 		}
-		over = append(over, o)
 	}
-	return tickets.MergeDepartments(tickets.DefaultDepartments(), over)
+	ds, err := tickets.MergeDepartments(tickets.DefaultDepartments(), over)
+	if err != nil {
+		return err
+	}
+	p, err := access.New(c.Access, ds)
+	if err != nil {
+		return err
+	}
+	c.departments, c.policy = ds, p
+	return nil
 }
 
-// TicketsPerHour is the cap on the demands one user may file through chat
-// in an hour (access.tickets_per_hour), 0 for none: by default
-// DefaultTicketsPerHour in open mode and none in allowlist mode.
-func (c Config) TicketsPerHour() int {
+// fileError is a problem of the config file: "配置文件 FILE 第 N 行：…".
+type fileError struct {
+	path string
+	err  error
+}
+
+func (e *fileError) Error() string {
+	var se *strictyaml.Error
 	switch {
-	case c.Access.TicketsPerHour != nil:
-		return max(*c.Access.TicketsPerHour, 0)
-	case c.Access.Mode == AccessAllowlist:
-		return 0
+	case errors.As(e.err, &se) && se.Line > 0:
+		return fmt.Sprintf("配置文件 %s 第 %d 行：%s", e.path, se.Line, se.Msg)
+	case errors.As(e.err, &se):
+		return fmt.Sprintf("配置文件 %s：%s", e.path, se.Msg)
 	}
-	return DefaultTicketsPerHour
+	return fmt.Sprintf("配置文件 %s：%s", e.path, apperr.Message(e.err))
 }
 
-// IsAdmin reports whether userID administers the bot.
-func (c Config) IsAdmin(userID string) bool {
-	return userID != "" && slices.Contains(c.Access.Admins, userID)
-}
+func (e *fileError) Unwrap() error { return e.err }
 
-// Viewer returns what userID may see of tickets: admin per access.admins,
-// staff of every department whose staff list names it, and submitter of
-// their own tickets.
-func (c Config) Viewer(userID string) tickets.Viewer {
-	v := tickets.Viewer{UserID: userID, Admin: c.IsAdmin(userID)}
-	ds, err := c.TicketDepartments()
-	if err != nil || userID == "" {
-		return v
+// loadConfig reads the config file named by Config.ConfigFile, once, and
+// builds the departments and the access policy. Subcommands that need
+// access or department settings call it first.
+func (m *Main) loadConfig() error {
+	switch {
+	case m.Config.policy != nil:
+		return nil
+	case m.Config.ConfigFile != "":
+		return m.Config.ReadFile(m.Config.ConfigFile)
 	}
-	for _, d := range ds {
-		if slices.Contains(d.Staff, userID) {
-			v.Departments = append(v.Departments, d.Key)
-		}
+	if err := m.Config.resolve(); err != nil {
+		return errors.New(apperr.Message(err))
 	}
-	return v
-}
-
-// Allowed reports whether userID may use the bot: anyone in open mode; in
-// allowlist mode the allowed users, admins and department staff.
-func (c Config) Allowed(userID string) bool {
-	if c.Access.Mode != AccessAllowlist {
-		return true
-	}
-	if userID == "" {
-		return false
-	}
-	v := c.Viewer(userID)
-	return v.Admin || len(v.Departments) > 0 || slices.Contains(c.Access.AllowedUsers, userID)
+	return nil
 }

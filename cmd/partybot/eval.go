@@ -4,20 +4,37 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"partybot/apperr"
 	"partybot/bot"
+	"partybot/evalmetrics"
 	"partybot/retrieval"
+	"partybot/tickets"
 )
+
+// runEval dispatches "eval qa|routing|retrieval".
+func (m *Main) runEval(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("用法：partybot eval qa|routing|retrieval ...")
+	}
+	switch args[0] {
+	case "qa":
+		return m.runEvalQA(ctx, args[1:])
+	case "retrieval":
+		return m.runEvalRetrieval(ctx, args[1:])
+	case "routing":
+		return m.runEvalRouting(ctx, args[1:])
+	default:
+		return usagef("未知评测 %q：可用 qa、routing、retrieval", args[0])
+	}
+}
 
 // readJSONL decodes every non-blank line of the file into a new T.
 func readJSONL[T any](path string) ([]T, error) {
@@ -57,8 +74,7 @@ type qaCase struct {
 // recall@1/@5 and MRR@10 of the evidence among retrieved passages for the
 // answerable questions, and how the refusals fall.
 func (m *Main) runEvalQA(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("eval qa", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("eval qa")
 	verbose := fs.Bool("v", false, "print each miss to stderr")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
 		return usagef("用法：partybot eval qa [-v] 文件")
@@ -73,53 +89,54 @@ func (m *Main) runEvalQA(ctx context.Context, args []string) error {
 	}
 	a := bot.NewAnswerer(kb)
 	a.K = 10
-	var answerable, unanswerable, r1, r5, mrr, refusedOK, falseRefusals float64
+	var ranks evalmetrics.Ranks
+	var refusals evalmetrics.Refusals
 	for _, c := range cases {
 		ans, err := a.Ask(ctx, c.Question)
 		if apperr.Code(err) == apperr.EInternal {
 			return err
 		}
 		refused := err != nil || ans.Refused
+		refusals.Add(len(c.Evidence) > 0, refused)
+		rank := 0
+		if len(c.Evidence) > 0 {
+			rank = evalmetrics.EvidenceRank(hitTexts(ans.Hits), c.Evidence)
+			ranks = append(ranks, rank)
+		}
 		if *verbose {
-			fmt.Fprintf(m.Stderr, "%.2f %v %s %s\n", topCoverage(ans.Hits), len(c.Evidence) > 0, c.ID, c.Question)
-		}
-		if len(c.Evidence) == 0 {
-			unanswerable++
-			if refused {
-				refusedOK++
-			} else if *verbose {
-				fmt.Fprintf(m.Stderr, "未拒答 %s %s\n", c.ID, c.Question)
-			}
-			continue
-		}
-		answerable++
-		if refused {
-			falseRefusals++
-			if *verbose {
-				fmt.Fprintf(m.Stderr, "误拒答 %s %s (coverage %.2f)\n", c.ID, c.Question, topCoverage(ans.Hits))
-			}
-		}
-		rank := evidenceRank(ans.Hits, c.Evidence)
-		if rank == 1 {
-			r1++
-		}
-		if rank >= 1 && rank <= 5 {
-			r5++
-		}
-		if rank >= 1 {
-			mrr += 1 / float64(rank)
-		}
-		if rank != 1 && *verbose {
-			fmt.Fprintf(m.Stderr, "第 %d 名 %s %s\n", rank, c.ID, c.Question)
+			m.traceQA(c, ans.Hits, refused, rank)
 		}
 	}
-	out := map[string]any{
-		"questions": len(cases), "answerable": answerable, "unanswerable": unanswerable,
-		"recall@1": ratio(r1, answerable), "recall@5": ratio(r5, answerable), "mrr@10": ratio(mrr, answerable),
-		"refusal_accuracy": ratio(refusedOK, unanswerable), "false_refusals": falseRefusals,
-		"false_refusal_rate": ratio(falseRefusals, answerable),
+	return writeJSONLine(m.Stdout, map[string]any{
+		"questions": len(cases), "answerable": refusals.Answerable, "unanswerable": refusals.Unanswerable,
+		"recall@1": evalmetrics.Round(ranks.Recall(1)), "recall@5": evalmetrics.Round(ranks.Recall(5)),
+		"mrr@10": evalmetrics.Round(ranks.MRR(10)), "refusal_accuracy": evalmetrics.Round(refusals.Accuracy()),
+		"false_refusals": refusals.False, "false_refusal_rate": evalmetrics.Round(refusals.FalseRate()),
+	})
+}
+
+// traceQA prints to stderr how question c fared: its top coverage, and
+// a wrong refusal or a rank below the first.
+func (m *Main) traceQA(c qaCase, hits []retrieval.Hit, refused bool, rank int) {
+	answerable := len(c.Evidence) > 0
+	fmt.Fprintf(m.Stderr, "%.2f %v %s %s\n", topCoverage(hits), answerable, c.ID, c.Question)
+	switch {
+	case !answerable && !refused:
+		fmt.Fprintf(m.Stderr, "未拒答 %s %s\n", c.ID, c.Question)
+	case answerable && refused:
+		fmt.Fprintf(m.Stderr, "误拒答 %s %s (coverage %.2f)\n", c.ID, c.Question, topCoverage(hits))
 	}
-	return writeJSONLine(m.Stdout, out)
+	if answerable && rank != 1 {
+		fmt.Fprintf(m.Stderr, "第 %d 名 %s %s\n", rank, c.ID, c.Question)
+	}
+}
+
+func hitTexts(hits []retrieval.Hit) []string {
+	texts := make([]string, len(hits))
+	for i, h := range hits {
+		texts[i] = h.Text
+	}
+	return texts
 }
 
 func topCoverage(hits []retrieval.Hit) float64 {
@@ -130,38 +147,6 @@ func topCoverage(hits []retrieval.Hit) float64 {
 	return best
 }
 
-// evidenceRank is the 1-based rank of the first hit that contains one of the
-// evidence strings (white space ignored), or 0.
-func evidenceRank(hits []retrieval.Hit, evidence []string) int {
-	for i, h := range hits {
-		text := stripSpace(h.Text)
-		for _, e := range evidence {
-			if strings.Contains(text, stripSpace(e)) {
-				return i + 1
-			}
-		}
-	}
-	return 0
-}
-
-func stripSpace(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-func ratio(a, b float64) float64 {
-	if b == 0 {
-		return 0
-	}
-	return round3(a / b)
-}
-
-func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
-
 // benchQuery is one line of a retrieval benchmark's queries.jsonl.
 type benchQuery struct {
 	ID       string   `json:"id"`
@@ -169,29 +154,14 @@ type benchQuery struct {
 	Gold     []string `json:"gold"`
 }
 
+const evalRetrievalUsage = "用法：partybot eval retrieval 目录 [--run 文件]"
+
 // runEvalRetrieval indexes DIR/passages.jsonl as given and measures the
 // assistant's retrieval on DIR/queries.jsonl.
 func (m *Main) runEvalRetrieval(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("eval retrieval", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	run := fs.String("run", "", "write a TREC run file")
-	// Accept the flag before or after DIR.
-	var dir string
-	rest := args
-	for len(rest) > 0 {
-		if err := fs.Parse(rest); err != nil {
-			return usagef("用法：partybot eval retrieval 目录 [--run 文件]")
-		}
-		rest = fs.Args()
-		if len(rest) > 0 {
-			if dir != "" {
-				return usagef("用法：partybot eval retrieval 目录 [--run 文件]")
-			}
-			dir, rest = rest[0], rest[1:]
-		}
-	}
-	if dir == "" {
-		return usagef("用法：partybot eval retrieval 目录 [--run 文件]")
+	dir, runPath, err := parseEvalRetrieval(args)
+	if err != nil {
+		return err
 	}
 	passages, err := readJSONL[retrieval.Passage](filepath.Join(dir, "passages.jsonl"))
 	if err != nil {
@@ -207,58 +177,130 @@ func (m *Main) runEvalRetrieval(ctx context.Context, args []string) error {
 		return err
 	}
 	indexMS := time.Since(start).Seconds() * 1000
-
-	var runFile *bufio.Writer
-	if *run != "" {
-		f, err := os.Create(*run)
+	run := io.Discard
+	if runPath != "" {
+		f, err := os.Create(runPath)
 		if err != nil {
-			return fmt.Errorf("无法创建 %s：%w", *run, err)
+			return fmt.Errorf("无法创建 %s：%w", runPath, err)
 		}
 		defer f.Close()
-		runFile = bufio.NewWriter(f)
+		run = f
 	}
-	var r1, r5, r10, mrr float64
 	start = time.Now()
-	results := make([][]retrieval.Hit, len(queries))
-	for i, q := range queries {
-		hits, err := idx.Search(ctx, q.Question, 10)
-		if err != nil && err != retrieval.ErrEmptyQuery {
-			return err
-		}
-		results[i] = hits
+	results, err := searchAll(ctx, idx, queries)
+	if err != nil {
+		return err
 	}
 	queryMS := time.Since(start).Seconds() * 1000
-	for i, q := range queries {
-		rank := 0
-		for j, h := range results[i] {
-			if runFile != nil {
-				fmt.Fprintf(runFile, "%s Q0 %s %d %.6f partybot\n", q.ID, h.ID, j+1, h.Score)
-			}
-			if rank == 0 && slices.Contains(q.Gold, h.ID) {
-				rank = j + 1
-			}
-		}
-		switch {
-		case rank == 1:
-			r1++
-			fallthrough
-		case rank >= 1 && rank <= 5:
-			r5++
-			fallthrough
-		case rank >= 1:
-			r10++
-			mrr += 1 / float64(rank)
-		}
-	}
-	if runFile != nil {
-		if err := runFile.Flush(); err != nil {
-			return fmt.Errorf("写入 %s 失败：%w", *run, err)
-		}
+	ranks, err := rankAll(run, queries, results)
+	if err != nil {
+		return fmt.Errorf("写入 %s 失败：%w", runPath, err)
 	}
 	n := float64(len(queries))
 	return writeJSONLine(m.Stdout, map[string]any{
 		"passages": len(passages), "queries": len(queries),
-		"recall@1": ratio(r1, n), "recall@5": ratio(r5, n), "recall@10": ratio(r10, n), "mrr@10": ratio(mrr, n),
-		"ms_per_query": round3(queryMS / max(n, 1)), "index_ms": round3(indexMS),
+		"recall@1": evalmetrics.Round(ranks.Recall(1)), "recall@5": evalmetrics.Round(ranks.Recall(5)),
+		"recall@10": evalmetrics.Round(ranks.Recall(10)), "mrr@10": evalmetrics.Round(ranks.MRR(10)),
+		"ms_per_query": evalmetrics.Round(queryMS / max(n, 1)), "index_ms": evalmetrics.Round(indexMS),
 	})
+}
+
+// parseEvalRetrieval returns the DIR and --run of "eval retrieval"; the
+// flag may come before or after DIR.
+func parseEvalRetrieval(args []string) (dir, run string, err error) {
+	fs := newFlagSet("eval retrieval")
+	runFlag := fs.String("run", "", "write a TREC run file")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil || len(pos) != 1 {
+		return "", "", usagef(evalRetrievalUsage)
+	}
+	return pos[0], *runFlag, nil
+}
+
+// searchAll runs every query through idx for its top 10.
+func searchAll(ctx context.Context, idx *retrieval.Hybrid, queries []benchQuery) ([][]retrieval.Hit, error) {
+	results := make([][]retrieval.Hit, len(queries))
+	for i, q := range queries {
+		hits, err := idx.Search(ctx, q.Question, 10)
+		if err != nil && !errors.Is(err, retrieval.ErrEmptyQuery) {
+			return nil, err
+		}
+		results[i] = hits
+	}
+	return results, nil
+}
+
+// rankAll returns the rank of each query's first gold passage, writing
+// the results to run as a TREC run file.
+func rankAll(run io.Writer, queries []benchQuery, results [][]retrieval.Hit) (evalmetrics.Ranks, error) {
+	ranks := make(evalmetrics.Ranks, len(queries))
+	bw := bufio.NewWriter(run)
+	for i, q := range queries {
+		ids := make([]string, len(results[i]))
+		rs := make([]evalmetrics.Result, len(results[i]))
+		for j, h := range results[i] {
+			ids[j], rs[j] = h.ID, evalmetrics.Result{ID: h.ID, Score: h.Score}
+		}
+		ranks[i] = evalmetrics.GoldRank(ids, q.Gold)
+		if err := evalmetrics.WriteRun(bw, q.ID, rs, "partybot"); err != nil {
+			return nil, err
+		}
+	}
+	return ranks, bw.Flush()
+}
+
+// runEvalRouting implements "partybot eval routing FILE": routing accuracy on
+// {"text","department"} lines, printed as one JSON line.
+func (m *Main) runEvalRouting(ctx context.Context, args []string) error {
+	const usage = "用法：partybot eval routing [-v] 文件（每行一个 {\"text\",\"department\"}）"
+	fs := newFlagSet("eval routing")
+	verbose := fs.Bool("v", false, "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return flagError(err, usage)
+	}
+	if len(pos) != 1 {
+		return usagef("%s", usage)
+	}
+	samples, err := readRoutingSamples(pos[0])
+	if err != nil {
+		return err
+	}
+	r, err := m.openRouter()
+	if err != nil {
+		return err
+	}
+	for _, s := range samples {
+		if _, ok := findDepartment(r.Departments(), s.Department); !ok {
+			return fmt.Errorf("%s：未知部门 %q", pos[0], s.Department)
+		}
+	}
+	rep, err := tickets.EvaluateRouting(ctx, r.Route, samples)
+	if err != nil {
+		return err
+	}
+	if *verbose {
+		for _, x := range rep.Misrouted {
+			fmt.Fprintf(m.Stderr, "误分 %s：应为 %s，分到 %s（%.2f）：%s\n", x.ID, x.Want, x.Got, x.Confidence, x.Text)
+		}
+	}
+	return writeJSONLine(m.Stdout, rep)
+}
+
+// readRoutingSamples reads the samples of "eval routing"; none is an
+// error.
+func readRoutingSamples(path string) ([]tickets.RoutingSample, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("无法打开 %s：%w", path, err)
+	}
+	defer f.Close()
+	samples, err := tickets.ReadRoutingSamples(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s：%s", path, apperr.Message(err))
+	}
+	if len(samples) == 0 {
+		return nil, fmt.Errorf("%s 中没有评测样本", path)
+	}
+	return samples, nil
 }

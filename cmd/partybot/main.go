@@ -150,20 +150,3 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return usagef("未知命令 %q\n\n%s", cmd, usage)
 	}
 }
-
-// runEval dispatches "eval qa|routing|retrieval".
-func (m *Main) runEval(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usagef("用法：partybot eval qa|routing|retrieval ...")
-	}
-	switch args[0] {
-	case "qa":
-		return m.runEvalQA(ctx, args[1:])
-	case "retrieval":
-		return m.runEvalRetrieval(ctx, args[1:])
-	case "routing":
-		return m.runEvalRouting(ctx, args[1:])
-	default:
-		return usagef("未知评测 %q：可用 qa、routing、retrieval", args[0])
-	}
-}

@@ -12,6 +12,7 @@ import (
 
 	"partybot/bot"
 	"partybot/bot/telegram"
+	"partybot/strictyaml"
 	"partybot/tickets"
 )
 
@@ -71,9 +72,8 @@ func (t *TelegramConfig) readEnv() {
 	}
 }
 
-// apply takes the file's section f, keeping what the environment set, and
-// validates the result.
-func (t *TelegramConfig) apply(f TelegramConfig) error {
+// apply takes the file's section f, keeping what the environment set.
+func (t *TelegramConfig) apply(f TelegramConfig) {
 	env := *t
 	*t = f
 	for _, p := range []struct {
@@ -87,30 +87,34 @@ func (t *TelegramConfig) apply(f TelegramConfig) error {
 		}
 	}
 	t.WebhookSecret = env.WebhookSecret
-	return t.validate()
 }
 
-// validate checks the settings' ranges and forms.
+// validate checks the settings' ranges and forms. Returns a
+// [*strictyaml.Error] whose Key is the setting at fault ("workers").
 func (t TelegramConfig) validate() error {
-	for _, u := range []struct{ name, v string }{{"telegram.api_url", t.APIURL}, {"telegram.webhook_url", t.WebhookURL}} {
+	for _, u := range []struct{ key, v string }{{"api_url", t.APIURL}, {"webhook_url", t.WebhookURL}} {
 		if u.v == "" {
 			continue
 		}
 		if p, err := url.Parse(u.v); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return fmt.Errorf("%s 应为 http(s) 地址，而不是 %q", u.name, u.v)
+			return strictyaml.Errorf(u.key, "telegram.%s 应为 http(s) 地址，而不是 %q", u.key, u.v)
+		}
+	}
+	for _, r := range []struct {
+		key      string
+		v, limit int
+	}{
+		{"workers", t.Workers, 256}, {"queue_size", t.QueueSize, 1_000_000}, {"chat_queue", t.ChatQueue, 1_000_000},
+	} {
+		if r.v < 0 || r.v > r.limit {
+			return strictyaml.Errorf(r.key, "telegram.%s 应在 1 到 %d 之间（0 表示默认）", r.key, r.limit)
 		}
 	}
 	switch {
-	case t.Workers < 0 || t.Workers > 256:
-		return fmt.Errorf("telegram.workers 应在 1 到 256 之间")
-	case t.QueueSize < 0 || t.QueueSize > 1_000_000:
-		return fmt.Errorf("telegram.queue_size 应在 1 到 1000000 之间")
-	case t.ChatQueue < 0 || t.ChatQueue > 1_000_000:
-		return fmt.Errorf("telegram.chat_queue 应在 1 到 1000000 之间")
 	case t.RateBurst < 0:
-		return fmt.Errorf("telegram.rate_burst 不能为负数")
+		return strictyaml.Errorf("rate_burst", "telegram.rate_burst 不能为负数")
 	case t.SweepMinutes < 0:
-		return fmt.Errorf("telegram.sweep_minutes 不能为负数")
+		return strictyaml.Errorf("sweep_minutes", "telegram.sweep_minutes 不能为负数")
 	}
 	bad := len(t.WebhookSecret) > 256
 	for _, c := range t.WebhookSecret {
@@ -135,17 +139,12 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := m.loadConfig(); err != nil {
 		return err
 	}
-	tc := m.Config.Telegram
-	if err := tc.validate(); err != nil {
+	if err := m.Config.Telegram.validate(); err != nil {
 		return err
 	}
-	asst, desk, err := m.newAssistant(ctx)
+	asst, store, err := m.newAssistant(ctx)
 	if err != nil {
 		return err
-	}
-	store, ok := desk.Store.(*tickets.Store)
-	if !ok {
-		return errors.New("工单库类型不支持督办")
 	}
 	fb, err := bot.OpenFeedbackStore(ctx, filepath.Join(m.Config.DataDir, "feedback.db"))
 	if err != nil {
@@ -154,14 +153,35 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	m.onClose(fb.Close)
 	asst.SetFeedback(fb)
 
-	srv, err := telegram.Open(ctx, token, asst, telegram.Config{
+	srv, err := telegram.Open(ctx, token, asst, m.telegramConfig(store))
+	if err != nil {
+		return fmt.Errorf("启动 Telegram 机器人失败：%w", err)
+	}
+	m.onClose(srv.Close)
+	mode := "长轮询"
+	if u := m.Config.Telegram.WebhookURL; u != "" {
+		mode = "webhook（" + siteOf(u) + "）"
+	}
+	fmt.Fprintf(m.Stderr, "党务助手已在 Telegram 上运行（%s），按 Ctrl+C 停止。\n", mode)
+	if err := srv.Run(ctx); err != nil {
+		return fmt.Errorf("机器人停止运行：%w", err)
+	}
+	fmt.Fprintln(m.Stderr, "党务助手已停止。")
+	return nil
+}
+
+// telegramConfig is the configuration of the Telegram server: the
+// settings, the access policy, and the 督办 sweep of store.
+func (m *Main) telegramConfig(store *tickets.Store) telegram.Config {
+	tc, policy := m.Config.Telegram, m.Config.policy
+	return telegram.Config{
 		DBPath:        filepath.Join(m.Config.DataDir, "telegram.db"),
 		APIURL:        tc.APIURL,
 		WebhookURL:    tc.WebhookURL,
 		WebhookListen: tc.WebhookListen,
 		WebhookSecret: tc.WebhookSecret,
-		Allowed:       m.Config.Allowed,
-		Admins:        m.Config.Access.Admins,
+		Allowed:       policy.Allowed,
+		Admins:        policy.Admins(),
 		AdminChatID:   tc.AdminChatID,
 		RatePerMinute: tc.RatePerMinute,
 		RateBurst:     tc.RateBurst,
@@ -174,21 +194,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 			return err
 		},
 		Logger: m.Logger,
-	})
-	if err != nil {
-		return fmt.Errorf("启动 Telegram 机器人失败：%w", err)
 	}
-	m.onClose(srv.Close)
-	mode := "长轮询"
-	if tc.WebhookURL != "" {
-		mode = "webhook（" + siteOf(tc.WebhookURL) + "）"
-	}
-	fmt.Fprintf(m.Stderr, "党务助手已在 Telegram 上运行（%s），按 Ctrl+C 停止。\n", mode)
-	if err := srv.Run(ctx); err != nil {
-		return fmt.Errorf("机器人停止运行：%w", err)
-	}
-	fmt.Fprintln(m.Stderr, "党务助手已停止。")
-	return nil
 }
 
 // siteOf is a URL without its path, query and credentials, for a log

@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // botAPI is a minimal fake Bot API server: getMe, deleteWebhook, one
@@ -86,35 +89,31 @@ func TestServe(t *testing.T) {
 
 	select {
 	case r := <-api.replies:
-		if r["chat_id"] != "1001" || r["parse_mode"] != "HTML" || !strings.Contains(r["text"], "[1]") || !strings.Contains(r["reply_markup"], "fb:") {
-			t.Fatalf("reply %v", r)
-		}
+		assert.Equal(t, "1001", r["chat_id"])
+		assert.Equal(t, "HTML", r["parse_mode"])
+		assert.Contains(t, r["text"], "[1]", "the answer cites its sources")
+		assert.Contains(t, r["reply_markup"], "fb:", "the answer has feedback buttons")
 	case err := <-done:
 		t.Fatalf("serve ended early: %v\n%s", err, errb.String())
 	case <-time.After(30 * time.Second):
 		t.Fatal("no reply")
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve: %v", err)
-	}
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if s := out.String() + errb.String(); strings.Contains(s, "serve-test-secret") || !strings.Contains(s, "已停止") {
-		t.Fatalf("output:\n%s", s)
-	}
+	require.NoError(t, <-done)
+	require.NoError(t, m.Close())
+	s := out.String() + errb.String()
+	assert.NotContains(t, s, "serve-test-secret")
+	assert.Contains(t, s, "已停止")
 }
 
 func TestServeNeedsToken(t *testing.T) {
 	t.Setenv("TELEGRAM_BOT_TOKEN", "")
 	_, _, err := run(t, t.TempDir(), "", "serve")
-	if err == nil || !strings.Contains(err.Error(), "TELEGRAM_BOT_TOKEN") {
-		t.Fatalf("err %v", err)
-	}
-	if _, _, err := run(t, t.TempDir(), "", "serve", "extra"); err == nil || !strings.Contains(err.Error(), "用法") {
-		t.Fatalf("err %v", err)
-	}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "TELEGRAM_BOT_TOKEN")
+	_, _, err = run(t, t.TempDir(), "", "serve", "extra")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "用法")
 }
 
 func TestTelegramConfig(t *testing.T) {
@@ -128,25 +127,29 @@ func TestTelegramConfig(t *testing.T) {
 			}},
 		{"env wins", "telegram:\n  webhook_url: https://file.example.org/hook\n", "https://env.example.org/hook", "",
 			func(c TelegramConfig) bool { return c.WebhookURL == "https://env.example.org/hook" }},
-		{"bad url", "telegram:\n  api_url: ftp://x\n", "", "telegram.api_url", nil},
-		{"bad workers", "telegram:\n  workers: 1000\n", "", "telegram.workers", nil},
-		{"no token in the file", "telegram:\n  token: 1:abc\n", "", "",
-			func(c TelegramConfig) bool { return c == TelegramConfig{} }},
+		{"bad url", "telegram:\n  api_url: ftp://x\n", "", "第 2 行：telegram.api_url 应为 http(s) 地址", nil},
+		{"bad workers", "telegram:\n  workers: 1000\n", "", "第 2 行：telegram.workers 应在 1 到 256 之间", nil},
+		{"misspelt", "telegram:\n  worker: 4\n", "", "第 2 行：未知的设置 telegram.worker，是否想写 workers？", nil},
+		{"no token in the file", "telegram:\n  admin_chat_id: -1\n  token: 1:abc\n", "",
+			"第 3 行：telegram.token 不能写在配置文件中：机器人令牌只从环境变量 TELEGRAM_BOT_TOKEN 读取", nil},
+		{"no webhook secret in the file", "telegram:\n  webhook_secret: s3cret\n", "",
+			"第 2 行：telegram.webhook_secret 不能写在配置文件中", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("PARTYBOT_WEBHOOK_URL", tc.env)
 			c := ConfigFromEnv()
-			err := c.parse("test.yaml", []byte(tc.yaml))
+			err := c.parse([]byte(tc.yaml))
 			if tc.want != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.want) {
-					t.Fatalf("err %v, want %q", err, tc.want)
-				}
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.want)
+				assert.NotContains(t, err.Error(), "1:abc", "the token is not repeated")
+				assert.NotContains(t, err.Error(), "s3cret")
+				assert.Equal(t, TelegramConfig{WebhookURL: tc.env}, c.Telegram, "a bad file changes nothing")
 				return
 			}
-			if err != nil || !tc.check(c.Telegram) {
-				t.Fatalf("config %+v, err %v", c.Telegram, err)
-			}
+			require.NoError(t, err)
+			assert.True(t, tc.check(c.Telegram), "%+v", c.Telegram)
 		})
 	}
 }

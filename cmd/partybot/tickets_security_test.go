@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"partybot/access"
 	"partybot/apperr"
 	"partybot/tickets"
 )
@@ -39,51 +40,19 @@ func permissionsEnforced(tb testing.TB) bool {
 	return true
 }
 
-func TestConfigTicketsPerHour(t *testing.T) {
-	dir := t.TempDir()
-	tests := []struct {
-		name, yaml string
-		want       int
-		err        string // "" for none
-	}{
-		{"open mode by default", "access: {mode: open}", DefaultTicketsPerHour, ""},
-		{"no access section", "routing: {threshold: 0.3}", DefaultTicketsPerHour, ""},
-		{"allowlist: no cap unless set", "access: {mode: allowlist, allowed_users: [1]}", 0, ""},
-		{"allowlist with a cap", "access: {mode: allowlist, tickets_per_hour: 3}", 3, ""},
-		{"open with another cap", "access: {tickets_per_hour: 20}", 20, ""},
-		{"open, cap turned off", "access: {tickets_per_hour: 0}", 0, ""},
-		{"negative", "access: {tickets_per_hour: -1}", 0, "access.tickets_per_hour 不能为负数"},
-		{"not a number", "access: {tickets_per_hour: many}", 0, "格式错误"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			p := filepath.Join(dir, "c.yaml")
-			require.NoError(t, os.WriteFile(p, []byte(tc.yaml), 0o600))
-			c := DefaultConfig()
-			err := c.ReadFile(p)
-			if tc.err != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, c.TicketsPerHour())
-		})
-	}
-	assert.Equal(t, DefaultTicketsPerHour, DefaultConfig().TicketsPerHour())
-}
-
 // TestChatTicketsCappedPerHour: the ticket store the assistant gets caps
 // chat demands as configured, while staff entering phone demands with
 // "tickets create --from" are not capped.
 func TestChatTicketsCappedPerHour(t *testing.T) {
 	dir := t.TempDir()
 	m := &Main{Config: Config{DataDir: dir}, Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Logger: NewMain().Logger}
-	s, err := m.openTickets(context.Background())
+	r, err := m.openRouter()
 	require.NoError(t, err)
-	assert.Equal(t, DefaultTicketsPerHour, s.TicketsPerHour())
+	s, err := m.openTickets(context.Background(), r)
+	require.NoError(t, err)
+	assert.Equal(t, access.DefaultTicketsPerHour, s.TicketsPerHour())
 	ctx := context.Background()
-	for range DefaultTicketsPerHour {
+	for range access.DefaultTicketsPerHour {
 		_, err := s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "tg:1", Text: "井盖丢了"})
 		require.NoError(t, err)
 	}
@@ -91,7 +60,7 @@ func TestChatTicketsCappedPerHour(t *testing.T) {
 	assert.Equal(t, apperr.ETooMany, apperr.Code(err))
 	require.NoError(t, m.Close())
 
-	for range DefaultTicketsPerHour + 2 {
+	for range access.DefaultTicketsPerHour + 2 {
 		mustCLI(t, dir, "", "tickets", "create", "--from", "张三", "井盖丢了")
 	}
 }

@@ -318,76 +318,6 @@ func TestTicketsUsageCLI(t *testing.T) {
 	}
 }
 
-func TestConfigFile(t *testing.T) {
-	dir := t.TempDir()
-	write := func(s string) string {
-		p := filepath.Join(dir, "c.yaml")
-		os.WriteFile(p, []byte(s), 0o644)
-		return p
-	}
-	c := DefaultConfig()
-	err := c.ReadFile(write(`
-admins: ["9"]
-access: {mode: allowlist, admins: [1], allowed_users: [2]}
-routing: {threshold: 0.4}
-llm: {model: ignored-here}
-departments:
-  - key: jiaoyu
-    staff: [5, 6]
-    urgent_response_hours: 1
-  - key: shuiwu
-    name: 区水务局
-    scope: 供水
-    strong_keywords: [停水]
-    response_hours: 4
-    resolve_hours: 24
-    urgent_response_hours: 1
-    urgent_resolve_hours: 8
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !c.IsAdmin("1") || !c.IsAdmin("9") || c.IsAdmin("2") || c.RouteThreshold != 0.4 {
-		t.Fatalf("config %+v", c)
-	}
-	if v := c.Viewer("5"); v.Admin || !slices.Equal(v.Departments, []string{"jiaoyu"}) {
-		t.Fatalf("viewer %+v", v)
-	}
-	for id, want := range map[string]bool{"1": true, "2": true, "5": true, "7": false, "": false} {
-		if got := c.Allowed(id); got != want {
-			t.Errorf("Allowed(%q)=%v, want %v", id, got, want)
-		}
-	}
-	ds, err := c.TicketDepartments()
-	if err != nil || len(ds) != 14 {
-		t.Fatalf("departments %d, %v", len(ds), err)
-	}
-	if out := mustCLI(t, dir, filepath.Join(dir, "c.yaml"), "route", "--json", "小区又停水了"); !strings.Contains(out, `"shuiwu"`) {
-		t.Fatalf("configured department not routed: %q", out)
-	}
-
-	for name, bad := range map[string]string{
-		"mode":          "access: {mode: closed}",
-		"yaml":          "access: [",
-		"new dept":      "departments: [{key: shuiwu, name: 水务}]",
-		"bad key":       "departments: [{key: 水务, name: 水务}]",
-		"threshold":     "routing: {threshold: 2}",
-		"empty user id": `access: {admins: [""]}`,
-	} {
-		c := DefaultConfig()
-		if err := c.ReadFile(write(bad)); err == nil {
-			t.Errorf("%s: no error", name)
-		}
-	}
-	c = DefaultConfig()
-	if err := c.ReadFile(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "不存在") {
-		t.Errorf("missing file: %v", err)
-	}
-	if !DefaultConfig().Allowed("anyone") {
-		t.Error("open mode refuses")
-	}
-}
-
 func TestParseInterspersed(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -407,21 +337,4 @@ func TestParseInterspersed(t *testing.T) {
 			t.Errorf("%v: pos=%v json=%v err=%v", tc.args, pos, *j, err)
 		}
 	}
-}
-
-func FuzzConfigParse(f *testing.F) {
-	f.Add([]byte("access: {mode: allowlist, admins: [1]}\ndepartments: [{key: renshe, staff: [2], keywords: [讨薪]}]\n"))
-	f.Add([]byte("routing: {threshold: 0.5}"))
-	f.Add([]byte("departments: [{key: x}]"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c := DefaultConfig()
-		if err := c.parse("fuzz.yaml", data); err != nil {
-			return
-		}
-		if _, err := c.TicketDepartments(); err != nil {
-			t.Fatalf("accepted config with bad departments: %v", err)
-		}
-		c.Viewer("1")
-		c.Allowed("1")
-	})
 }

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"partybot/apperr"
+	"partybot/tickets"
+)
+
+// runTicketsStats is "tickets stats": 响应率, 按期办结率 and 满意率 per
+// department over the days --from to --to.
+func (m *Main) runTicketsStats(ctx context.Context, args []string) error {
+	fs, as := ticketFlags("stats")
+	asJSON := fs.Bool("json", false, "")
+	from := fs.String("from", "", "")
+	to := fs.String("to", "", "")
+	dept := fs.String("department", "", "")
+	s, v, _, err := m.ticketArgs(ctx, fs, as, args, none,
+		"用法：partybot tickets stats [--json] [--from 日期] [--to 日期] [--department 部门]")
+	if err != nil {
+		return err
+	}
+	p, err := datePeriod(*from, *to, s)
+	if err != nil {
+		return err
+	}
+	f := tickets.StatsFilter{From: p.From, To: p.To}
+	if *dept != "" {
+		f.Department = dept
+	}
+	st, err := s.Stats(ctx, v, f)
+	if err != nil {
+		return ticketError(err)
+	}
+	if *asJSON {
+		return writeJSONLine(m.Stdout, st)
+	}
+	return m.printStats(st)
+}
+
+// printStats prints the statistics as a table, a row per department and
+// the total.
+func (m *Main) printStats(st *tickets.Stats) error {
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "部门\t受理\t响应率\t按期办结率\t满意率\t在办\t超期\t")
+	pct := func(r float64, d int) string {
+		if d == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f%%", r*100)
+	}
+	for _, d := range append(st.Departments, st.Total) {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t\n", d.Name, d.Received, pct(d.ResponseRate, d.ResponseDue),
+			pct(d.OnTimeRate, d.ResolutionDue), pct(d.SatisfactionRate, d.Rated), d.Open, d.Overdue)
+	}
+	return tw.Flush()
+}
+
+// runTicketsExport is "tickets export": the 台账 as .xlsx or CSV.
+func (m *Main) runTicketsExport(ctx context.Context, args []string) error {
+	fs, as := ticketFlags("export")
+	xlsx := fs.String("xlsx", "", "")
+	csvPath := fs.String("csv", "", "")
+	status := fs.String("status", "", "")
+	dept := fs.String("department", "", "")
+	from := fs.String("from", "", "")
+	to := fs.String("to", "", "")
+	valid := func(pos []string) bool { return none(pos) && (*xlsx == "") != (*csvPath == "") }
+	s, v, _, err := m.ticketArgs(ctx, fs, as, args, valid,
+		"用法：partybot tickets export --xlsx 文件 | --csv 文件 [--status 状态] [--department 部门] [--from 日期] [--to 日期]")
+	if err != nil {
+		return err
+	}
+	f, err := ticketFilter(*status, *dept)
+	if err != nil {
+		return err
+	}
+	p, err := datePeriod(*from, *to, s)
+	if err != nil {
+		return err
+	}
+	if !p.From.IsZero() {
+		f.From = &p.From
+	}
+	if !p.To.IsZero() {
+		f.To = &p.To
+	}
+	ts, err := s.ExportTickets(ctx, v, f)
+	if err != nil {
+		return ticketError(err)
+	}
+	path, write := *xlsx, s.WriteXLSX
+	if path == "" {
+		path, write = *csvPath, s.WriteCSV
+	}
+	if err := writeFileAtomic(path, func(w io.Writer) error { return write(w, ts) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "已导出 %d 件工单到 %s\n", len(ts), path)
+	return nil
+}
+
+// datePeriod is the period of --from and --to in the store's time zone;
+// a day that does not parse is a usage error.
+func datePeriod(from, to string, s *tickets.Store) (tickets.Period, error) {
+	p, err := tickets.DatePeriod(from, to, s.Location())
+	if err != nil {
+		return p, usagef("%s", apperr.Message(err))
+	}
+	return p, nil
+}
