@@ -97,12 +97,26 @@ const (
 // section, source or caption. Any text that is not blank yields at least one
 // article; an empty or blank text yields none.
 func SplitBulletin(text string) []Article {
+	arts, _ := splitBulletin(text, 0)
+	return arts
+}
+
+// splitBulletin is [SplitBulletin] stopping once the articles have more
+// than limit paragraphs (never when limit <= 0); over reports that it
+// stopped.
+func splitBulletin(text string, limit int) (arts []Article, over bool) {
 	p := &parser{blocks: splitBlocks(normalizeText(text))}
 	for i := range p.blocks {
+		if limit > 0 && p.paragraphs() > limit {
+			return nil, true
+		}
 		p.step(i)
 	}
 	p.end()
-	return p.arts
+	if limit > 0 && p.paragraphs() > limit {
+		return nil, true
+	}
+	return p.arts, false
 }
 
 // parser holds the state of [SplitBulletin].
@@ -115,6 +129,15 @@ type parser struct {
 	heading string   // subheading of the paragraphs being added
 	heads   []string // subheading lines not yet followed by a paragraph
 	tail    []string // pieces of the last paragraph while it is open
+	done    int      // paragraphs of the finished articles
+}
+
+// paragraphs returns the number of paragraphs read so far.
+func (p *parser) paragraphs() int {
+	if p.cur == nil {
+		return p.done
+	}
+	return p.done + len(p.cur.Paragraphs)
 }
 
 func (p *parser) step(i int) {
@@ -288,6 +311,7 @@ func (p *parser) finish() {
 		a.Captions = nil
 	}
 	p.arts = append(p.arts, *a)
+	p.done += len(a.Paragraphs)
 	p.cur = nil
 }
 
@@ -543,6 +567,9 @@ var lineBreaks = strings.NewReplacer(
 
 // normalizeText makes text valid UTF-8 with "\n" line breaks and no BOM.
 func normalizeText(text string) string {
+	if isNormal(text) {
+		return text
+	}
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
@@ -551,6 +578,30 @@ func normalizeText(text string) string {
 		text = lineBreaks.Replace(text)
 	}
 	return text
+}
+
+// isNormal reports whether normalizeText would leave text as it is, in
+// one pass: the loaders call normalizeText on the same text several times.
+func isNormal(text string) bool {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if c == '\r' || c == '\f' || c == '\v' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch r {
+		case utf8.RuneError, '\u0085', '\u2028', '\u2029', '\uFEFF':
+			if r != utf8.RuneError || size == 1 {
+				return false
+			}
+		}
+		i += size
+	}
+	return true
 }
 
 // closers are closing quotes and brackets that may follow final punctuation.

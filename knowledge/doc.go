@@ -12,7 +12,9 @@
 //
 // A loaded document keeps its extracted text ([Document.Text]); [Reload]
 // rebuilds the document from it without the original file. Loaders bound
-// the memory they use ([MaxFileSize], [CheckSize], [LoadReader]) and
+// the memory they use, by the bytes they read ([MaxFileSize], [CheckSize],
+// [LoadReader]) and by the units they make of them (lines, paragraphs,
+// table cells, sheet rows and columns, XML tokens; see limits.go), and
 // return errors wrapping a few sentinels, with a message in Chinese that
 // tells the user what to do ([Message]).
 //

@@ -23,6 +23,14 @@ const (
 	maxXMLDepth = 1000
 )
 
+// maxZipEntries bounds the entries of an Office file's zip archive; an
+// ordinary one has tens, hundreds with many pictures.
+const maxZipEntries = 10_000
+
+// zipEntrySignature starts each entry of a zip archive's central
+// directory.
+var zipEntrySignature = []byte("PK\x01\x02")
+
 // oleMagic starts the binary Office formats (.doc, .xls, .wps, .et).
 var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 
@@ -47,10 +55,85 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// maxTokenBytes bounds one XML token: a run of text, a comment, a tag
+// with its attributes.
+const maxTokenBytes = 8 << 20
+
+// errTokenTooLarge is returned by a tokenReader past maxTokenBytes.
+var errTokenTooLarge = errors.New("token too large")
+
+// tokenReader reads for an xml.Decoder, failing with errTokenTooLarge
+// once the token being read passes maxTokenBytes (by less than its
+// buffer). The decoder holds a whole token before returning it, so without
+// this a part of one 100 MB text would take 100 MB however little of it is
+// kept. It is an io.ByteReader, which the decoder reads without a buffer
+// of its own, so what it has handed out is what the decoder has read.
+type tokenReader struct {
+	r     io.Reader
+	buf   []byte
+	pos   int   // next byte of buf to hand out
+	base  int64 // bytes handed out before buf
+	start int64 // offset where the token being read starts
+	over  bool  // the token passed maxTokenBytes
+	err   error
+}
+
+// offset returns the number of bytes handed out.
+func (t *tokenReader) offset() int64 { return t.base + int64(t.pos) }
+
+func (t *tokenReader) ReadByte() (byte, error) {
+	if t.pos == len(t.buf) {
+		if err := t.fill(); err != nil {
+			return 0, err
+		}
+	}
+	b := t.buf[t.pos]
+	t.pos++
+	return b, nil
+}
+
+// Read is for the charset readers of parts not in UTF-8.
+func (t *tokenReader) Read(p []byte) (int, error) {
+	if t.pos == len(t.buf) {
+		if err := t.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, t.buf[t.pos:])
+	t.pos += n
+	return n, nil
+}
+
+// fill reads the next bytes into the empty buffer.
+func (t *tokenReader) fill() error {
+	t.base += int64(t.pos)
+	t.buf, t.pos = t.buf[:cap(t.buf)], 0
+	if t.base-t.start > maxTokenBytes {
+		t.buf, t.over = t.buf[:0], true
+		return errTokenTooLarge
+	}
+	for t.err == nil {
+		n, err := t.r.Read(t.buf)
+		t.err = err
+		if n > 0 {
+			t.buf = t.buf[:n]
+			return nil
+		}
+	}
+	t.buf = t.buf[:0]
+	return t.err
+}
+
 // openZip opens data as a zip archive (an Office Open XML file).
 func openZip(data []byte, kind string) (*zip.Reader, error) {
 	if bytes.HasPrefix(data, oleMagic) {
 		return nil, fmt.Errorf("文件实际是旧版二进制格式（.doc/.xls/.wps），请用 Word、Excel 或 WPS 打开后另存为 %s 再导入: %w", kind, ErrUnsupported)
+	}
+	// zip.NewReader keeps every entry, some 300 bytes each: count the
+	// central directory headers first (the count is an upper bound, since
+	// the signature may occur in the data too).
+	if n := bytes.Count(data, zipEntrySignature); n > maxZipEntries {
+		return nil, fmt.Errorf("文件中有超过 %d 个部件，可能已损坏或是恶意构造的文件，请重新保存为 %s 后再导入: %w", maxZipEntries, kind, ErrTooLarge)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
@@ -71,25 +154,43 @@ func zipPart(zr *zip.Reader, name string) *zip.File {
 
 // readPart decodes the XML part f token by token, calling fn for each.
 func readPart(f *zip.File, kind string, fn func(tok xml.Token) error) error {
-	if f.UncompressedSize64 > maxPartBytes {
-		return fmt.Errorf("文件解压后超过 %d MB，可能已损坏或是压缩炸弹: %w", maxPartBytes>>20, ErrTooLarge)
+	budget := int64(maxPartBytes)
+	return readPartWithin(f, kind, &budget, maxPartBytes, fn)
+}
+
+// readPartWithin is readPart decompressing at most *budget bytes, which
+// it lowers by what it read: parts read under one budget share it.
+// limit, in bytes, is the budget the error message names.
+func readPartWithin(f *zip.File, kind string, budget *int64, limit int64, fn func(tok xml.Token) error) error {
+	tooLarge := fmt.Errorf("文件解压后超过 %d MB，可能已损坏或是压缩炸弹: %w", limit>>20, ErrTooLarge)
+	if f.UncompressedSize64 > uint64(max(*budget, 0)) {
+		return tooLarge
 	}
 	rc, err := f.Open()
 	if err != nil {
 		return fmt.Errorf("文件已损坏（%s 无法解压），请重新保存为 %s 后再导入: %w", f.Name, kind, ErrCorrupt)
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(&limitedReader{r: rc, n: maxPartBytes})
+	lr := &limitedReader{r: rc, n: *budget}
+	defer func() { *budget = lr.n }()
+	tr := &tokenReader{r: lr, buf: make([]byte, 0, 32<<10)}
+	d := xml.NewDecoder(tr)
 	d.CharsetReader = charset.NewReaderLabel
 	depth := 0
 	for {
+		tr.start = tr.offset()
 		tok, err := d.Token()
+		if tr.over {
+			// The decoder may return the token cut short, or fail on
+			// the rune it was cut in.
+			return fmt.Errorf("文件中有超过 %d MB 的单段内容，请拆分后再导入: %w", maxTokenBytes>>20, ErrTooLarge)
+		}
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			if errors.Is(err, errPartTooLarge) {
-				return fmt.Errorf("文件解压后超过 %d MB，可能已损坏或是压缩炸弹: %w", maxPartBytes>>20, ErrTooLarge)
+				return tooLarge
 			}
 			return fmt.Errorf("文件已损坏（%s 内容不完整），请重新保存为 %s 后再导入: %w", f.Name, kind, ErrCorrupt)
 		}
@@ -200,7 +301,7 @@ func readDocxStyles(f *zip.File) (map[string]docxStyle, error) {
 // docxBlock is a paragraph or a table of a .docx body, in reading order.
 type docxBlock struct {
 	level int        // heading level as headingLevel gives it
-	text  string     // paragraph text
+	text  string     // paragraph text, not blank
 	rows  [][]string // table rows, when a table
 }
 
@@ -222,132 +323,183 @@ func extractDOCX(data []byte) (extracted, error) {
 	if df == nil {
 		return extracted{}, fmt.Errorf("文件不是 Word 文档（.docx 中没有正文部分），请用 Word 或 WPS 另存为 .docx 后再导入: %w", ErrCorrupt)
 	}
-	styles := map[string]docxStyle{}
+	r := &docxReader{styles: map[string]docxStyle{}}
 	if sf := zipPart(zr, path.Join(path.Dir(main), "styles.xml")); sf != nil {
-		if styles, err = readDocxStyles(sf); err != nil {
+		if r.styles, err = readDocxStyles(sf); err != nil {
 			return extracted{}, err
 		}
 	}
-	var (
-		blocks  []docxBlock
-		size    int
-		paras   []*strings.Builder // open paragraphs (text boxes nest them)
-		levels  []int
-		tables  []*docxTable
-		skip    int // depth inside elements whose text is not read
-		inText  bool
-		tooMuch = fmt.Errorf("文档的文字超过 %d MB，请拆分后再导入: %w", maxTextBytes>>20, ErrTooLarge)
-	)
-	addText := func(s string) error {
-		if len(paras) == 0 {
-			return nil
-		}
-		if size += len(s); size > maxTextBytes {
-			return tooMuch
-		}
-		paras[len(paras)-1].WriteString(s)
-		return nil
-	}
-	err = readPart(df, ".docx", func(tok xml.Token) error {
-		switch e := tok.(type) {
-		case xml.StartElement:
-			if skip > 0 {
-				skip++
-				return nil
-			}
-			switch e.Name.Local {
-			case "Fallback", "delText", "instrText", "footnoteReference", "commentReference":
-				skip = 1 // duplicates of mc:Choice, deleted text, field codes
-			case "p":
-				paras = append(paras, &strings.Builder{})
-				levels = append(levels, -1)
-			case "pStyle":
-				if len(levels) > 0 && levels[len(levels)-1] < 0 {
-					levels[len(levels)-1] = headingLevel(styles, attr(e, "val"))
-				}
-			case "outlineLvl":
-				if n, err := strconv.Atoi(attr(e, "val")); err == nil && n >= 0 && n <= 8 && len(levels) > 0 {
-					levels[len(levels)-1] = n + 1
-				}
-			case "t":
-				inText = true
-			case "tab", "ptab":
-				return addText(" ")
-			case "br", "cr":
-				return addText("\n")
-			case "noBreakHyphen":
-				return addText("-")
-			case "tbl":
-				tables = append(tables, &docxTable{})
-			case "tr":
-				if len(tables) > 0 {
-					tables[len(tables)-1].row = nil
-				}
-			case "tc":
-				if len(tables) > 0 {
-					tables[len(tables)-1].cell = nil
-				}
-			}
-		case xml.EndElement:
-			if skip > 0 {
-				skip--
-				return nil
-			}
-			switch e.Name.Local {
-			case "t":
-				inText = false
-			case "p":
-				if len(paras) == 0 {
-					return nil
-				}
-				text, level := paras[len(paras)-1].String(), levels[len(levels)-1]
-				paras, levels = paras[:len(paras)-1], levels[:len(levels)-1]
-				if len(tables) > 0 {
-					t := tables[len(tables)-1]
-					t.cell = append(t.cell, cleanText(text))
-					return nil
-				}
-				for _, line := range strings.Split(text, "\n") {
-					blocks = append(blocks, docxBlock{level: level, text: line})
-				}
-			case "tc":
-				if len(tables) > 0 {
-					t := tables[len(tables)-1]
-					t.row = append(t.row, strings.Join(nonEmpty(t.cell), " "))
-					t.cell = nil
-				}
-			case "tr":
-				if len(tables) > 0 {
-					t := tables[len(tables)-1]
-					if len(t.rows) < maxTableRows {
-						t.rows = append(t.rows, t.row)
-					}
-					t.row = nil
-				}
-			case "tbl":
-				if len(tables) == 0 {
-					return nil
-				}
-				t := tables[len(tables)-1]
-				tables = tables[:len(tables)-1]
-				if len(tables) > 0 { // a nested table: its rows go into the outer cell
-					outer := tables[len(tables)-1]
-					outer.cell = append(outer.cell, strings.Join(tableLines(t.rows), "；"))
-					return nil
-				}
-				blocks = append(blocks, docxBlock{level: -1, rows: t.rows})
-			}
-		case xml.CharData:
-			if inText && skip == 0 {
-				return addText(string(e))
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := readPart(df, ".docx", r.token); err != nil {
 		return extracted{}, err
 	}
-	return docxText(blocks)
+	return docxText(r.blocks)
+}
+
+// docxReader reads the body of a .docx into blocks, within the limits on
+// text, paragraphs and table cells.
+type docxReader struct {
+	styles map[string]docxStyle
+	blocks []docxBlock
+	size   int                // bytes of text read
+	count  int                // <w:p> elements read
+	cells  int                // <w:tc> elements read
+	paras  []*strings.Builder // open paragraphs (text boxes nest them)
+	levels []int
+	tables []*docxTable
+	skip   int // depth inside elements whose text is not read
+	inText bool
+}
+
+// token reads the next token of the document part.
+func (r *docxReader) token(tok xml.Token) error {
+	switch e := tok.(type) {
+	case xml.StartElement:
+		if r.skip > 0 {
+			r.skip++
+			return nil
+		}
+		return r.start(e)
+	case xml.EndElement:
+		if r.skip > 0 {
+			r.skip--
+			return nil
+		}
+		return r.end(e.Name.Local)
+	case xml.CharData:
+		if r.inText && r.skip == 0 {
+			return r.addText(e)
+		}
+	}
+	return nil
+}
+
+func (r *docxReader) start(e xml.StartElement) error {
+	switch e.Name.Local {
+	case "Fallback", "delText", "instrText", "footnoteReference", "commentReference":
+		r.skip = 1 // duplicates of mc:Choice, deleted text, field codes
+	case "p":
+		if r.count++; r.count > maxParagraphs {
+			return fmt.Errorf("文档超过 %d 个段落（含空段落），请拆分后再导入: %w", maxParagraphs, ErrTooLarge)
+		}
+		r.paras = append(r.paras, &strings.Builder{})
+		r.levels = append(r.levels, -1)
+	case "pStyle":
+		if len(r.levels) > 0 && r.levels[len(r.levels)-1] < 0 {
+			r.levels[len(r.levels)-1] = headingLevel(r.styles, attr(e, "val"))
+		}
+	case "outlineLvl":
+		if n, err := strconv.Atoi(attr(e, "val")); err == nil && n >= 0 && n <= 8 && len(r.levels) > 0 {
+			r.levels[len(r.levels)-1] = n + 1
+		}
+	case "t":
+		r.inText = true
+	case "tab", "ptab":
+		return r.addText(space)
+	case "br", "cr":
+		return r.addText(newline)
+	case "noBreakHyphen":
+		return r.addText(hyphen)
+	case "tbl":
+		r.tables = append(r.tables, &docxTable{})
+	case "tr":
+		if len(r.tables) > 0 {
+			r.tables[len(r.tables)-1].row = nil
+		}
+	case "tc":
+		if r.cells++; r.cells > maxTableCells {
+			return errTooManyCells("文档")
+		}
+		if len(r.tables) > 0 {
+			r.tables[len(r.tables)-1].cell = nil
+		}
+	}
+	return nil
+}
+
+func (r *docxReader) end(local string) error {
+	switch local {
+	case "t":
+		r.inText = false
+	case "p":
+		return r.endParagraph()
+	case "tc":
+		if len(r.tables) > 0 {
+			t := r.tables[len(r.tables)-1]
+			t.row = append(t.row, strings.Join(nonEmpty(t.cell), " "))
+			t.cell = nil
+		}
+	case "tr":
+		if len(r.tables) > 0 {
+			t := r.tables[len(r.tables)-1]
+			if len(t.rows) < maxTableRows {
+				t.rows = append(t.rows, t.row)
+			}
+			t.row = nil
+		}
+	case "tbl":
+		return r.endTable()
+	}
+	return nil
+}
+
+// endParagraph adds the paragraph that ends to its table cell, or its
+// lines to the blocks; empty lines add nothing.
+func (r *docxReader) endParagraph() error {
+	if len(r.paras) == 0 {
+		return nil
+	}
+	text, level := r.paras[len(r.paras)-1].String(), r.levels[len(r.levels)-1]
+	r.paras, r.levels = r.paras[:len(r.paras)-1], r.levels[:len(r.levels)-1]
+	if len(r.tables) > 0 {
+		t := r.tables[len(r.tables)-1]
+		t.cell = append(t.cell, cleanText(text))
+		return nil
+	}
+	for line := range strings.SplitSeq(text, "\n") {
+		if blank(line) {
+			continue
+		}
+		if len(r.blocks) >= maxParagraphs {
+			return errTooManyParagraphs()
+		}
+		r.blocks = append(r.blocks, docxBlock{level: level, text: line})
+	}
+	return nil
+}
+
+// endTable adds the table that ends to the blocks, or to the cell of the
+// table it is nested in.
+func (r *docxReader) endTable() error {
+	if len(r.tables) == 0 {
+		return nil
+	}
+	t := r.tables[len(r.tables)-1]
+	r.tables = r.tables[:len(r.tables)-1]
+	if len(r.tables) > 0 { // a nested table: its rows go into the outer cell
+		outer := r.tables[len(r.tables)-1]
+		outer.cell = append(outer.cell, strings.Join(tableLines(t.rows), "；"))
+		return nil
+	}
+	if len(r.blocks) >= maxParagraphs {
+		return errTooManyParagraphs()
+	}
+	r.blocks = append(r.blocks, docxBlock{level: -1, rows: t.rows})
+	return nil
+}
+
+// Text that elements stand for.
+var space, newline, hyphen = []byte(" "), []byte("\n"), []byte("-")
+
+// addText adds text to the open paragraph, within maxTextBytes.
+func (r *docxReader) addText(s []byte) error {
+	if len(r.paras) == 0 {
+		return nil
+	}
+	if r.size += len(s); r.size > maxTextBytes {
+		return fmt.Errorf("文档的文字超过 %d MB，请拆分后再导入: %w", maxTextBytes>>20, ErrTooLarge)
+	}
+	r.paras[len(r.paras)-1].Write(s)
+	return nil
 }
 
 // maxTableRows bounds the rows kept of one table.

@@ -102,6 +102,13 @@ func cleanText(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// blank reports whether cleanText(s) is "", without building it.
+func blank(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return !unicode.IsSpace(r) && !unicode.IsControl(r) && r != '\u200B' && r != '\uFEFF' && r != '\u00AD'
+	}) < 0
+}
+
 // maxHeaderRunes bounds a table header cell.
 const maxHeaderRunes = 24
 
@@ -112,45 +119,79 @@ const maxHeaderRunes = 24
 // Rows before the header with a single cell (a table title) stay as they
 // are.
 func tableLines(rows [][]string) []string {
-	var header []string
-	hi := -1
-	for i, r := range rows {
-		n := 0
-		for _, c := range r {
-			if c != "" {
-				n++
-			}
-		}
-		if n >= 2 {
-			if isHeaderRow(r) && i < len(rows)-1 {
-				header, hi = r, i
-			}
-			break
-		}
-	}
 	var lines []string
-	for i, r := range rows {
-		if i == hi {
+	t := tableStream{emit: func(line string) { lines = append(lines, line) }}
+	for _, r := range rows {
+		t.add(r)
+	}
+	t.finish()
+	return lines
+}
+
+// tableStream turns table rows into lines as they come, as [tableLines]
+// does, holding back at most the row that may be the header: a sheet of
+// any length is written in the memory of one row.
+type tableStream struct {
+	emit    func(line string)
+	header  []string // the header, once a row follows it
+	pending []string // the first row with two or more cells, if it looks like a header
+	decided bool     // the header, or that there is none, is known
+	lines   int      // lines emitted
+}
+
+// add takes the next row.
+func (t *tableStream) add(r []string) {
+	if t.decided {
+		t.line(r, t.header)
+		return
+	}
+	if t.pending != nil {
+		t.header, t.pending, t.decided = t.pending, nil, true
+		t.line(r, t.header)
+		return
+	}
+	if len(nonEmpty(r)) < 2 {
+		t.line(r, nil)
+		return
+	}
+	if isHeaderRow(r) {
+		t.pending = r
+		return
+	}
+	t.decided = true
+	t.line(r, nil)
+}
+
+// finish ends the table: a header without rows under it is a row, and a
+// table of only a header is its header line.
+func (t *tableStream) finish() {
+	if t.pending != nil {
+		t.line(t.pending, nil)
+		t.pending = nil
+	}
+	if t.header != nil && t.lines == 0 {
+		t.emit(strings.Join(nonEmpty(t.header), "；"))
+		t.lines++
+	}
+}
+
+// line emits row r, each cell after its column header when header is not
+// nil.
+func (t *tableStream) line(r, header []string) {
+	var cells []string
+	for j, c := range r {
+		if c == "" {
 			continue
 		}
-		var cells []string
-		for j, c := range r {
-			if c == "" {
-				continue
-			}
-			if i > hi && hi >= 0 && j < len(header) && header[j] != "" && header[j] != c {
-				c = header[j] + "：" + c
-			}
-			cells = append(cells, c)
+		if j < len(header) && header[j] != "" && header[j] != c {
+			c = header[j] + "：" + c
 		}
-		if len(cells) > 0 {
-			lines = append(lines, strings.Join(cells, "；"))
-		}
+		cells = append(cells, c)
 	}
-	if hi >= 0 && len(lines) == 0 {
-		lines = append(lines, strings.Join(nonEmpty(header), "；"))
+	if len(cells) > 0 {
+		t.emit(strings.Join(cells, "；"))
+		t.lines++
 	}
-	return lines
 }
 
 // isHeaderRow reports whether the cells of a row look like column headers.

@@ -27,6 +27,10 @@ const (
 	maxHTMLDepth = 256
 	// maxHTMLBlocks bounds the blocks of text of one page.
 	maxHTMLBlocks = 200000
+	// maxHTMLContainers bounds the elements holding blocks that a page
+	// keeps scores for (a <div> nested 250 deep around each word would
+	// otherwise keep 250 per word).
+	maxHTMLContainers = 400000
 	// prescanBytes is how far into a page its <meta> charset is looked for.
 	prescanBytes = 4096
 )
@@ -185,6 +189,7 @@ type htmlReader struct {
 	containers []htmlContainer
 	blocks     []htmlBlock
 	tables     []*htmlTable
+	cells      int // table cells read
 	text       strings.Builder
 	cjk        int // Han runes outside links in text
 	letters    int
@@ -324,15 +329,19 @@ func (h *htmlReader) flush() error {
 	if len(h.blocks) >= maxHTMLBlocks {
 		return fmt.Errorf("网页结构过于复杂（超过 %d 段），请另存为 .txt 后再导入: %w", maxHTMLBlocks, ErrTooLarge)
 	}
-	c := h.container()
+	c, err := h.container()
+	if err != nil {
+		return err
+	}
 	h.blocks = append(h.blocks, htmlBlock{container: c, level: h.level, text: text, cjk: cjk,
 		score: float64(cjk) + float64(letters)/3})
 	return nil
 }
 
 // container returns the nearest container of the current position,
-// creating the entries of containers on the stack as needed.
-func (h *htmlReader) container() int {
+// creating the entries of containers on the stack as needed, at most
+// maxHTMLContainers.
+func (h *htmlReader) container() (int, error) {
 	parent := 0
 	for i := range h.stack {
 		e := &h.stack[i]
@@ -340,12 +349,15 @@ func (h *htmlReader) container() int {
 			continue
 		}
 		if e.container < 0 {
+			if len(h.containers) > maxHTMLContainers {
+				return 0, fmt.Errorf("网页结构过于复杂（超过 %d 个区块元素），请另存为 .txt 后再导入: %w", maxHTMLContainers, ErrTooLarge)
+			}
 			h.containers = append(h.containers, htmlContainer{parent: parent, main: e.main})
 			e.container = len(h.containers) - 1
 		}
 		parent = e.container
 	}
-	return parent
+	return parent, nil
 }
 
 func (h *htmlReader) start(name string, attrs map[string]string, selfClosing bool) error {
@@ -513,18 +525,29 @@ func (h *htmlReader) pop(i int) {
 	}
 }
 
-// tableStart tracks the start of tables, rows and cells.
+// tableStart tracks the start of tables, rows and cells, within
+// maxTableCells cells; tables nested deeper than maxHTMLDepth are read as
+// part of the table around them.
 func (h *htmlReader) tableStart(tag atom.Atom) error {
 	switch tag {
 	case atom.Table:
-		h.tables = append(h.tables, &htmlTable{})
+		if len(h.tables) < maxHTMLDepth {
+			h.tables = append(h.tables, &htmlTable{})
+		}
 	case atom.Tr:
 		if t := h.table(); t != nil {
+			c, err := h.container()
+			if err != nil {
+				return err
+			}
 			t.rowStart, t.cells, t.simple, t.header1 = len(h.blocks), nil, true, true
-			t.container = h.container()
+			t.container = c
 		}
 	case atom.Td, atom.Th:
 		if t := h.table(); t != nil {
+			if h.cells++; h.cells > maxTableCells {
+				return errTooManyCells("网页")
+			}
 			t.cellStart = len(h.blocks)
 			if tag == atom.Td {
 				t.header1 = false

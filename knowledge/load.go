@@ -28,7 +28,10 @@ var (
 	// ErrEmpty means the file has no text.
 	ErrEmpty = errors.New("knowledge: empty document")
 	// ErrTooLarge means the file, or the text or data it expands to, is
-	// over the loaders' limits ([MaxFileSize]).
+	// over the loaders' limits ([MaxFileSize]), or that it has more of the
+	// units documents are made of (lines, paragraphs, table cells, sheet
+	// rows and columns) than the loaders take; the message names the
+	// limit.
 	ErrTooLarge = errors.New("knowledge: file too large")
 	// ErrCorrupt means the file is damaged or not of the type its name
 	// says (a truncated .docx, an .xlsx that is not a workbook …).
@@ -176,7 +179,8 @@ func CheckSize(name string, size int64) error {
 //   - .pdf: the text of each page in reading order, by pdftotext (poppler)
 //     when it is installed, else a built-in extractor; lines are joined
 //     into paragraphs and page numbers dropped.
-//   - .xlsx: each sheet's rows as lines, each cell with its column header.
+//   - .xlsx: each sheet's rows as lines, each cell with its column header;
+//     text past column IV (the 256th) is refused, not dropped.
 //
 // Metadata the document states (title, issuing body, document number and
 // date) fill the fields of [Document].
@@ -241,8 +245,9 @@ func LoadReader(name string, r io.Reader) (Document, error) {
 // with the current splitting rules. Reload(d.Name, d.Text) equals d but
 // for Warnings.
 //
-// Returns ErrUnsupported for names of unsupported types and ErrEmpty for
-// text without content; for .txt and .md names it is [LoadText].
+// Returns ErrUnsupported for names of unsupported types, ErrEmpty for
+// text without content and ErrTooLarge for text over the limits of
+// [LoadText]; for .txt and .md names it is [LoadText].
 func Reload(name, text string) (Document, error) {
 	switch formatOf(name) {
 	case "":
@@ -274,7 +279,8 @@ func Reload(name, text string) (Document, error) {
 //
 // Returns ErrUnsupported for other extensions, ErrBinary for data with NUL
 // bytes or many control characters, ErrEncoding for data in no encoding it
-// recognises and ErrEmpty for data without text, each wrapped.
+// recognises, ErrEmpty for data without text and ErrTooLarge for text of
+// a million lines or more than 200,000 paragraphs, each wrapped.
 func LoadText(name string, data []byte) (Document, error) {
 	format := formatOf(name)
 	if format != "txt" && format != "md" {
@@ -362,7 +368,8 @@ func Message(err error) string {
 // parseText splits text into articles by the document type of name.
 func parseText(name, text string) []Article {
 	if formatOf(name) == "md" {
-		return parseMarkdown(text)
+		arts, _ := parseMarkdown(text, 0)
+		return arts
 	}
 	return SplitBulletin(text)
 }
@@ -371,6 +378,10 @@ func parseText(name, text string) []Article {
 // text) into a Document with the metadata given (which wins) and found in
 // the text.
 func build(name, kind, text string, given meta) (Document, error) {
+	text = normalizeText(text)
+	if err := checkLines(text); err != nil {
+		return Document{}, err
+	}
 	lines := metaLines(kind, text)
 	m, header := scanMeta(lines)
 	m = given.or(m)
@@ -381,10 +392,14 @@ func build(name, kind, text string, given meta) (Document, error) {
 		text = dropLines(text, header)
 	}
 	var arts []Article
+	var over bool
 	if kind == "md" {
-		arts = parseMarkdown(text)
+		arts, over = parseMarkdown(text, maxParagraphs)
 	} else {
-		arts = SplitBulletin(text)
+		arts, over = splitBulletin(text, maxParagraphs)
+	}
+	if over {
+		return Document{}, errTooManyParagraphs()
 	}
 	if len(arts) == 0 {
 		return Document{}, fmt.Errorf("文件中没有文字内容: %w", ErrEmpty)
@@ -477,8 +492,10 @@ func mdInline(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// parseMarkdown splits a Markdown text into articles at its "#" headings.
-func parseMarkdown(text string) []Article {
+// parseMarkdown splits a Markdown text into articles at its "#" headings,
+// stopping once they have more than limit paragraphs (never when limit
+// <= 0); over reports that it stopped.
+func parseMarkdown(text string, limit int) (arts []Article, over bool) {
 	m := &mdParser{}
 	lines := strings.Split(normalizeText(text), "\n")
 	if strings.TrimSpace(lines[0]) == "---" { // YAML front matter
@@ -491,6 +508,9 @@ func parseMarkdown(text string) []Article {
 	}
 	fence := ""
 	for _, line := range lines {
+		if limit > 0 && m.paragraphs() > limit {
+			return nil, true
+		}
 		line = strings.TrimSpace(line)
 		if fence != "" {
 			if strings.HasPrefix(line, fence) {
@@ -544,7 +564,10 @@ func parseMarkdown(text string) []Article {
 	}
 	m.flush()
 	m.finish()
-	return m.arts
+	if limit > 0 && m.paragraphs() > limit {
+		return nil, true
+	}
+	return m.arts, false
 }
 
 // mdParser holds the state of parseMarkdown.
@@ -553,6 +576,15 @@ type mdParser struct {
 	cur      *Article
 	headings [6]string // open headings by level; [0] is unused
 	para     []string  // lines of the paragraph being read
+	done     int       // paragraphs of the finished articles
+}
+
+// paragraphs returns the number of paragraphs read so far.
+func (m *mdParser) paragraphs() int {
+	if m.cur == nil {
+		return m.done
+	}
+	return m.done + len(m.cur.Paragraphs)
 }
 
 func (m *mdParser) takePara() string {
@@ -608,6 +640,7 @@ func (m *mdParser) finish() {
 	}
 	if len(m.cur.Paragraphs) > 0 {
 		m.arts = append(m.arts, *m.cur)
+		m.done += len(m.cur.Paragraphs)
 	}
 	m.cur = nil
 	m.headings = [6]string{}

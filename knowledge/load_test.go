@@ -167,7 +167,7 @@ func FuzzLoadText(f *testing.F) {
 		}
 		doc, err := knowledge.LoadText(name, data)
 		if err != nil {
-			for _, sentinel := range []error{knowledge.ErrBinary, knowledge.ErrEncoding, knowledge.ErrEmpty} {
+			for _, sentinel := range []error{knowledge.ErrBinary, knowledge.ErrEncoding, knowledge.ErrEmpty, knowledge.ErrTooLarge} {
 				if errors.Is(err, sentinel) {
 					return
 				}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -23,6 +24,11 @@ const (
 	pdfTimeout = 60 * time.Second
 	// maxPDFPages bounds the pages read of one PDF.
 	maxPDFPages = 3000
+	// maxPDFContentBytes bounds the decompressed page contents the
+	// built-in extractor interprets: a compressed content stream can
+	// expand a thousandfold, and the extractor keeps a page's text until
+	// the page ends.
+	maxPDFContentBytes = 256 << 20
 )
 
 // pdftotext returns the path of poppler's pdftotext, or "" when it is not
@@ -105,7 +111,9 @@ func runPDFToText(tool string, data []byte, layout bool) ([]string, error) {
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
-	pages := strings.Split(text, "\f")
+	// pdftotext ends each of at most maxPDFPages pages with a form feed;
+	// form feeds in the text itself do not make more pages.
+	pages := strings.SplitN(text, "\f", maxPDFPages+1)
 	if len(pages) > 1 && strings.TrimSpace(pages[len(pages)-1]) == "" {
 		pages = pages[:len(pages)-1]
 	}
@@ -149,12 +157,15 @@ func readPDFPagesNow(data []byte) (pages []string, err error) {
 		return nil, corrupt
 	}
 	n := min(r.NumPage(), maxPDFPages)
-	size := 0
+	size, content := 0, int64(maxPDFContentBytes)
 	for i := 1; i <= n; i++ {
 		p := r.Page(i)
 		if p.V.IsNull() {
 			pages = append(pages, "")
 			continue
+		}
+		if content -= pageContentSize(p, content); content < 0 {
+			return nil, fmt.Errorf("PDF 的页面内容解压后超过 %d MB，可能已损坏或是压缩炸弹，请转成 .docx 或 .txt 后再导入: %w", maxPDFContentBytes>>20, ErrTooLarge)
 		}
 		text, err := p.GetPlainText(nil)
 		if err != nil {
@@ -169,6 +180,33 @@ func readPDFPagesNow(data []byte) (pages []string, err error) {
 		pages = append(pages, text)
 	}
 	return pages, nil
+}
+
+// pageContentSize returns the decompressed size of the content streams
+// of page p, reading at most limit+1 bytes of them. The library offers no
+// limit of its own: it decompresses while it interprets.
+func pageContentSize(p pdf.Page, limit int64) int64 {
+	c := p.V.Key("Contents")
+	streams := []pdf.Value{c}
+	if c.Kind() == pdf.Array {
+		streams = streams[:0]
+		for i := range c.Len() {
+			streams = append(streams, c.Index(i))
+		}
+	}
+	var n int64
+	for _, s := range streams {
+		if s.Kind() != pdf.Stream {
+			continue
+		}
+		rc := s.Reader()
+		m, _ := io.Copy(io.Discard, io.LimitReader(rc, limit+1-n))
+		rc.Close()
+		if n += m; n > limit {
+			break
+		}
+	}
+	return n
 }
 
 // multiColumn reports whether the layout text of a PDF sets columns side
@@ -196,6 +234,13 @@ var pageNumber = regexp.MustCompile(`^[-—–－\s]*(?:第\s*)?\d{1,4}\s*页?(?
 // pdfText checks the pages for garbled text and writes them as plain
 // paragraphs.
 func pdfText(pages []string, layout bool) (extracted, error) {
+	lines := 0
+	for _, p := range pages {
+		lines += strings.Count(p, "\n")
+	}
+	if lines >= maxTextLines {
+		return extracted{}, errTooManyLines()
+	}
 	var stats []textStats
 	var all textStats
 	for _, p := range pages {

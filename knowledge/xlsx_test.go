@@ -2,6 +2,7 @@ package knowledge_test
 
 import (
 	"errors"
+	"io"
 	"testing"
 
 	"partybot/knowledge"
@@ -76,6 +77,12 @@ func TestLoadXLSXErrors(t *testing.T) {
 
 func FuzzLoadXLSX(f *testing.F) {
 	f.Add(makeXLSX(f, []string{"Sheet1"}, map[string][][]any{"Sheet1": {{"标题"}, {"姓名", "电话"}, {"张三", "123"}}}))
+	f.Add(sharedStringsXLSX(f, `<si><t>名称</t></si><si><r><t>富</t></r><r><t>文本_x000D_</t></r><rPh><t>x</t></rPh></si>`))
+	f.Add(makeSheetXLSX(f, func(w io.Writer) {
+		io.WriteString(w, `<row r="1"><c r="A1" t="inlineStr"><is><t>名称</t></is></c><c><v>2</v></c><c r="D1" t="b"><v>1</v></c></row>`+
+			`<row><c t="d"><v>2025-03-12T00:00:00Z</v></c><c r="C2" t="e"><v>#N/A</v></c><c r="IV2" t="str"><v>末列</v></c></row>`)
+	}))
+	f.Add(sheetsXLSX(f, 3))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := knowledge.Load("f.xlsx", data)
 		checkLoadResult(t, doc, err)
