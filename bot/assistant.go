@@ -35,19 +35,43 @@ type Assistant struct {
 // reply) waits for the user before it expires.
 const DefaultStepTimeout = 10 * time.Minute
 
-// NewAssistant returns an Assistant that answers questions with a and,
-// when desk is not nil, takes demands as tickets.
-func NewAssistant(a *Answerer, desk *Desk) *Assistant {
-	return &Assistant{answerer: a, desk: desk, stepTTL: DefaultStepTimeout, now: time.Now}
+// NewAssistant returns an Assistant that answers questions with a; the
+// options add the other jobs (demands, checklists, knowledge-base
+// administration, feedback) and settings.
+func NewAssistant(a *Answerer, opts ...Option) *Assistant {
+	asst := &Assistant{answerer: a, stepTTL: DefaultStepTimeout, now: time.Now}
+	for _, o := range opts {
+		o(asst)
+	}
+	return asst
 }
 
-// SetStepTimeout sets how long a pending step waits for the user
+// Option configures an [Assistant].
+type Option func(*Assistant)
+
+// WithDesk takes demands as tickets at d: /demand, /ticket, the staff's
+// moves, statistics and notices.
+func WithDesk(d *Desk) Option { return func(a *Assistant) { a.desk = d } }
+
+// WithKnowledgeBase lets admins manage kb from the chat: /kb, and documents
+// sent to the assistant ([Assistant.Upload]).
+func WithKnowledgeBase(kb *KnowledgeBase) Option { return func(a *Assistant) { a.kb = kb } }
+
+// WithChecklists drafts checklists (/checklist) with d.
+func WithChecklists(d *checklist.Drafter) Option { return func(a *Assistant) { a.checklists = d } }
+
+// WithFeedback offers 👍/👎 buttons with every answer and records them
+// with r.
+func WithFeedback(r FeedbackRecorder) Option { return func(a *Assistant) { a.feedback = r } }
+
+// WithStepTimeout sets how long a pending step waits for the user
 // ([DefaultStepTimeout] when d is not positive).
-func (a *Assistant) SetStepTimeout(d time.Duration) {
-	if d <= 0 {
-		d = DefaultStepTimeout
+func WithStepTimeout(d time.Duration) Option {
+	return func(a *Assistant) {
+		if d > 0 {
+			a.stepTTL = d
+		}
 	}
-	a.stepTTL = d
 }
 
 // Reply is what the assistant says back.
@@ -425,7 +449,7 @@ func (a *Assistant) ask(ctx context.Context, s *Session, q string, onDelta func(
 		errs = append(errs, fmt.Errorf("chat model: %w", ans.ModelError))
 	}
 	if a.feedback != nil {
-		id, err := a.feedback.RecordAnswer(ctx, NewFeedback(s.User, ans))
+		id, err := a.feedback.RecordAnswer(ctx, feedbackOf(s.User, ans))
 		if err != nil {
 			// The answer stands; only the feedback buttons are missing.
 			errs = append(errs, fmt.Errorf("record answer: %w", err))

@@ -9,7 +9,7 @@ import (
 )
 
 func TestAssistantCommands(t *testing.T) {
-	asst := bot.NewAssistant(bot.NewAnswerer(MustOpenKnowledgeBase(t)), nil)
+	asst := bot.NewAssistant(bot.NewAnswerer(MustOpenKnowledgeBase(t)))
 	var s bot.Session
 	ctx := context.Background()
 	steps := []struct {

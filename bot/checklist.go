@@ -12,9 +12,6 @@ import (
 
 var _ checklist.Retriever = (*KnowledgeBase)(nil)
 
-// SetChecklists lets the assistant draft checklists (/checklist) with d.
-func (a *Assistant) SetChecklists(d *checklist.Drafter) { a.checklists = d }
-
 // checklist drafts a checklist for the topic: the message, and the .xlsx
 // 台账 as a file.
 func (a *Assistant) checklist(ctx context.Context, s *Session, topic string) (Reply, error) {

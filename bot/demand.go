@@ -17,25 +17,38 @@ import (
 )
 
 // TicketStore is what the assistant needs of the ticket store
-// (*tickets.Store).
+// (*tickets.Store): each part is declared beside the code that uses it.
 type TicketStore interface {
-	CreateTicket(ctx context.Context, n tickets.NewTicket) (*tickets.Ticket, error)
+	ticketBook
+	ticketDesk
+	departmentBook
+	outbox
+	reports
+}
+
+var _ TicketStore = (*tickets.Store)(nil)
+
+// ticketBook is what /ticket, /mytickets and the buttons read.
+type ticketBook interface {
 	FindTicketByNumber(ctx context.Context, v tickets.Viewer, number string) (*tickets.Ticket, error)
 	FindTickets(ctx context.Context, v tickets.Viewer, f tickets.TicketFilter) ([]*tickets.Ticket, error)
+	FindSubmitterNotifications(ctx context.Context, v tickets.Viewer, number string) ([]tickets.Notification, error)
+}
+
+// ticketDesk is what files a demand and moves a ticket along its states.
+type ticketDesk interface {
+	CreateTicket(ctx context.Context, n tickets.NewTicket) (*tickets.Ticket, error)
 	Accept(ctx context.Context, v tickets.Viewer, number, note string) (*tickets.Ticket, error)
 	Transfer(ctx context.Context, v tickets.Viewer, number, to, reason string) (*tickets.Ticket, error)
 	Resolve(ctx context.Context, v tickets.Viewer, number, reply string) (*tickets.Ticket, error)
 	Rate(ctx context.Context, v tickets.Viewer, number string, rating int, comment string) (*tickets.Ticket, error)
-	FindSubmitterNotifications(ctx context.Context, v tickets.Viewer, number string) ([]tickets.Notification, error)
-	Department(key string) (tickets.Department, bool)
-	Departments() []tickets.Department
-	// The outbox of notifications to deliver.
-	PendingNotifications(ctx context.Context, limit int) ([]tickets.Notification, error)
-	MarkDelivered(ctx context.Context, id int64) error
-	MarkFailed(ctx context.Context, id int64, cause error) error
 }
 
-var _ TicketStore = (*tickets.Store)(nil)
+// departmentBook names departments and their chats.
+type departmentBook interface {
+	Department(key string) (tickets.Department, bool)
+	Departments() []tickets.Department
+}
 
 // Desk connects the assistant to demand tickets: the store, the field
 // extractor (offline router, or a model later) and who has which role.

@@ -22,7 +22,7 @@ type deskFixture struct {
 	stranger *bot.Session
 }
 
-func newDeskFixture(tb testing.TB) *deskFixture {
+func newDeskFixture(tb testing.TB, opts ...bot.Option) *deskFixture {
 	tb.Helper()
 	ctx := context.Background()
 	store, err := tickets.Open(ctx, filepath.Join(tb.TempDir(), "tickets.db"))
@@ -41,8 +41,6 @@ func newDeskFixture(tb testing.TB) *deskFixture {
 	}
 	desk := &bot.Desk{Store: store, Extract: router.ExtractContext, Viewer: viewer}
 	kb := MustOpenKnowledgeBase(tb)
-	asst := bot.NewAssistant(bot.NewAnswerer(kb), desk)
-	asst.SetKnowledgeBase(kb)
 	templates, err := checklist.ShippedTemplates()
 	if err != nil {
 		tb.Fatal(err)
@@ -51,7 +49,8 @@ func newDeskFixture(tb testing.TB) *deskFixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	asst.SetChecklists(drafter)
+	opts = append([]bot.Option{bot.WithDesk(desk), bot.WithKnowledgeBase(kb), bot.WithChecklists(drafter)}, opts...)
+	asst := bot.NewAssistant(bot.NewAnswerer(kb), opts...)
 	return &deskFixture{
 		asst:     asst,
 		store:    store,

@@ -10,10 +10,6 @@ import (
 	"partybot/knowledge"
 )
 
-// SetKnowledgeBase lets admins manage kb from the chat: /kb, and documents
-// sent to the assistant ([Assistant.Upload]).
-func (a *Assistant) SetKnowledgeBase(kb *KnowledgeBase) { a.kb = kb }
-
 // isAdmin reports whether the session's user administers the assistant.
 func (a *Assistant) isAdmin(s *Session) bool {
 	return a.desk != nil && a.desk.Viewer != nil && a.desk.Viewer(s.User.ID).Admin

@@ -57,7 +57,7 @@ func TestFollowUpAndStreamInChat(t *testing.T) {
 		llmtestText("“六同步”机制中的年检年报要怎么做？"),
 		llmtestText("将党建工作融入年检年报[1]。"),
 	)
-	asst := bot.NewAssistant(a, nil)
+	asst := bot.NewAssistant(a)
 	var streamed strings.Builder
 	s := &bot.Session{User: bot.User{ID: "u"}}
 	if _, err := asst.HandleStream(context.Background(), s, "怎样落实“六同步”机制？", func(d string) { streamed.WriteString(d) }); err != nil {
@@ -76,7 +76,7 @@ func TestFollowUpAndStreamInChat(t *testing.T) {
 // names no topic is read with the question before it; a vague question
 // with no history is refused, not answered with whatever matched "用".
 func TestFollowUpOffline(t *testing.T) {
-	asst := bot.NewAssistant(bot.NewAnswerer(MustOpenKnowledgeBase(t)), nil)
+	asst := bot.NewAssistant(bot.NewAnswerer(MustOpenKnowledgeBase(t)))
 	s := &bot.Session{User: bot.User{ID: "u"}}
 	ctx := context.Background()
 	if r, _ := asst.Handle(ctx, s, "那具体怎么用？"); r.Answer == nil || !r.Answer.Refused {

@@ -9,6 +9,7 @@ import (
 
 	"partybot/apperr"
 	"partybot/bot"
+	"partybot/feedback"
 )
 
 func TestFeedbackData(t *testing.T) {
@@ -18,10 +19,10 @@ func TestFeedbackData(t *testing.T) {
 		vote int
 		ok   bool
 	}{
-		{bot.FeedbackData(12, bot.VoteUp), 12, bot.VoteUp, true},
-		{bot.FeedbackData(9007199254740993, bot.VoteDown), 9007199254740993, bot.VoteDown, true},
-		{"fb:12:+", 12, bot.VoteUp, true},
-		{"fb:12:-", 12, bot.VoteDown, true},
+		{bot.FeedbackData(12, feedback.Up), 12, feedback.Up, true},
+		{bot.FeedbackData(9007199254740993, feedback.Down), 9007199254740993, feedback.Down, true},
+		{"fb:12:+", 12, feedback.Up, true},
+		{"fb:12:-", 12, feedback.Down, true},
 		{"fb:012:+", 0, 0, false},
 		{"fb:0:+", 0, 0, false},
 		{"fb:-1:+", 0, 0, false},
@@ -55,7 +56,7 @@ func FuzzParseFeedbackData(f *testing.F) {
 			}
 			return
 		}
-		if id <= 0 || (vote != bot.VoteUp && vote != bot.VoteDown) {
+		if id <= 0 || (vote != feedback.Up && vote != feedback.Down) {
 			t.Fatalf("accepted %q as %d, %d", data, id, vote)
 		}
 		// What is accepted is exactly what FeedbackData writes, within
@@ -69,13 +70,12 @@ func FuzzParseFeedbackData(f *testing.F) {
 // TestFeedbackVotes: answers carry 👍/👎; only the asker's vote counts and
 // it is stored with the question and the sources shown.
 func TestFeedbackVotes(t *testing.T) {
-	f := newDeskFixture(t)
-	store, err := bot.OpenFeedbackStore(context.Background(), filepath.Join(t.TempDir(), "feedback.db"))
+	store, err := feedback.Open(context.Background(), filepath.Join(t.TempDir(), "feedback.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	f.asst.SetFeedback(store)
+	f := newDeskFixture(t, bot.WithFeedback(store))
 	r := f.say(t, f.resident, "怎样落实“六同步”机制？")
 	down := buttonData(r, "👎 没帮助")
 	if down == "" || r.Answer == nil {
@@ -88,15 +88,15 @@ func TestFeedbackVotes(t *testing.T) {
 		t.Fatalf("asker's vote: %+v", got)
 	}
 	id, _, _ := bot.ParseFeedbackData(down)
-	fb, err := store.FindFeedback(context.Background(), id)
+	fb, err := store.FindAnswer(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fb.Vote != bot.VoteDown || fb.UserID != "resident" || fb.Question != r.Answer.Question ||
+	if fb.Vote != feedback.Down || fb.UserID != "resident" || fb.Question != r.Answer.Question ||
 		len(fb.Sources) != len(r.Answer.Sources) || fb.Sources[0].Text != r.Answer.Sources[0].Text || fb.VotedAt.IsZero() {
 		t.Fatalf("stored %+v", fb)
 	}
-	if _, err := store.FindFeedback(context.Background(), id+1000); apperr.Code(err) != apperr.ENotFound {
+	if _, err := store.FindAnswer(context.Background(), id+1000); apperr.Code(err) != apperr.ENotFound {
 		t.Fatalf("unknown answer: %v", err)
 	}
 	if err := store.Vote(context.Background(), id, "resident", 7); apperr.Code(err) != apperr.EInvalid {

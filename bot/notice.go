@@ -7,6 +7,13 @@ import (
 	"partybot/tickets"
 )
 
+// outbox is the store's queue of notifications to deliver.
+type outbox interface {
+	PendingNotifications(ctx context.Context, limit int) ([]tickets.Notification, error)
+	MarkDelivered(ctx context.Context, id int64) error
+	MarkFailed(ctx context.Context, id int64, cause error) error
+}
+
 // Notice is a message to deliver outside a conversation: a new ticket to
 // its department's chat, progress to the submitter, 督办 to the admins.
 type Notice struct {

@@ -33,7 +33,7 @@ func privacyFixture(t *testing.T) (*bot.Assistant, string) {
 	}
 	router := tickets.DefaultRouter()
 	asst := bot.NewAssistant(bot.NewAnswerer(MustOpenKnowledgeBase(t)),
-		&bot.Desk{Store: store, Extract: router.ExtractContext, Viewer: viewer, AdminChatID: adminsChat})
+		bot.WithDesk(&bot.Desk{Store: store, Extract: router.ExtractContext, Viewer: viewer, AdminChatID: adminsChat}))
 	tk, err := store.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "resident", SubmitterName: "张师傅", Channel: tickets.ChannelChat,
 		Text: "老板拖欠工资三个月了", Department: "renshe", Confidence: 1, Contact: "13912345678"})
 	require.NoError(t, err)

@@ -5,25 +5,19 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"partybot/apperr"
 	"partybot/tickets"
 )
 
-// ReportStore is what /stats and /export need of the ticket store
-// (*tickets.Store).
-type ReportStore interface {
+// reports is what /stats and /export need of the ticket store.
+type reports interface {
 	Stats(ctx context.Context, v tickets.Viewer, f tickets.StatsFilter) (*tickets.Stats, error)
 	ExportXLSX(ctx context.Context, w io.Writer, v tickets.Viewer, f tickets.TicketFilter) (int, error)
 	Location() *time.Location
 }
-
-var _ ReportStore = (*tickets.Store)(nil)
 
 // MaxFileBytes is the largest file a reply carries (Telegram takes 50 MB
 // from a bot).
@@ -31,24 +25,20 @@ const MaxFileBytes = 49 << 20
 
 // reportStore returns the store and viewer for /stats and /export, or the
 // reply refusing them: only admins and department staff may use them.
-func (a *Assistant) reportStore(s *Session) (ReportStore, tickets.Viewer, *Reply) {
+func (a *Assistant) reportStore(s *Session) (reports, tickets.Viewer, *Reply) {
 	if a.desk == nil {
 		r := a.noDesk()
 		return nil, tickets.Viewer{}, &r
-	}
-	rs, ok := a.desk.Store.(ReportStore)
-	if !ok {
-		return nil, tickets.Viewer{}, &Reply{Text: "本环境未启用工单统计功能，请联系管理员。"}
 	}
 	v := a.viewer(s)
 	if !v.Admin && len(v.Departments) == 0 {
 		return nil, v, &Reply{Text: "抱歉，只有管理员和部门工作人员可以查看工单统计、导出台账。"}
 	}
-	v, ok = a.reportViewer(s, v)
+	v, ok := a.reportViewer(s, v)
 	if !ok {
 		return nil, v, &Reply{Text: msgPrivateOnly}
 	}
-	return rs, v, nil
+	return a.desk.Store, v, nil
 }
 
 // stats is /stats [period]: the statistics of the period (this month by
@@ -68,7 +58,7 @@ func (a *Assistant) stats(ctx context.Context, s *Session, arg string) (Reply, e
 	}
 	name := "工单统计-" + p.Slug + ".xlsx"
 	var buf bytes.Buffer
-	if err := WriteStatsXLSX(&buf, st, p.Label); err != nil {
+	if err := st.WriteXLSX(&buf, p.Label); err != nil {
 		return Reply{Text: "抱歉，统计表生成失败，请稍后再试。"}, err
 	}
 	return Reply{Text: statsText(st, p.Label, name), Files: []File{{Name: name, Data: buf.Bytes()}}}, nil
@@ -113,69 +103,6 @@ func pctOf(r float64, n, of int) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.1f%%（%d/%d）", r*100, n, of)
-}
-
-// WriteStatsXLSX writes st as an .xlsx workbook: one sheet "统计", a row per
-// department and the total, rates as percentages.
-func WriteStatsXLSX(w io.Writer, st *tickets.Stats, label string) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "统计"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return fmt.Errorf("write stats xlsx: %w", err)
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
-	if err != nil {
-		return fmt.Errorf("write stats xlsx: %w", err)
-	}
-	pct, err := f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
-	if err != nil {
-		return fmt.Errorf("write stats xlsx: %w", err)
-	}
-	header := []any{"部门", "受理", "应响应", "按时响应", "响应率", "应办结", "按期办结", "按期办结率", "已评价", "满意", "满意率", "在办", "超期"}
-	rows := [][]any{{"统计期间：" + label}, header}
-	for _, d := range append(st.Departments, st.Total) {
-		rows = append(rows, []any{d.Name, d.Received, d.ResponseDue, d.RespondedOnTime, rateCell(d.ResponseRate, d.ResponseDue),
-			d.ResolutionDue, d.ResolvedOnTime, rateCell(d.OnTimeRate, d.ResolutionDue), d.Rated, d.Satisfied,
-			rateCell(d.SatisfactionRate, d.Rated), d.Open, d.Overdue})
-	}
-	for i, row := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
-			return fmt.Errorf("write stats xlsx: %w", err)
-		}
-	}
-	last := strconv.Itoa(len(rows))
-	for _, col := range []string{"E", "H", "K"} {
-		if err := f.SetCellStyle(sheet, col+"3", col+last, pct); err != nil {
-			return fmt.Errorf("write stats xlsx: %w", err)
-		}
-	}
-	if err := f.SetCellStyle(sheet, "A2", "M2", bold); err != nil {
-		return fmt.Errorf("write stats xlsx: %w", err)
-	}
-	if err := f.SetCellStyle(sheet, "A"+last, "M"+last, bold); err != nil {
-		return fmt.Errorf("write stats xlsx: %w", err)
-	}
-	if err := f.SetColWidth(sheet, "A", "A", 18); err != nil {
-		return fmt.Errorf("write stats xlsx: %w", err)
-	}
-	if err := f.SetColWidth(sheet, "B", "M", 11); err != nil {
-		return fmt.Errorf("write stats xlsx: %w", err)
-	}
-	if _, err := f.WriteTo(w); err != nil {
-		return fmt.Errorf("write stats xlsx: %w", err)
-	}
-	return nil
-}
-
-// rateCell is a rate cell: the rate, or empty when nothing was due.
-func rateCell(r float64, of int) any {
-	if of == 0 {
-		return ""
-	}
-	return r
 }
 
 // export is /export [period]: the 台账 of the period (all by default) as

@@ -40,11 +40,10 @@ func FuzzConversation(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	fx := newDeskFixture(f)
+	const ttl = 10 * time.Minute
+	fx := newDeskFixture(f, bot.WithStepTimeout(ttl))
 	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	fx.asst.SetClock(func() time.Time { return now })
-	const ttl = 10 * time.Minute
-	fx.asst.SetStepTimeout(ttl)
 
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) > 40 {

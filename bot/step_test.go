@@ -61,10 +61,9 @@ func TestDemandDraftButtonsDieWithTheDraft(t *testing.T) {
 // TestPendingStepExpires: a draft or an 办结 left alone longer than the
 // step timeout does nothing when finally answered, and says it expired.
 func TestPendingStepExpires(t *testing.T) {
-	f := newDeskFixture(t)
+	f := newDeskFixture(t, bot.WithStepTimeout(5*time.Minute))
 	now := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	f.asst.SetClock(func() time.Time { return now })
-	f.asst.SetStepTimeout(5 * time.Minute)
 
 	ok := buttonData(f.say(t, f.resident, "/demand 小区门口的井盖丢了"), "提交")
 	now = now.Add(5 * time.Minute)

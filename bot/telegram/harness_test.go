@@ -15,6 +15,7 @@ import (
 
 	"partybot/bot"
 	"partybot/bot/telegram"
+	"partybot/feedback"
 	"partybot/tickets"
 )
 
@@ -45,7 +46,7 @@ type harness struct {
 	stub telegram.Assistant
 
 	store *tickets.Store
-	fb    *bot.FeedbackStore
+	fb    *feedback.Store
 	srv   *telegram.Server
 
 	mu    sync.Mutex
@@ -116,7 +117,7 @@ func (h *harness) open() {
 			tickets.WithDepartments(depts), tickets.WithClock(h.clock.now)); err != nil {
 			h.tb.Fatal(err)
 		}
-		if h.fb, err = bot.OpenFeedbackStore(ctx, filepath.Join(h.dir, "feedback.db")); err != nil {
+		if h.fb, err = feedback.Open(ctx, filepath.Join(h.dir, "feedback.db")); err != nil {
 			h.tb.Fatal(err)
 		}
 		viewer := func(id string) tickets.Viewer {
@@ -126,10 +127,8 @@ func (h *harness) open() {
 			}
 			return v
 		}
-		a := bot.NewAssistant(bot.NewAnswerer(h.kb), &bot.Desk{Store: h.store, Extract: router.ExtractContext, Viewer: viewer})
-		a.SetFeedback(h.fb)
-		a.SetKnowledgeBase(h.kb)
-		asst = a
+		asst = bot.NewAssistant(bot.NewAnswerer(h.kb), bot.WithDesk(&bot.Desk{Store: h.store, Extract: router.ExtractContext, Viewer: viewer}),
+			bot.WithFeedback(h.fb), bot.WithKnowledgeBase(h.kb))
 	}
 	srv, err := telegram.Open(ctx, testToken, asst, h.cfg)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"partybot/bot"
+	"partybot/feedback"
 	"partybot/tickets"
 )
 
@@ -51,14 +52,14 @@ func TestQuestionJourney(t *testing.T) {
 		t.Fatalf("callback answers: %v / %v", acks[0].Params, acks[1].Params)
 	}
 	id, vote, ok := bot.ParseFeedbackData(up)
-	if !ok || vote != bot.VoteUp {
+	if !ok || vote != feedback.Up {
 		t.Fatalf("feedback data %q", up)
 	}
-	f, err := h.fb.FindFeedback(context.Background(), id)
+	f, err := h.fb.FindAnswer(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Vote != bot.VoteUp || f.UserID != "1001" || !strings.Contains(f.Question, "职工驿站") ||
+	if f.Vote != feedback.Up || f.UserID != "1001" || !strings.Contains(f.Question, "职工驿站") ||
 		len(f.Sources) == 0 || !strings.Contains(f.Sources[0].Title, "<暖新>&") || f.Sources[0].Text == "" {
 		t.Fatalf("feedback %+v", f)
 	}

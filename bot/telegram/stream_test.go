@@ -34,7 +34,7 @@ func TestStreamedAnswer(t *testing.T) {
 	}
 	a := bot.NewAnswerer(kb)
 	a.Model = c
-	h := newHarness(t, withStub(bot.NewAssistant(a, nil)))
+	h := newHarness(t, withStub(bot.NewAssistant(a)))
 	h.process(h.say(resident, "怎样落实“六同步”机制？"))
 	var sends, edits []apiCall
 	for _, call := range h.api.snapshot() {
@@ -73,7 +73,7 @@ func TestStreamingInTwoChatsAtOnce(t *testing.T) {
 	require.NoError(t, err)
 	a := bot.NewAnswerer(kb)
 	a.Model = c
-	h := newHarness(t, withStub(bot.NewAssistant(a, nil)))
+	h := newHarness(t, withStub(bot.NewAssistant(a)))
 	var wg sync.WaitGroup
 	for _, u := range []*models.Update{
 		h.say(staff, "怎样落实“六同步”机制？"),

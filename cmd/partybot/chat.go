@@ -137,9 +137,9 @@ func (m *Main) saveFiles(files []bot.File) {
 }
 
 // newAssistant opens the knowledge base and the ticket desk and returns
-// the assistant over them, with checklists and knowledge administration,
-// and the ticket store of its desk.
-func (m *Main) newAssistant(ctx context.Context) (*bot.Assistant, *tickets.Store, error) {
+// the assistant over them, with checklists, knowledge administration and
+// the extra options, and the ticket store of its desk.
+func (m *Main) newAssistant(ctx context.Context, extra ...bot.Option) (*bot.Assistant, *tickets.Store, error) {
 	kb, err := m.openKnowledgeBase(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -156,11 +156,11 @@ func (m *Main) newAssistant(ctx context.Context) (*bot.Assistant, *tickets.Store
 	if err != nil {
 		return nil, nil, err
 	}
-	asst := bot.NewAssistant(answerer, desk)
-	asst.SetStepTimeout(time.Duration(m.Config.StepMinutes * float64(time.Minute)))
-	asst.SetKnowledgeBase(kb)
-	asst.SetChecklists(drafter)
-	return asst, store, nil
+	opts := append([]bot.Option{
+		bot.WithDesk(desk), bot.WithKnowledgeBase(kb), bot.WithChecklists(drafter),
+		bot.WithStepTimeout(time.Duration(m.Config.StepMinutes * float64(time.Minute))),
+	}, extra...)
+	return bot.NewAssistant(answerer, opts...), store, nil
 }
 
 // terminalUser is who talks in the terminal: the user id given with

@@ -12,6 +12,7 @@ import (
 
 	"partybot/bot"
 	"partybot/bot/telegram"
+	"partybot/feedback"
 	"partybot/strictyaml"
 	"partybot/tickets"
 )
@@ -142,16 +143,15 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := m.Config.Telegram.validate(); err != nil {
 		return err
 	}
-	asst, store, err := m.newAssistant(ctx)
-	if err != nil {
-		return err
-	}
-	fb, err := bot.OpenFeedbackStore(ctx, filepath.Join(m.Config.DataDir, "feedback.db"))
+	fb, err := feedback.Open(ctx, filepath.Join(m.Config.DataDir, "feedback.db"))
 	if err != nil {
 		return fmt.Errorf("打开反馈库失败：%w", err)
 	}
 	m.onClose(fb.Close)
-	asst.SetFeedback(fb)
+	asst, store, err := m.newAssistant(ctx, bot.WithFeedback(fb))
+	if err != nil {
+		return err
+	}
 
 	srv, err := telegram.Open(ctx, token, asst, m.telegramConfig(store))
 	if err != nil {

@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
-package bot_test
+package feedback_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"partybot/bot"
+	"partybot/feedback"
 )
 
 // TestFeedbackStoreRefusesEmptyFile: a zero-length feedback.db is not made
@@ -20,7 +20,7 @@ import (
 func TestFeedbackStoreRefusesEmptyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "feedback.db")
 	require.NoError(t, os.WriteFile(path, nil, 0o600))
-	_, err := bot.OpenFeedbackStore(context.Background(), path)
+	_, err := feedback.Open(context.Background(), path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path)
 	assert.Contains(t, err.Error(), "空文件")
@@ -32,7 +32,7 @@ func TestFeedbackStoreRefusesEmptyFile(t *testing.T) {
 func TestFeedbackStoreRefusesForeignFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "feedback.db")
 	require.NoError(t, os.WriteFile(path, []byte("not a database, but someone's notes"), 0o600))
-	_, err := bot.OpenFeedbackStore(context.Background(), path)
+	_, err := feedback.Open(context.Background(), path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "不是 SQLite 数据库")
 	data, err := os.ReadFile(path)
@@ -47,10 +47,10 @@ func TestFeedbackFilesArePrivate(t *testing.T) {
 	t.Cleanup(func() { syscall.Umask(old) })
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "data", "feedback.db")
-	store, err := bot.OpenFeedbackStore(ctx, path)
+	store, err := feedback.Open(ctx, path)
 	require.NoError(t, err)
 	defer store.Close()
-	_, err = store.RecordAnswer(ctx, bot.Feedback{UserID: "u", Question: "怎样落实“六同步”机制？", Mode: "extractive"})
+	_, err = store.RecordAnswer(ctx, feedback.Answer{UserID: "u", Question: "怎样落实“六同步”机制？", Mode: "extractive"})
 	require.NoError(t, err)
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		fi, err := os.Stat(p)
