@@ -274,7 +274,13 @@ func TestPeakMemoryHelper(t *testing.T) {
 	}()
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
-	_, err = knowledge.Load(os.Getenv(peakNameEnv), data)
+	name := os.Getenv(peakNameEnv)
+	if strings.HasSuffix(name, ".pdf") {
+		// The memory measured is this process's: the built-in reader's.
+		// pdftotext, when installed, runs apart, bounded by its timeout.
+		knowledge.UsePDFToText("")
+	}
+	_, err = knowledge.Load(name, data)
 	r := peakResult{Seconds: time.Since(start).Seconds()}
 	if err != nil {
 		r.Err, r.Message, r.TooLarge = err.Error(), knowledge.Message(err), errors.Is(err, knowledge.ErrTooLarge)

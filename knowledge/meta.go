@@ -220,7 +220,18 @@ const headerLines = 20
 // the number of masthead lines before the title that are not text
 // (0 when no title was found after such lines).
 func scanMeta(lines []string) (m meta, header int) {
-	// The header zone ends at the first line of running text.
+	zone := headerZone(lines)
+	numberLine, mastheadLine := m.scanHeader(lines[:zone])
+	m.Title, header = findTitle(lines, zone, numberLine, mastheadLine)
+	labels := labelFields(lines)
+	m.fromLabels(labels)
+	m.findDate(lines, zone, labels)
+	return m, header
+}
+
+// headerZone is how many lines the header zone has: it ends at the first
+// line of running text.
+func headerZone(lines []string) int {
 	zone := 0
 	for zone < len(lines) && zone < headerLines {
 		l := lines[zone]
@@ -229,9 +240,14 @@ func scanMeta(lines []string) (m meta, header int) {
 		}
 		zone++
 	}
-	numberLine, mastheadLine := -1, -1
-	for i := 0; i < zone; i++ {
-		l := lines[i]
+	return zone
+}
+
+// scanHeader takes the document number and the masthead's issuer from the
+// header zone and returns their lines, -1 when absent.
+func (m *meta) scanHeader(zone []string) (numberLine, mastheadLine int) {
+	numberLine, mastheadLine = -1, -1
+	for i, l := range zone {
 		if m.DocNumber == "" {
 			if num := docNumberRe.FindString(l); num != "" {
 				rest := signedRe.ReplaceAllString(strings.Replace(l, num, "", 1), "")
@@ -244,9 +260,14 @@ func scanMeta(lines []string) (m meta, header int) {
 			m.Issuer, mastheadLine = strings.TrimSuffix(compact(l), "文件"), i
 		}
 	}
-	// The title: a line, or up to three wrapped lines, in the header zone
-	// that reads like the title of an official document.
-	for i := 0; i < zone && m.Title == ""; i++ {
+	return numberLine, mastheadLine
+}
+
+// findTitle finds the title: a line, or up to three wrapped lines, in the
+// header zone that reads like the title of an official document. header
+// is how many lines above it are masthead only.
+func findTitle(lines []string, zone, numberLine, mastheadLine int) (title string, header int) {
+	for i := 0; i < zone; i++ {
 		if lines[i] == "" || i == numberLine || i == mastheadLine {
 			continue
 		}
@@ -256,14 +277,18 @@ func scanMeta(lines []string) (m meta, header int) {
 			if !isDocTitle(joined, i == firstNonEmpty(lines) || numberLine >= 0 || mastheadLine >= 0) {
 				continue
 			}
-			m.Title = joined
 			if i > 0 && (numberLine >= 0 || mastheadLine >= 0) && mastheadOnly(lines[:i]) {
 				header = i
 			}
-			break
+			return joined, header
 		}
 	}
-	// Fields anywhere in the document.
+	return "", 0
+}
+
+// labelFields reads "label：value" fields anywhere in the document, the
+// first of each label.
+func labelFields(lines []string) map[string]string {
 	labels := map[string]string{}
 	for _, l := range lines {
 		if !mayHaveLabel(l) {
@@ -286,6 +311,12 @@ func scanMeta(lines []string) (m meta, header int) {
 			labels[key] = strings.TrimSpace(v)
 		}
 	}
+	return labels
+}
+
+// fromLabels takes the document number and the issuer from the labelled
+// fields when the header gave none.
+func (m *meta) fromLabels(labels map[string]string) {
 	if m.DocNumber == "" {
 		for _, k := range []string{"发文字号", "发文文号", "文号"} {
 			if num := docNumberRe.FindString(labels[k]); num != "" {
@@ -302,21 +333,14 @@ func scanMeta(lines []string) (m meta, header int) {
 			}
 		}
 	}
-	// The date: 成文日期 field, else the date under the signature (with
-	// the signature as issuer), else a date line under the title, else a
-	// publication date, else the 印发 date.
+}
+
+// findDate sets the date: the 成文日期 field, else the date under the
+// signature (with the signature as issuer), else a date line under the
+// title, else a publication date, else the 印发 date.
+func (m *meta) findDate(lines []string, zone int, labels map[string]string) {
 	m.Date = parseDate(labels["成文日期"])
-	sigDate, sigLine := "", -1
-	for i := len(lines) - 1; i >= 0 && i >= len(lines)-20; i-- {
-		l := strings.TrimSpace(lines[i])
-		if l == "" || strings.HasSuffix(l, "印发") {
-			continue
-		}
-		if d := standaloneDate(l); d != "" {
-			sigDate, sigLine = d, i
-			break
-		}
-	}
+	sigDate, sigLine := signatureDate(lines)
 	if m.Date == "" {
 		m.Date = sigDate
 	}
@@ -349,7 +373,21 @@ func scanMeta(lines []string) (m meta, header int) {
 			}
 		}
 	}
-	return m, header
+}
+
+// signatureDate is the date standing alone in the last 20 lines (under a
+// signature) and its line, or "", -1.
+func signatureDate(lines []string) (string, int) {
+	for i := len(lines) - 1; i >= 0 && i >= len(lines)-20; i-- {
+		l := strings.TrimSpace(lines[i])
+		if l == "" || strings.HasSuffix(l, "印发") {
+			continue
+		}
+		if d := standaloneDate(l); d != "" {
+			return d, i
+		}
+	}
+	return "", -1
 }
 
 // mayHaveLabel is a quick test for lines that labelRe may match.
