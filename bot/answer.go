@@ -246,7 +246,7 @@ func (a *Answerer) compose(q string, hits []retrieval.Hit) Answer {
 		if len(chosen) == maxAnswerSentences || (len(chosen) > 0 && c.score < cands[0].score*0.5) {
 			break
 		}
-		if duplicate(c.text, chosen) {
+		if slices.ContainsFunc(chosen, func(o sentence) bool { return retrieval.SaysNearly(c.text, o.text) }) {
 			continue
 		}
 		n := utf8.RuneCountInString(c.text)
@@ -287,16 +287,6 @@ func (a *Answerer) compose(q string, hits []retrieval.Hit) Answer {
 		fmt.Fprintf(&b, "\n[%d] %s", i+1, s.Citation())
 	}
 	return Answer{Question: q, Text: b.String(), Mode: "extractive", Sources: sources, Hits: hits}
-}
-
-// duplicate reports whether s says nearly what a chosen sentence says.
-func duplicate(s string, chosen []sentence) bool {
-	for _, c := range chosen {
-		if retrieval.SaysNearly(s, c.text) {
-			return true
-		}
-	}
-	return false
 }
 
 // clip shortens s to at most n runes, marking the cut with "……".

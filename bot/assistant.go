@@ -199,38 +199,37 @@ func (a *Assistant) command(ctx context.Context, s *Session, cmd, arg, text stri
 		return a.ask(ctx, s, arg, onDelta)
 	case "/start", "/help":
 		return Reply{Text: a.help(s)}, nil
-	case "/demand":
-		return a.draftDemand(ctx, s, arg)
-	case "/mytickets":
-		return a.myTickets(ctx, s)
-	case "/ticket":
-		return a.showTicket(ctx, s, arg)
-	case "/rate":
-		return a.rate(ctx, s, arg)
-	case "/accept":
-		return a.accept(ctx, s, arg)
-	case "/transfer":
-		return a.transfer(ctx, s, arg)
-	case "/resolve":
-		number, reply, _ := strings.Cut(strings.TrimSpace(arg), " ")
-		return a.resolve(ctx, s, number, reply)
-	case "/checklist":
-		return a.checklist(ctx, s, arg)
-	case "/kb":
-		return a.kbAdmin(ctx, s, arg)
-	case "/stats":
-		return a.stats(ctx, s, arg)
-	case "/export":
-		return a.export(ctx, s, arg)
 	case "/cancel":
 		return a.cancelStep(s), nil
 	case "/sources":
 		return Reply{Text: s.sources()}, nil
 	case "/quit", "/exit":
 		return Reply{Text: "再见！", Quit: true}, nil
-	default:
-		return Reply{Text: fmt.Sprintf("未知命令 %s。输入 /help 查看可用命令。", clip(cmd, 32))}, nil
 	}
+	if run, ok := commands[cmd]; ok {
+		return run(a, ctx, s, arg)
+	}
+	return Reply{Text: fmt.Sprintf("未知命令 %s。输入 /help 查看可用命令。", clip(cmd, 32))}, nil
+}
+
+// commands are the commands that act on the rest of the message.
+var commands = map[string]func(a *Assistant, ctx context.Context, s *Session, arg string) (Reply, error){
+	"/demand": (*Assistant).draftDemand,
+	"/mytickets": func(a *Assistant, ctx context.Context, s *Session, _ string) (Reply, error) {
+		return a.myTickets(ctx, s)
+	},
+	"/ticket":   (*Assistant).showTicket,
+	"/rate":     (*Assistant).rate,
+	"/accept":   (*Assistant).accept,
+	"/transfer": (*Assistant).transfer,
+	"/resolve": func(a *Assistant, ctx context.Context, s *Session, arg string) (Reply, error) {
+		number, reply, _ := strings.Cut(strings.TrimSpace(arg), " ")
+		return a.resolve(ctx, s, number, reply)
+	},
+	"/checklist": (*Assistant).checklist,
+	"/kb":        (*Assistant).kbAdmin,
+	"/stats":     (*Assistant).stats,
+	"/export":    (*Assistant).export,
 }
 
 // continueStep offers a plain message to the pending step st: a demand

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -95,7 +96,7 @@ func choose(cands []candidate) []candidate {
 		if len(chosen) == maxPassageItems || c.score < minSentenceCoverage || c.score < cands[0].score*0.5 {
 			break
 		}
-		if duplicate(c.s, seen) {
+		if slices.ContainsFunc(seen, func(o string) bool { return retrieval.SaysNearly(c.s, o) }) {
 			continue
 		}
 		chosen = append(chosen, c)

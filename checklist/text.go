@@ -3,20 +3,7 @@ package checklist
 import (
 	"strings"
 	"unicode"
-
-	"partybot/retrieval"
 )
-
-// duplicate reports whether s says nearly what one of the chosen sentences
-// says.
-func duplicate(s string, chosen []string) bool {
-	for _, c := range chosen {
-		if retrieval.SaysNearly(s, c) {
-			return true
-		}
-	}
-	return false
-}
 
 // clip shortens s to at most n runes, marking the cut with "……".
 func clip(s string, n int) string {
