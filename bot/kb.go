@@ -17,6 +17,7 @@ import (
 
 	"partybot/apperr"
 	"partybot/corpus"
+	"partybot/glossary"
 	"partybot/knowledge"
 	"partybot/retrieval"
 )
@@ -53,7 +54,7 @@ type KnowledgeBaseOptions struct {
 	Embedder retrieval.Embedder
 	// Glossary groups equivalent terms for query expansion; the shipped
 	// glossary when nil.
-	Glossary [][]string
+	Glossary *glossary.Glossary
 	// ChunkRunes is the largest passage in runes; knowledge.DefaultChunkRunes when 0.
 	ChunkRunes int
 	// Notice, when set, receives progress messages (rebuilding, recovering).
@@ -81,11 +82,11 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 		opt.ChunkRunes = knowledge.DefaultChunkRunes
 	}
 	if opt.Glossary == nil {
-		g, err := knowledge.DefaultGlossary()
+		g, err := glossary.Load(corpus.FS, corpus.GlossaryFile)
 		if err != nil {
 			return nil, err
 		}
-		opt.Glossary = g.Groups()
+		opt.Glossary = g
 	}
 	notice := opt.Notice
 	if notice == nil {

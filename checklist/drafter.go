@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"partybot/apperr"
-	"partybot/knowledge"
+	"partybot/corpus"
+	"partybot/glossary"
 	"partybot/retrieval"
 )
 
@@ -75,7 +76,7 @@ const descriptionWeight = 0.9
 // expansion. Returns an error when the glossary cannot be read or the
 // index cannot be built.
 func NewDrafter(ctx context.Context, kb Retriever, templates []Template) (*Drafter, error) {
-	g, err := knowledge.DefaultGlossary()
+	g, err := glossary.Load(corpus.FS, corpus.GlossaryFile)
 	if err != nil {
 		return nil, fmt.Errorf("checklist drafter: %w", err)
 	}
@@ -98,7 +99,7 @@ func NewDrafter(ctx context.Context, kb Retriever, templates []Template) (*Draft
 			add(i, t.Description, descriptionWeight)
 		}
 	}
-	d.index, err = retrieval.NewHybrid(ctx, ps, nil, retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}, retrieval.NewExpander(g.Groups()))
+	d.index, err = retrieval.NewHybrid(ctx, ps, nil, retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}, retrieval.NewExpander(g))
 	if err != nil {
 		return nil, fmt.Errorf("checklist drafter: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"partybot/checklist"
 	"partybot/corpus"
+	"partybot/glossary"
 	"partybot/knowledge"
 	"partybot/retrieval"
 )
@@ -22,7 +23,7 @@ var corpusIndex = sync.OnceValues(func() (*retrieval.Hybrid, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := knowledge.DefaultGlossary()
+	g, err := glossary.Load(corpus.FS, corpus.GlossaryFile)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +31,7 @@ var corpusIndex = sync.OnceValues(func() (*retrieval.Hybrid, error) {
 	for _, d := range docs {
 		ps = append(ps, passagesOf(d)...)
 	}
-	return retrieval.NewHybrid(context.Background(), ps, nil, retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}, retrieval.NewExpander(g.Groups()))
+	return retrieval.NewHybrid(context.Background(), ps, nil, retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}, retrieval.NewExpander(g))
 })
 
 // passagesOf chunks a document as bot.KnowledgeBase does: each passage

@@ -10,7 +10,8 @@ import "embed"
 //go:embed docs glossary.yaml
 var FS embed.FS
 
-// GlossaryFile is the path of the glossary inside [FS].
+// GlossaryFile is the path of the glossary inside [FS]; read it with
+// [partybot/glossary.Load](FS, GlossaryFile).
 const GlossaryFile = "glossary.yaml"
 
 // DocsDir is the folder of shipped documents inside [FS].

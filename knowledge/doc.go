@@ -7,8 +7,7 @@
 // their articles ([SplitBulletin]) with title, region, section, body and
 // source line, cuts article bodies into Chinese-aware chunks
 // ([ChunkArticle], [ChunkDocument]) that keep their article metadata for
-// citations, and reads the glossary of Party-affairs terms used for query
-// expansion ([ParseGlossary], [DefaultGlossary]).
+// citations. The glossary of Party-affairs terms is in partybot/glossary.
 //
 // A loaded document keeps its extracted text ([Document.Text]); [Reload]
 // rebuilds the document from it without the original file. Loaders bound

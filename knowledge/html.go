@@ -12,9 +12,9 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	xunicode "golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
@@ -31,8 +31,6 @@ const (
 	// keeps scores for (a <div> nested 250 deep around each word would
 	// otherwise keep 250 per word).
 	maxHTMLContainers = 400000
-	// prescanBytes is how far into a page its <meta> charset is looked for.
-	prescanBytes = 4096
 )
 
 // htmlEncoding returns the encoding of an HTML page: from its byte-order
@@ -51,20 +49,17 @@ func htmlEncoding(data []byte) encoding.Encoding {
 	case bytes.HasPrefix(data, bomUTF16BE):
 		return xunicode.UTF16(xunicode.BigEndian, xunicode.ExpectBOM)
 	}
-	if label := metaCharset(data); label != "" && !(utf8.Valid(data) && hasNonASCII(data)) {
-		if enc, err := htmlindex.Get(label); err == nil {
-			name, _ := htmlindex.Name(enc)
-			switch name {
-			case "utf-16le", "utf-16be", "utf-8":
-				if utf8.Valid(data) {
-					return encoding.Nop
-				}
-				// Declared UTF-8 but is not: sniff below.
-			case "gbk", "gb18030":
-				return simplifiedchinese.GB18030
-			default:
-				return enc
+	if enc, name := metaCharset(data); enc != nil && !(utf8.Valid(data) && hasNonASCII(data)) {
+		switch name {
+		case "utf-8": // also a declared UTF-16, which a page without BOM is not
+			if utf8.Valid(data) {
+				return encoding.Nop
 			}
+			// Declared UTF-8 but is not: sniff below.
+		case "gbk", "gb18030":
+			return simplifiedchinese.GB18030
+		default:
+			return enc
 		}
 	}
 	if utf8.Valid(data) {
@@ -89,52 +84,19 @@ func hasNonASCII(data []byte) bool {
 	return false
 }
 
-var contentCharset = regexp.MustCompile(`(?i)charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)`)
-
-// metaCharset returns the charset a page declares in a <meta> tag near its
-// start, or "".
-func metaCharset(data []byte) string {
-	if len(data) > prescanBytes {
-		data = data[:prescanBytes]
+// metaCharset returns the encoding a page without byte-order mark declares
+// in a <meta charset> or http-equiv Content-Type within its first 1024
+// bytes (the WHATWG prescan of golang.org/x/net/html/charset) and its
+// canonical name, or nil. A declared windows-1252 (also ISO-8859-1, ASCII
+// and their other labels) counts as none: charset reports an undeclared
+// page as windows-1252 too, and the sniffing of htmlEncoding reads a page
+// that is Latin-1 as windows-1252 anyway.
+func metaCharset(data []byte) (encoding.Encoding, string) {
+	enc, name, _ := charset.DetermineEncoding(data, "")
+	if name == "windows-1252" {
+		return nil, ""
 	}
-	z := html.NewTokenizer(bytes.NewReader(data))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return ""
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, hasAttr := z.TagName()
-			if string(name) == "body" {
-				return ""
-			}
-			if string(name) != "meta" || !hasAttr {
-				continue
-			}
-			var cs, equiv, content string
-			for {
-				k, v, more := z.TagAttr()
-				switch strings.ToLower(string(k)) {
-				case "charset":
-					cs = string(v)
-				case "http-equiv":
-					equiv = string(v)
-				case "content":
-					content = string(v)
-				}
-				if !more {
-					break
-				}
-			}
-			if cs = strings.TrimSpace(cs); cs != "" {
-				return cs
-			}
-			if strings.EqualFold(strings.TrimSpace(equiv), "content-type") {
-				if m := contentCharset.FindStringSubmatch(content); m != nil {
-					return m[1]
-				}
-			}
-		}
-	}
+	return enc, name
 }
 
 // htmlElem is an open element.

@@ -3,6 +3,8 @@ package retrieval
 import (
 	"slices"
 	"strings"
+
+	"partybot/glossary"
 )
 
 // coverPlan measures how much of one query a text covers. It is built once
@@ -18,7 +20,7 @@ type coverPlan struct {
 	need    map[gram]int // grams whose presence matters → index into present
 	chars   []coverChar
 	glossed []glossSpan
-	exprs   [][]string // per glossSpan: the group's expressions
+	exp     *Expander // tells whether a text names a glossed group
 	total   float64
 	content int // Han characters that name a topic (not frames, not grammar)
 }
@@ -38,7 +40,7 @@ type glossSpan struct {
 }
 
 func (h *Hybrid) planCoverage(q query) *coverPlan {
-	p := &coverPlan{need: make(map[gram]int)}
+	p := &coverPlan{need: make(map[gram]int), exp: h.exp}
 	idx := func(g gram) int {
 		i, ok := p.need[g]
 		if !ok {
@@ -99,7 +101,6 @@ func (h *Hybrid) planCoverage(q query) *coverPlan {
 				}
 				if len(span) > 0 {
 					p.glossed = append(p.glossed, glossSpan{chars: span, group: m.group})
-					p.exprs = append(p.exprs, h.exp.groups[m.group])
 				}
 			}
 		}
@@ -151,9 +152,9 @@ func (p *coverPlan) score(present []bool, text string) float64 {
 		// names it in any of its forms, and not covered otherwise, however
 		// many of its characters the text happens to share ("任职条件" is
 		// not covered by "交叉任职" and "组建条件").
-		ct := compact(text)
-		for i, gs := range p.glossed {
-			ok := slices.ContainsFunc(p.exprs[i], func(x string) bool { return strings.Contains(ct, x) })
+		nt := glossary.Normalize(text)
+		for _, gs := range p.glossed {
+			ok := p.exp.names(nt, gs.group)
 			for _, c := range gs.chars {
 				covered[c] = ok
 			}

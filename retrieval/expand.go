@@ -1,29 +1,26 @@
 package retrieval
 
-import "strings"
+import (
+	"slices"
+	"strings"
+
+	"partybot/glossary"
+)
 
 // Expander widens a query with the other expressions of every glossary group
 // the query mentions, so that "快递小哥歇脚" also matches "新就业群体 … 休息".
 type Expander struct {
-	groups [][]string // compacted expressions, per group
+	g      *glossary.Glossary
+	groups [][]string // normalised expressions, per group, term first
 }
 
-// NewExpander returns an Expander over groups of equivalent expressions
-// (a glossary: the term first, then its variants). A group of one term
-// expands nothing but still marks the term as a concept for coverage.
-// Empty expressions are ignored; a nil or empty glossary expands nothing.
-func NewExpander(groups [][]string) *Expander {
-	e := &Expander{}
-	for _, g := range groups {
-		var exprs []string
-		for _, x := range g {
-			if c := compact(x); c != "" {
-				exprs = append(exprs, c)
-			}
-		}
-		if len(exprs) > 0 {
-			e.groups = append(e.groups, exprs)
-		}
+// NewExpander returns an Expander over a glossary. A group of one term
+// expands nothing but still marks the term as a concept for coverage. A
+// nil glossary expands nothing.
+func NewExpander(g *glossary.Glossary) *Expander {
+	e := &Expander{g: g}
+	for i := range g.Len() {
+		e.groups = append(e.groups, g.Expressions(i))
 	}
 	return e
 }
@@ -31,38 +28,26 @@ func NewExpander(groups [][]string) *Expander {
 // match is a glossary group found in a query.
 type match struct {
 	group int
-	found []string // the group's expressions that occur in the query
+	found []string // the group's normalised expressions that occur in the query
 }
 
-// matches returns the groups whose expressions occur in the compacted query.
-func (e *Expander) matches(cq string) []match {
+// matches returns the groups the query names, in glossary order.
+func (e *Expander) matches(q string) []match {
 	if e == nil {
 		return nil
 	}
 	var out []match
-	for i, g := range e.groups {
-		var found []string
-		for _, x := range g {
-			if strings.Contains(cq, x) {
-				found = append(found, x)
-			}
-		}
-		if len(found) > 0 {
-			out = append(out, match{i, found})
-		}
+	for _, f := range e.g.Find(q) {
+		out = append(out, match{f.Group, f.Exprs})
 	}
 	return out
 }
 
-// compact normalises text for glossary matching: Han characters, ASCII
-// letters and digits only, lower case ("暖“新”驿站" → "暖新驿站").
-func compact(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		r = normalizeRune(r)
-		if isHan(r) || isWordRune(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+// names reports whether nt, normalised with [glossary.Normalize], names
+// group in any of its forms. Coverage asks this of every passage and
+// sentence it measures, for the one or two groups of a query: looking for
+// their expressions costs less than finding every group with
+// [glossary.Glossary.Find].
+func (e *Expander) names(nt string, group int) bool {
+	return slices.ContainsFunc(e.groups[group], func(x string) bool { return strings.Contains(nt, x) })
 }

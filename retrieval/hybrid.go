@@ -76,7 +76,7 @@ type query struct {
 func (h *Hybrid) parse(q string) query {
 	stripped := stripQuestionWords(q)
 	pq := query{text: stripped, grams: queryGrams(nil, stripped, 1)}
-	pq.matches = h.exp.matches(compact(stripped))
+	pq.matches = h.exp.matches(stripped)
 	for _, m := range pq.matches {
 		for _, x := range h.exp.groups[m.group] {
 			pq.grams = queryGrams(pq.grams, x, h.ExpansionWeight)

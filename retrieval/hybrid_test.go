@@ -3,12 +3,15 @@ package retrieval_test
 import (
 	"context"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"partybot/glossary"
 	"partybot/retrieval"
 )
 
@@ -20,14 +23,14 @@ var testPassages = []retrieval.Passage{
 	{ID: "e", Title: "罗保铭", Text: "罗保铭，天津人。1969年5月参加工作。曾任海南省省长。"},
 }
 
-var testGlossary = [][]string{{"新就业群体", "快递小哥", "外卖骑手"}, {"休息", "歇脚"}}
+var testGlossary = []glossary.Group{{Term: "新就业群体", Variants: []string{"快递小哥", "外卖骑手"}}, {Term: "休息", Variants: []string{"歇脚"}}}
 
 func mustHybrid(tb testing.TB, ps []retrieval.Passage) *retrieval.Hybrid {
 	tb.Helper()
-	h, err := retrieval.NewHybrid(context.Background(), ps, nil, retrieval.HashEmbedder{Dim: 64}, retrieval.NewExpander(testGlossary))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	g, err := glossary.New(testGlossary)
+	require.NoError(tb, err)
+	h, err := retrieval.NewHybrid(context.Background(), ps, nil, retrieval.HashEmbedder{Dim: 64}, retrieval.NewExpander(g))
+	require.NoError(tb, err)
 	return h
 }
 
@@ -44,15 +47,12 @@ func TestSearch(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			hits, err := h.Search(context.Background(), tc.q, 3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(hits) == 0 || hits[0].ID != tc.want {
-				t.Fatalf("Search(%q) top = %v, want %s", tc.q, ids(hits), tc.want)
-			}
-			if hits[0].Rank != 1 || hits[0].Coverage <= 0 || hits[0].Coverage > 1 {
-				t.Fatalf("top hit rank=%d coverage=%v", hits[0].Rank, hits[0].Coverage)
-			}
+			require.NoError(t, err)
+			require.NotEmpty(t, hits, "Search(%q)", tc.q)
+			require.Equal(t, tc.want, hits[0].ID, "Search(%q) top of %v", tc.q, ids(hits))
+			assert.Equal(t, 1, hits[0].Rank, "top hit rank")
+			assert.Greater(t, hits[0].Coverage, 0.0, "top hit coverage")
+			assert.LessOrEqual(t, hits[0].Coverage, 1.0, "top hit coverage")
 		})
 	}
 }
@@ -69,117 +69,89 @@ func TestSearchCoverageSeparates(t *testing.T) {
 	h := mustHybrid(t, testPassages)
 	in, _ := h.Search(context.Background(), "六同步机制包括哪些", 1)
 	out, _ := h.Search(context.Background(), "党费缴纳标准是多少", 1)
-	if len(in) == 0 || in[0].Coverage < 0.8 {
-		t.Fatalf("covered query: %+v", in)
-	}
-	if len(out) > 0 && out[0].Coverage > 0.3 {
-		t.Fatalf("uncovered query coverage %.2f, want low", out[0].Coverage)
+	require.NotEmpty(t, in, "covered query")
+	assert.GreaterOrEqual(t, in[0].Coverage, 0.8, "covered query: %+v", in)
+	if len(out) > 0 {
+		assert.LessOrEqual(t, out[0].Coverage, 0.3, "uncovered query coverage, want low")
 	}
 }
 
 func TestSearchEdgeCases(t *testing.T) {
 	h := mustHybrid(t, testPassages)
-	if _, err := h.Search(context.Background(), "？？！ ", 5); !errors.Is(err, retrieval.ErrEmptyQuery) {
-		t.Fatalf("punctuation only: err=%v, want ErrEmptyQuery", err)
-	}
+	_, err := h.Search(context.Background(), "？？！ ", 5)
+	require.ErrorIs(t, err, retrieval.ErrEmptyQuery, "punctuation only")
 	hits, err := h.Search(context.Background(), "党建", 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(hits) > len(testPassages) {
-		t.Fatalf("%d hits from %d passages", len(hits), len(testPassages))
-	}
+	require.NoError(t, err)
+	assert.LessOrEqual(t, len(hits), len(testPassages), "hits from %d passages", len(testPassages))
 	empty := mustHybrid(t, nil)
 	hits, err = empty.Search(context.Background(), "党建", 5)
-	if err != nil || len(hits) != 0 {
-		t.Fatalf("empty index: hits=%v err=%v", hits, err)
-	}
+	require.NoError(t, err, "empty index")
+	assert.Empty(t, hits, "empty index")
 }
 
 func TestHashEmbedder(t *testing.T) {
 	e := retrieval.HashEmbedder{Dim: 128}
 	a, _ := e.Embed(context.Background(), "落实六同步机制")
 	b, _ := e.Embed(context.Background(), "落实六同步机制")
-	if len(a) != 128 {
-		t.Fatalf("dim=%d", len(a))
-	}
+	require.Len(t, a, 128, "dim")
+	require.Equal(t, a, b, "not deterministic")
 	var norm float64
-	for i := range a {
-		if a[i] != b[i] {
-			t.Fatal("not deterministic")
-		}
-		norm += float64(a[i]) * float64(a[i])
+	for _, x := range a {
+		norm += float64(x) * float64(x)
 	}
-	if math.Abs(norm-1) > 1e-5 {
-		t.Fatalf("norm=%v, want 1", norm)
-	}
+	require.InDelta(t, 1, norm, 1e-5, "norm")
 	z, _ := e.Embed(context.Background(), "？？")
 	for _, x := range z {
-		if x != 0 {
-			t.Fatal("vector of no text should be zero")
-		}
+		require.Zero(t, x, "vector of no text should be zero")
 	}
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "index.gob")
-	if _, err := retrieval.ReadSnapshot(path); !errors.Is(err, retrieval.ErrNoSnapshot) {
-		t.Fatalf("missing: err=%v", err)
-	}
+	_, err := retrieval.ReadSnapshot(path)
+	require.ErrorIs(t, err, retrieval.ErrNoSnapshot, "missing")
 	h := mustHybrid(t, testPassages)
 	s := &retrieval.Snapshot{Version: retrieval.SnapshotVersion, Key: "k", Passages: testPassages, Vectors: h.Vectors(),
 		Docs: []retrieval.Document{{Name: "x.txt", Hash: "h"}}}
-	if err := retrieval.WriteSnapshot(path, s); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, retrieval.WriteSnapshot(path, s))
 	got, err := retrieval.ReadSnapshot(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Key != "k" || len(got.Passages) != len(testPassages) || len(got.Vectors) != len(testPassages) || got.Docs[0].Name != "x.txt" {
-		t.Fatalf("round trip: %+v", got)
+	require.NoError(t, err)
+	assert.Equal(t, "k", got.Key, "round trip: Key")
+	assert.Len(t, got.Passages, len(testPassages), "round trip: Passages")
+	assert.Len(t, got.Vectors, len(testPassages), "round trip: Vectors")
+	if assert.NotEmpty(t, got.Docs, "round trip: Docs") {
+		assert.Equal(t, "x.txt", got.Docs[0].Name, "round trip: Docs")
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Fatalf("temporary files left: %v", entries)
-	}
+	assert.Len(t, entries, 1, "temporary files left: %v", entries)
 }
 
 func TestSnapshotDamaged(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "index.gob")
-	if err := os.WriteFile(path, []byte("not a snapshot"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, []byte("not a snapshot"), 0o644))
 	_, err := retrieval.ReadSnapshot(path)
-	if err == nil || errors.Is(err, retrieval.ErrNoSnapshot) {
-		t.Fatalf("damaged: err=%v, want a decode error", err)
-	}
+	require.Error(t, err, "damaged: want a decode error")
+	assert.NotErrorIs(t, err, retrieval.ErrNoSnapshot, "damaged: want a decode error")
 }
 
 func TestSnapshotWriteFailureKeepsOld(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "index.gob")
 	old := &retrieval.Snapshot{Version: 1, Key: "old"}
-	if err := retrieval.WriteSnapshot(path, old); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, retrieval.WriteSnapshot(path, old))
 	// A vector count that does not match is refused on read, never written
 	// half-way: write into a directory that cannot take new files.
-	if err := os.Chmod(dir, 0o500); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.Chmod(dir, 0o500))
 	defer os.Chmod(dir, 0o755)
 	if os.Geteuid() != 0 { // root ignores directory permissions
-		if err := retrieval.WriteSnapshot(path, &retrieval.Snapshot{Key: "new"}); err == nil {
-			t.Fatal("write into read-only dir succeeded")
-		}
+		err := retrieval.WriteSnapshot(path, &retrieval.Snapshot{Key: "new"})
+		require.Error(t, err, "write into read-only dir succeeded")
 	}
 	got, err := retrieval.ReadSnapshot(path)
-	if err != nil || got.Key != "old" {
-		t.Fatalf("old snapshot lost: %+v %v", got, err)
-	}
+	require.NoError(t, err, "old snapshot lost")
+	assert.Equal(t, "old", got.Key, "old snapshot lost")
 }
 
 // failingEmbedder embeds passages but fails on queries, like a remote
@@ -195,11 +167,9 @@ func (f *failingEmbedder) Embed(ctx context.Context, text string) ([]float32, er
 
 func TestSearchSurvivesEmbedderFailure(t *testing.T) {
 	h, err := retrieval.NewHybrid(context.Background(), testPassages, nil, &failingEmbedder{retrieval.HashEmbedder{Dim: 32}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	hits, err := h.Search(context.Background(), "QUERY 六同步机制", 3)
-	if err != nil || len(hits) == 0 || hits[0].ID != "a" {
-		t.Fatalf("hits %v err %v", ids(hits), err)
-	}
+	require.NoError(t, err)
+	require.NotEmpty(t, hits)
+	assert.Equal(t, "a", hits[0].ID, "hits %v", ids(hits))
 }

@@ -1,6 +1,12 @@
 package retrieval
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"partybot/glossary"
+)
 
 // gramSet collects the grams of text.
 func gramSet(text string) map[gram]int {
@@ -27,14 +33,10 @@ func TestEachGram(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := gramSet(tc.text)
 			for _, g := range tc.want {
-				if got[g] == 0 {
-					t.Errorf("grams(%q) lack %x", tc.text, uint64(g))
-				}
+				assert.NotZero(t, got[g], "grams(%q) lack %x", tc.text, uint64(g))
 			}
 			for _, g := range tc.not {
-				if got[g] != 0 {
-					t.Errorf("grams(%q) has %x, want none", tc.text, uint64(g))
-				}
+				assert.Zero(t, got[g], "grams(%q) has %x, want none", tc.text, uint64(g))
 			}
 		})
 	}
@@ -52,16 +54,10 @@ func TestEachGramBridgesBothWays(t *testing.T) {
 		}
 		return n
 	}
-	if got, want := bridges("第3月"), 2; got != want {
-		t.Fatalf("bridges(第3月)=%d, want %d", got, want)
-	}
-	if got, want := bridges("第 3，月"), 0; got != want {
-		t.Fatalf("bridges(第 3，月)=%d, want %d", got, want)
-	}
+	assert.Equal(t, 2, bridges("第3月"), "bridges(第3月)")
+	assert.Equal(t, 0, bridges("第 3，月"), "bridges(第 3，月)")
 }
 
 func TestStripQuestionWords(t *testing.T) {
-	if got, want := compact(stripQuestionWords("怎样落实“六同步”机制？")), "落实六同步机制"; got != want {
-		t.Fatalf("got %q, want %q", got, want)
-	}
+	assert.Equal(t, "落实六同步机制?", glossary.Normalize(stripQuestionWords("怎样落实“六同步”机制？")))
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/width"
 )
 
 // Draft is what the assistant understood of a demand, shown to the user for
@@ -175,7 +177,7 @@ var (
 // ExtractContact returns the first phone number in text (mobile, landline,
 // or a number after 电话/手机/联系方式), or "".
 func ExtractContact(text string) string {
-	t := foldWidth(text)
+	t := width.Fold.String(text)
 	if m := mobileRE.FindStringSubmatch(t); m != nil {
 		return strings.NewReplacer(" ", "", "-", "").Replace(m[1])
 	}

@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/width"
+
 	"partybot/apperr"
 )
 
@@ -342,7 +344,7 @@ func FormatNumber(year, seq int) string { return fmt.Sprintf("%04d-%06d", year, 
 // ParseNumber parses "2026-000123" (also "2026-123", "2026000123" and full-width
 // digits) into year and sequence. Returns EINVALID otherwise.
 func ParseNumber(s string) (year, seq int, err error) {
-	s = strings.TrimSpace(foldWidth(s))
+	s = strings.TrimSpace(width.Fold.String(s))
 	s = strings.TrimPrefix(s, "#")
 	bad := apperr.Errorf(apperr.EInvalid, "工单编号格式不正确，应为 2026-000123 这样的形式")
 	var ys, ss string

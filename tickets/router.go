@@ -2,7 +2,6 @@ package tickets
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -10,9 +9,8 @@ import (
 	"sync"
 	"unicode"
 
-	"gopkg.in/yaml.v3"
-
 	"partybot/corpus"
+	"partybot/glossary"
 )
 
 // Routing is where a demand goes and how sure the router is.
@@ -35,31 +33,6 @@ type Candidate struct {
 // LLM-backed router can be another, falling back to the rules.
 type RouteFunc func(ctx context.Context, text string) (Routing, error)
 
-// GlossaryGroup is one entry of the glossary: the term the documents use and
-// the ways users say it.
-type GlossaryGroup struct {
-	Term     string   `yaml:"term"`
-	Variants []string `yaml:"variants"`
-}
-
-// ParseGlossary parses the glossary YAML (a list of {term, variants}).
-func ParseGlossary(data []byte) ([]GlossaryGroup, error) {
-	var gs []GlossaryGroup
-	if err := yaml.Unmarshal(data, &gs); err != nil {
-		return nil, fmt.Errorf("parse glossary: %w", err)
-	}
-	return gs, nil
-}
-
-// ShippedGlossary returns the glossary shipped in [corpus.FS].
-func ShippedGlossary() ([]GlossaryGroup, error) {
-	data, err := corpus.FS.ReadFile(corpus.GlossaryFile)
-	if err != nil {
-		return nil, fmt.Errorf("read glossary: %w", err)
-	}
-	return ParseGlossary(data)
-}
-
 // DefaultThreshold is the confidence below which a demand goes to the
 // fallback department for manual dispatch.
 const DefaultThreshold = 0.3
@@ -73,11 +46,12 @@ const DefaultThreshold = 0.3
 type Router struct {
 	depts       departmentIndex
 	threshold   float64
-	glossary    []GlossaryGroup
+	glossary    *glossary.Glossary
 	glossarySet bool
 
 	entries []kwEntry
-	first   map[rune][]int // entries by first rune, longest first
+	words   *glossary.Matcher // every distinct keyword
+	byWord  [][]int           // entries by word id
 
 	bigrams map[[2]rune][]int // departments whose scope or keywords contain the bigram
 	idf     map[[2]rune]float64
@@ -98,8 +72,8 @@ type RouterOption func(*Router)
 func WithThreshold(t float64) RouterOption { return func(r *Router) { r.threshold = t } }
 
 // WithGlossary replaces the shipped glossary (nil: none).
-func WithGlossary(gs []GlossaryGroup) RouterOption {
-	return func(r *Router) { r.glossary, r.glossarySet = gs, true }
+func WithGlossary(g *glossary.Glossary) RouterOption {
+	return func(r *Router) { r.glossary, r.glossarySet = g, true }
 }
 
 // NewRouter returns a router over depts, using the shipped glossary unless
@@ -114,11 +88,11 @@ func NewRouter(depts []Department, opts ...RouterOption) (*Router, error) {
 		o(r)
 	}
 	if !r.glossarySet {
-		gs, err := ShippedGlossary()
+		g, err := glossary.Load(corpus.FS, corpus.GlossaryFile)
 		if err != nil {
 			return nil, err
 		}
-		r.glossary = gs
+		r.glossary = g
 	}
 	r.build()
 	return r, nil
@@ -153,7 +127,7 @@ func (r *Router) build() {
 	best := map[key]kwEntry{}
 	explicit := map[string]bool{}
 	add := func(word string, dept, topic int, w float64) {
-		rs := normalize(word)
+		rs := []rune(glossary.Normalize(word))
 		if len(rs) == 0 {
 			return
 		}
@@ -173,7 +147,7 @@ func (r *Router) build() {
 			}{{t.Strong, weightStrong}, {t.Keywords, weightNormal}, {t.Weak, weightWeak}} {
 				for _, w := range tier.words {
 					add(w, di, ti, tier.w)
-					explicit[string(normalize(w))] = true
+					explicit[glossary.Normalize(w)] = true
 				}
 			}
 		}
@@ -185,10 +159,11 @@ func (r *Router) build() {
 	for k, e := range best {
 		byWord[k.word] = append(byWord[k.word], e)
 	}
-	for _, g := range r.glossary {
-		for _, e := range byWord[string(normalize(g.Term))] {
-			for _, v := range g.Variants {
-				if !explicit[string(normalize(v))] {
+	for i := range r.glossary.Len() {
+		exprs := r.glossary.Expressions(i) // normalised, term first
+		for _, e := range byWord[exprs[0]] {
+			for _, v := range exprs[1:] {
+				if !explicit[v] {
 					add(v, e.dept, e.topic, e.weight/2)
 				}
 			}
@@ -208,18 +183,22 @@ func (r *Router) build() {
 		}
 		return a.dept < b.dept
 	})
-	r.first = map[rune][]int{}
 	wids := map[string]int{}
+	var words []string
+	r.byWord = nil
 	for i := range r.entries {
 		e := &r.entries[i]
 		id, ok := wids[string(e.word)]
 		if !ok {
-			id = len(wids)
+			id = len(words)
 			wids[string(e.word)] = id
+			words = append(words, string(e.word))
+			r.byWord = append(r.byWord, nil)
 		}
 		e.wid = id
-		r.first[e.word[0]] = append(r.first[e.word[0]], i)
+		r.byWord[id] = append(r.byWord[id], i)
 	}
+	r.words = glossary.NewMatcher(words)
 
 	// Scope bigrams: the scope text and category names of each department,
 	// weighted by how few departments share them.
@@ -230,7 +209,7 @@ func (r *Router) build() {
 		for _, t := range d.Topics {
 			sb.WriteString("，" + t.Category)
 		}
-		for b := range hanBigrams(normalize(sb.String()), nil) {
+		for b := range hanBigrams([]rune(glossary.Normalize(sb.String())), nil) {
 			if ds := r.bigrams[b]; len(ds) == 0 || ds[len(ds)-1] != di {
 				r.bigrams[b] = append(ds, di)
 			}
@@ -261,7 +240,7 @@ func (r *Router) Route(ctx context.Context, text string) (Routing, error) {
 }
 
 func (r *Router) route(text string) Routing {
-	rs := normalize(text)
+	rs := []rune(glossary.Normalize(text))
 	n := len(r.depts.list)
 	scores := make([]float64, n)
 	topicScores := make(map[[2]int]float64)
@@ -271,12 +250,9 @@ func (r *Router) route(text string) Routing {
 	// departments counts for each of them.
 	covered := make([]bool, len(rs))
 	var ms []match
-	for i := range rs {
-		for _, ei := range r.first[rs[i]] {
-			w := r.entries[ei].word
-			if i+len(w) <= len(rs) && slices.Equal(rs[i:i+len(w)], w) {
-				ms = append(ms, match{i, i + len(w), ei})
-			}
+	for m := range r.words.All(rs) {
+		for _, ei := range r.byWord[m.Word] {
+			ms = append(ms, match{m.Start, m.End, ei})
 		}
 	}
 	sort.SliceStable(ms, func(i, j int) bool {
@@ -425,35 +401,4 @@ func hanBigrams(rs []rune, covered []bool) map[[2]rune]bool {
 		}
 	}
 	return out
-}
-
-// normalize prepares text for matching: full-width ASCII folded to
-// half-width, Latin letters lower-cased, quotes, brackets, white space and
-// the invisible characters [CleanText] removes dropped (so 暖“新”驿站,
-// 暖"新"驿站, 暖新驿站 and 暖新\u200b驿站 are one word).
-func normalize(s string) []rune {
-	out := make([]rune, 0, len(s)/2)
-	for _, r := range foldWidth(s) {
-		switch {
-		case unicode.IsSpace(r), hidden(r):
-		case strings.ContainsRune("\"'“”‘’「」『』《》〈〉【】", r):
-		default:
-			out = append(out, unicode.ToLower(r))
-		}
-	}
-	return out
-}
-
-// foldWidth maps full-width ASCII forms (ＡＢＣ１２３) to half-width and the
-// ideographic space to a space.
-func foldWidth(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 0xFF01 && r <= 0xFF5E:
-			return r - 0xFEE0
-		case r == 0x3000:
-			return ' '
-		}
-		return r
-	}, s)
 }

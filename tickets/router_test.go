@@ -6,7 +6,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/apperr"
+	"partybot/glossary"
 	"partybot/tickets"
 )
 
@@ -140,28 +144,64 @@ func TestRouterConfigOverride(t *testing.T) {
 }
 
 // TestGlossaryExpansion: a glossary variant counts for the department whose
-// keyword its term is, and an empty glossary turns that off.
+// keyword its term is, whatever quotes, widths or hidden characters it is
+// written with, and an empty glossary turns that off.
 func TestGlossaryExpansion(t *testing.T) {
 	ds := []tickets.Department{
 		{Key: "shegong", Name: "社工部", ResponseHours: 1, ResolveHours: 2, UrgentResponseHours: 1, UrgentResolveHours: 2},
 		{Key: "weijian", Name: "卫健局", ResponseHours: 1, ResolveHours: 2, UrgentResponseHours: 1, UrgentResolveHours: 2,
 			Topics: []tickets.Topic{{Category: "体检", Strong: []string{"体检"}}}},
 	}
-	gs := []tickets.GlossaryGroup{{Term: "体检", Variants: []string{"查个身体"}}}
-	with, err := tickets.NewRouter(ds, tickets.WithGlossary(gs))
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, err := glossary.New([]glossary.Group{{Term: "体检", Variants: []string{"查个身体", "ＣＴ检查"}}})
+	require.NoError(t, err)
+	with, err := tickets.NewRouter(ds, tickets.WithGlossary(g))
+	require.NoError(t, err)
 	without, err := tickets.NewRouter(ds, tickets.WithGlossary(nil))
-	if err != nil {
-		t.Fatal(err)
+	require.NoError(t, err)
+	tests := []struct {
+		text string
+		with string // department with the glossary; without it, manual dispatch
+	}{
+		{"想去查个身体", "weijian"},
+		{"想去“查个身体”", "weijian"},
+		{"想去查个\u200b身体", "weijian"},
+		{"想去 查个 身体", "weijian"},
+		{"想做个ct检查", "weijian"},
+		{"想去查个，身体", "shegong"},
 	}
-	const text = "想去查个身体"
-	if got, _ := with.Route(context.Background(), text); got.Department != "weijian" {
-		t.Errorf("with glossary: %+v", got)
+	for _, tc := range tests {
+		t.Run(tc.text, func(t *testing.T) {
+			got, err := with.Route(context.Background(), tc.text)
+			require.NoError(t, err)
+			assert.Equal(t, tc.with, got.Department, "with glossary: %+v", got)
+			got, err = without.Route(context.Background(), tc.text)
+			require.NoError(t, err)
+			assert.Equal(t, "shegong", got.Department, "without glossary: %+v", got)
+			assert.True(t, got.ManualDispatch, "without glossary: %+v", got)
+		})
 	}
-	if got, _ := without.Route(context.Background(), text); got.Department != "shegong" || !got.ManualDispatch {
-		t.Errorf("without glossary: %+v", got)
+}
+
+// TestRouterNormalisesLikeGlossary: writings of a demand that the glossary
+// holds equal (quotes, widths, spaces, hidden characters) route alike, so
+// routing and retrieval cannot disagree on whether a term occurs.
+func TestRouterNormalisesLikeGlossary(t *testing.T) {
+	r := tickets.DefaultRouter()
+	const text = "暖“新”驿站里的饮水机坏了，ＷＩＦＩ也连不上"
+	want, err := r.Route(context.Background(), text)
+	require.NoError(t, err)
+	require.Equal(t, "shegong", want.Department)
+	for _, alt := range []string{
+		"暖新驿站里的饮水机坏了，wifi也连不上",
+		"暖\"新\"驿站里的饮水机坏了，WiFi也连不上",
+		"暖「新」驿站里的饮水机坏了，ＷＩＦＩ也连不上",
+		"暖\u200b新驿站里的饮水机坏了，ＷＩＦＩ也连不上",
+		"暖 新 驿站里的饮水机坏了，ＷＩＦＩ 也连不上",
+	} {
+		require.Equal(t, glossary.Normalize(text), glossary.Normalize(alt))
+		got, err := r.Route(context.Background(), alt)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "%q routes unlike %q", alt, text)
 	}
 }
 

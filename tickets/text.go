@@ -4,34 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"partybot/glossary"
 )
 
-// hidden reports whether r is a character that does not show but changes
-// how text reads or matches: a zero-width character (U+200B–U+200D,
-// U+2060–U+2064, U+FEFF, the soft hyphen U+00AD) or a bidirectional control
-// (U+200E, U+200F, U+061C, U+202A–U+202E, U+2066–U+2069).
-func hidden(r rune) bool {
-	switch {
-	case r < 0xAD:
-		return false
-	case r == 0xAD, r == 0x061C, r == 0xFEFF:
-		return true
-	case r >= 0x200B && r <= 0x200F:
-		return true
-	case r >= 0x202A && r <= 0x202E:
-		return true
-	case r >= 0x2060 && r <= 0x2064:
-		return true
-	case r >= 0x2066 && r <= 0x2069:
-		return true
-	}
-	return false
-}
-
-// hasHidden reports whether s holds a [hidden] character.
+// hasHidden reports whether s holds a [glossary.Hidden] character.
 func hasHidden(s string) bool {
 	for _, r := range s {
-		if hidden(r) {
+		if glossary.Hidden(r) {
 			return true
 		}
 	}
@@ -54,7 +34,7 @@ func CleanText(s string) string {
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if !hidden(r) {
+		if !glossary.Hidden(r) {
 			b.WriteString(s[i : i+n])
 		}
 		i += n
@@ -74,7 +54,7 @@ func ShowHidden(s string) string {
 	b.Grow(len(s) + 16)
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if hidden(r) {
+		if glossary.Hidden(r) {
 			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
 		} else {
 			b.WriteString(s[i : i+n])
