@@ -4,10 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/apperr"
 	"partybot/bot"
@@ -19,32 +23,24 @@ import (
 func MustOpenKnowledgeBase(tb testing.TB) *bot.KnowledgeBase {
 	tb.Helper()
 	kb, err := bot.OpenKnowledgeBase(context.Background(), tb.TempDir(), bot.KnowledgeBaseOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	return kb
 }
 
 func TestAskCitesSources(t *testing.T) {
 	a := bot.NewAnswerer(MustOpenKnowledgeBase(t))
 	ans, err := a.Ask(context.Background(), "怎样落实“六同步”机制？")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ans.Refused || ans.Mode != "extractive" {
-		t.Fatalf("refused=%v mode=%s", ans.Refused, ans.Mode)
-	}
-	if !strings.Contains(ans.Text, "年检年报") || !strings.Contains(ans.Text, "[1]") || !strings.Contains(ans.Text, "来源：") {
-		t.Fatalf("answer lacks the fact, marker or sources:\n%s", ans.Text)
-	}
-	if len(ans.Sources) == 0 || !strings.Contains(ans.Text, ans.Sources[0].Title) {
-		t.Fatalf("sources not listed:\n%s", ans.Text)
-	}
+	require.NoError(t, err)
+	require.False(t, ans.Refused, "refused:\n%s", ans.Text)
+	assert.Equal(t, "extractive", ans.Mode)
+	assert.Contains(t, ans.Text, "年检年报", "the fact")
+	assert.Contains(t, ans.Text, "[1]", "the marker")
+	assert.Contains(t, ans.Text, "来源：", "the sources")
+	require.NotEmpty(t, ans.Sources, "sources not listed")
+	assert.Contains(t, ans.Text, ans.Sources[0].Title, "sources not listed")
 	// Every marker points at a listed source.
-	for i := 1; i <= 9; i++ {
-		if strings.Contains(ans.Text, "["+string(rune('0'+i))+"]") && i > len(ans.Sources) {
-			t.Fatalf("marker [%d] with %d sources", i, len(ans.Sources))
-		}
+	for i := len(ans.Sources) + 1; i <= 9; i++ {
+		assert.NotContains(t, ans.Text, fmt.Sprintf("[%d]", i), "a marker with %d sources", len(ans.Sources))
 	}
 }
 
@@ -53,15 +49,11 @@ func TestAskRefuses(t *testing.T) {
 	for _, q := range []string{"党费应该怎么缴纳？", "帮我写一首关于春天的诗", "？？？"} {
 		t.Run(q, func(t *testing.T) {
 			ans, err := a.Ask(context.Background(), q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ans.Refused || !strings.Contains(ans.Text, "知识库中没有找到") || !strings.Contains(ans.Text, "/demand") {
-				t.Fatalf("want a refusal suggesting a demand, got:\n%s", ans.Text)
-			}
-			if len(ans.Sources) != 0 {
-				t.Fatalf("a refusal cites %d sources", len(ans.Sources))
-			}
+			require.NoError(t, err)
+			assert.True(t, ans.Refused, "want a refusal, got:\n%s", ans.Text)
+			assert.Contains(t, ans.Text, "知识库中没有找到")
+			assert.Contains(t, ans.Text, "/demand", "a refusal suggests a demand")
+			assert.Empty(t, ans.Sources, "a refusal cites sources")
 		})
 	}
 }
@@ -79,9 +71,8 @@ func TestAskBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := a.Ask(context.Background(), tc.q)
-			if apperr.Code(err) != apperr.EInvalid || !strings.Contains(apperr.Message(err), tc.want) {
-				t.Fatalf("err=%v, want EINVALID mentioning %q", err, tc.want)
-			}
+			assert.Equal(t, apperr.EInvalid, apperr.Code(err), "err=%v", err)
+			assert.Contains(t, apperr.Message(err), tc.want)
 		})
 	}
 }
@@ -96,17 +87,13 @@ type qaCase struct {
 func readCases(tb testing.TB, path string) []qaCase {
 	tb.Helper()
 	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	defer f.Close()
 	var out []qaCase
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var c qaCase
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			tb.Fatal(err)
-		}
+		require.NoError(tb, json.Unmarshal(sc.Bytes(), &c))
 		out = append(out, c)
 	}
 	return out
@@ -162,9 +149,7 @@ func TestQuality(t *testing.T) {
 			var ans, un, r1, r5, refusedOK, falseRef float64
 			for _, c := range readCases(t, tc.file) {
 				res, err := a.Ask(context.Background(), c.Question)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err, c.ID)
 				if len(c.Evidence) == 0 {
 					un++
 					if res.Refused {
@@ -187,10 +172,12 @@ func TestQuality(t *testing.T) {
 					r5++
 				}
 			}
-			if r1/ans < tc.r1 || r5/ans < tc.r5 || refusedOK/un < tc.refused || falseRef/ans > tc.fals {
-				t.Fatalf("recall@1=%.3f recall@5=%.3f refused %.3f of unanswerable, %.3f of answerable",
-					r1/ans, r5/ans, refusedOK/un, falseRef/ans)
-			}
+			got := fmt.Sprintf("recall@1=%.3f recall@5=%.3f refused %.3f of unanswerable, %.3f of answerable",
+				r1/ans, r5/ans, refusedOK/un, falseRef/ans)
+			assert.GreaterOrEqual(t, r1/ans, tc.r1, "recall@1: %s", got)
+			assert.GreaterOrEqual(t, r5/ans, tc.r5, "recall@5: %s", got)
+			assert.GreaterOrEqual(t, refusedOK/un, tc.refused, "unanswerable refused: %s", got)
+			assert.LessOrEqual(t, falseRef/ans, tc.fals, "answerable refused: %s", got)
 		})
 	}
 }

@@ -2,8 +2,9 @@ package bot_test
 
 import (
 	"context"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"partybot/bot"
 )
@@ -27,13 +28,12 @@ func TestAssistantCommands(t *testing.T) {
 		{"", "问题是空的", false},
 		{"/quit", "再见", true},
 	}
+	// The steps share the session: each needs the ones before it to have
+	// gone right, so the first failure stops the test.
 	for _, st := range steps {
 		r, err := asst.Handle(ctx, &s, st.in)
-		if err != nil {
-			t.Fatalf("%q: %v", st.in, err)
-		}
-		if !strings.Contains(r.Text, st.want) || r.Quit != st.quit {
-			t.Fatalf("%q → %q (quit=%v), want %q", st.in, r.Text, r.Quit, st.want)
-		}
+		require.NoError(t, err, st.in)
+		require.Contains(t, r.Text, st.want, "%q", st.in)
+		require.Equal(t, st.quit, r.Quit, "%q quits", st.in)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/tickets"
 )
 
@@ -20,18 +23,15 @@ func FuzzCallback(f *testing.F) {
 	number := numberIn(fx.say(f, fx.resident, "确认").Text) // the resident's
 	f.Fuzz(func(t *testing.T, data string) {
 		r, err := fx.asst.Callback(context.Background(), fx.stranger, data)
-		if err != nil {
-			t.Fatalf("%q: %v", data, err)
+		require.NoError(t, err, "%q", data)
+		assert.NotEmpty(t, r.Text, "%q: reply %+v", data, r)
+		if utf8.ValidString(data) {
+			assert.True(t, utf8.ValidString(r.Text), "%q: reply %+v", data, r)
 		}
-		if r.Text == "" || (utf8.ValidString(data) && !utf8.ValidString(r.Text)) {
-			t.Fatalf("%q: reply %+v", data, r)
-		}
-		if n := fx.count(t); n != 1 {
-			t.Fatalf("%q: %d tickets", data, n)
-		}
+		assert.Equal(t, 1, fx.count(t), "%q: tickets", data)
 		tk, err := fx.store.FindTicketByNumber(context.Background(), tickets.Viewer{Admin: true}, number)
-		if err != nil || tk.Status != tickets.StatusDispatched || len(tk.History) != 2 {
-			t.Fatalf("%q changed the ticket: %+v %v", data, tk, err)
-		}
+		require.NoError(t, err, "%q", data)
+		assert.Equal(t, tickets.StatusDispatched, tk.Status, "%q changed the ticket: %+v", data, tk)
+		assert.Len(t, tk.History, 2, "%q changed the ticket: %+v", data, tk)
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestParseCommand(t *testing.T) {
@@ -19,9 +21,8 @@ func TestParseCommand(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
 			cmd, arg := parseCommand(tc.in)
-			if cmd != tc.cmd || arg != tc.arg {
-				t.Fatalf("parseCommand(%q) = %q, %q; want %q, %q", tc.in, cmd, arg, tc.cmd, tc.arg)
-			}
+			assert.Equal(t, tc.cmd, cmd, "command of %q", tc.in)
+			assert.Equal(t, tc.arg, arg, "argument of %q", tc.in)
 		})
 	}
 }
@@ -32,14 +33,13 @@ func FuzzParseCommand(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		cmd, arg := parseCommand(s)
-		if cmd != "" && !strings.HasPrefix(cmd, "/") {
-			t.Fatalf("command %q does not start with /", cmd)
+		if cmd != "" {
+			assert.True(t, strings.HasPrefix(cmd, "/"), "command %q does not start with /", cmd)
 		}
-		if strings.ContainsAny(cmd, " \n\t@") {
-			t.Fatalf("command %q holds a separator", cmd)
-		}
-		if utf8.ValidString(s) && (!utf8.ValidString(cmd) || !utf8.ValidString(arg)) {
-			t.Fatalf("valid input gave invalid output %q %q", cmd, arg)
+		assert.False(t, strings.ContainsAny(cmd, " \n\t@"), "command %q holds a separator", cmd)
+		if utf8.ValidString(s) {
+			assert.True(t, utf8.ValidString(cmd), "valid input gave invalid command %q", cmd)
+			assert.True(t, utf8.ValidString(arg), "valid input gave invalid argument %q", arg)
 		}
 	})
 }

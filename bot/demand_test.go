@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/bot"
 	"partybot/checklist"
 	"partybot/tickets"
@@ -26,9 +29,7 @@ func newDeskFixture(tb testing.TB, opts ...bot.Option) *deskFixture {
 	tb.Helper()
 	ctx := context.Background()
 	store, err := tickets.Open(ctx, filepath.Join(tb.TempDir(), "tickets.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	tb.Cleanup(func() { store.Close() })
 	router := tickets.DefaultRouter()
 	viewer := func(id string) tickets.Viewer {
@@ -42,13 +43,9 @@ func newDeskFixture(tb testing.TB, opts ...bot.Option) *deskFixture {
 	desk := &bot.Desk{Store: store, Extract: router.ExtractContext, Viewer: viewer}
 	kb := MustOpenKnowledgeBase(tb)
 	templates, err := checklist.ShippedTemplates()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	drafter, err := checklist.NewDrafter(ctx, kb, templates)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	opts = append([]bot.Option{bot.WithDesk(desk), bot.WithKnowledgeBase(kb), bot.WithChecklists(drafter)}, opts...)
 	asst := bot.NewAssistant(bot.NewAnswerer(kb), opts...)
 	return &deskFixture{
@@ -63,27 +60,21 @@ func newDeskFixture(tb testing.TB, opts ...bot.Option) *deskFixture {
 func (f *deskFixture) say(tb testing.TB, s *bot.Session, text string) bot.Reply {
 	tb.Helper()
 	r, err := f.asst.Handle(context.Background(), s, text)
-	if err != nil {
-		tb.Fatalf("%q: %v", text, err)
-	}
+	require.NoError(tb, err, text)
 	return r
 }
 
 func (f *deskFixture) press(tb testing.TB, s *bot.Session, data string) bot.Reply {
 	tb.Helper()
 	r, err := f.asst.Callback(context.Background(), s, data)
-	if err != nil {
-		tb.Fatalf("%q: %v", data, err)
-	}
+	require.NoError(tb, err, data)
 	return r
 }
 
 func (f *deskFixture) count(tb testing.TB) int {
 	tb.Helper()
 	ts, err := f.store.FindTickets(context.Background(), tickets.Viewer{Admin: true}, tickets.TicketFilter{})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	return len(ts)
 }
 
@@ -101,9 +92,7 @@ func buttonData(r bot.Reply, text string) string {
 func mustContain(tb testing.TB, r bot.Reply, want ...string) {
 	tb.Helper()
 	for _, w := range want {
-		if !strings.Contains(r.Text, w) {
-			tb.Fatalf("reply lacks %q:\n%s", w, r.Text)
-		}
+		require.Contains(tb, r.Text, w, "reply lacks %q", w)
 	}
 }
 
@@ -116,18 +105,15 @@ func TestDemandJourney(t *testing.T) {
 	draft := f.say(t, f.resident, "/demand 老板拖欠我们快递员三个月工资了，电话13912345678")
 	mustContain(t, draft, "区人社局", "欠薪", "13912345678", "确认")
 	ok := buttonData(draft, "提交")
-	if ok == "" || f.count(t) != 0 {
-		t.Fatalf("draft must offer 提交 and file nothing yet: %+v", draft.Buttons)
-	}
+	require.NotEmpty(t, ok, "draft must offer 提交: %+v", draft.Buttons)
+	require.Zero(t, f.count(t), "the draft filed a ticket")
 	filed := f.press(t, f.resident, ok)
 	mustContain(t, filed, "工单号", "区人社局")
 	number := numberIn(filed.Text)
 	// A retried press files nothing more.
 	again := f.press(t, f.resident, ok)
 	mustContain(t, again, "已失效")
-	if n := f.count(t); n != 1 {
-		t.Fatalf("%d tickets after a double press, want 1", n)
-	}
+	require.Equal(t, 1, f.count(t), "tickets after a double press")
 	mustContain(t, f.say(t, f.resident, "/mytickets"), number)
 
 	// A stranger can neither see nor touch it, and learns nothing of it.
@@ -137,13 +123,10 @@ func TestDemandJourney(t *testing.T) {
 		f.say(t, f.stranger, "/resolve "+number+" 已处理"),
 		f.press(t, f.stranger, "rt:"+number+":5"),
 	} {
-		if !strings.Contains(r.Text, "无权") || strings.Contains(r.Text, "拖欠") {
-			t.Fatalf("stranger got %q", r.Text)
-		}
+		assert.Contains(t, r.Text, "无权", "a stranger is refused")
+		assert.NotContains(t, r.Text, "拖欠", "a stranger learns of the ticket")
 	}
-	if strings.Contains(f.say(t, f.stranger, "/mytickets").Text, number) {
-		t.Fatal("stranger's list shows another's ticket")
-	}
+	assert.NotContains(t, f.say(t, f.stranger, "/mytickets").Text, number, "stranger's list shows another's ticket")
 
 	// The department accepts, is asked for the reply, resolves.
 	card := f.say(t, f.staff, "/ticket "+number)
@@ -159,29 +142,23 @@ func TestDemandJourney(t *testing.T) {
 	view := f.say(t, f.resident, "/ticket "+number)
 	mustContain(t, view, "已约谈企业负责人")
 	rate := buttonData(view, "★★★★★")
-	if rate == "" {
-		t.Fatalf("resolved ticket offers no rating: %+v", view.Buttons)
-	}
+	require.NotEmpty(t, rate, "resolved ticket offers no rating: %+v", view.Buttons)
 	mustContain(t, f.press(t, f.resident, rate), "感谢评价")
 	mustContain(t, f.press(t, f.resident, rate), "不能") // a second rating is refused
 	tk, err := f.store.FindTicketByNumber(context.Background(), tickets.Viewer{Admin: true}, number)
-	if err != nil || tk.Status != tickets.StatusRated || tk.Rating != 5 {
-		t.Fatalf("ticket %+v, err %v", tk, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, tickets.StatusRated, tk.Status, "ticket %+v", tk)
+	assert.Equal(t, 5, tk.Rating, "ticket %+v", tk)
 }
 
 func TestDemandConfirmInWords(t *testing.T) {
 	f := newDeskFixture(t)
 	f.say(t, f.resident, "/demand 小区门口的井盖丢了")
 	mustContain(t, f.say(t, f.resident, "取消"), "已取消")
-	if f.count(t) != 0 {
-		t.Fatal("a cancelled demand was filed")
-	}
+	require.Zero(t, f.count(t), "a cancelled demand was filed")
 	f.say(t, f.resident, "/demand 小区门口的井盖丢了")
 	mustContain(t, f.say(t, f.resident, "确认。"), "工单号", "区城管局")
-	if f.count(t) != 1 {
-		t.Fatal("confirmed demand not filed")
-	}
+	assert.Equal(t, 1, f.count(t), "confirmed demand not filed")
 }
 
 func TestDemandBadInput(t *testing.T) {
@@ -200,9 +177,7 @@ func TestDemandBadInput(t *testing.T) {
 			mustContain(t, f.say(t, f.resident, tc.text), tc.want)
 		})
 	}
-	if f.count(t) != 0 {
-		t.Fatal("bad input filed a ticket")
-	}
+	assert.Zero(t, f.count(t), "bad input filed a ticket")
 }
 
 func TestForgedCallbacks(t *testing.T) {
@@ -210,23 +185,15 @@ func TestForgedCallbacks(t *testing.T) {
 	f.say(t, f.resident, "/demand 小区门口的井盖丢了")
 	for _, data := range []string{"", "dm:ok:forged", "dm:ok:", "rt:2026-000001:9", "rt:x:5", "ac:../../etc", "zz:1", "ac:2026-000001"} {
 		r := f.press(t, f.resident, data)
-		if strings.Contains(r.Text, "工单号") {
-			t.Fatalf("%q filed or changed something: %q", data, r.Text)
-		}
+		assert.NotContains(t, r.Text, "工单号", "%q filed or changed something", data)
 	}
-	if f.count(t) != 0 {
-		t.Fatal("forged callback filed a ticket")
-	}
+	assert.Zero(t, f.count(t), "forged callback filed a ticket")
 }
 
 func TestHelpByRole(t *testing.T) {
 	f := newDeskFixture(t)
-	if strings.Contains(f.say(t, f.resident, "/help").Text, "/accept") {
-		t.Fatal("resident help lists staff commands")
-	}
-	if !strings.Contains(f.say(t, f.staff, "/help").Text, "/accept") {
-		t.Fatal("staff help lacks staff commands")
-	}
+	assert.NotContains(t, f.say(t, f.resident, "/help").Text, "/accept", "resident help lists staff commands")
+	assert.Contains(t, f.say(t, f.staff, "/help").Text, "/accept", "staff help lacks staff commands")
 }
 
 func TestPendingNotices(t *testing.T) {
@@ -237,9 +204,7 @@ func TestPendingNotices(t *testing.T) {
 	f.say(t, f.staff, "/accept "+number)
 	f.say(t, f.staff, "/resolve "+number+" 已督促企业补发")
 	ns, err := f.asst.PendingNotices(context.Background(), 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var card, resolved *bot.Notice
 	for i, n := range ns {
 		switch {
@@ -249,16 +214,11 @@ func TestPendingNotices(t *testing.T) {
 			resolved = &ns[i]
 		}
 	}
-	if card == nil || resolved == nil {
-		t.Fatalf("want a department card with 接单 and a rating request, got %+v", ns)
-	}
-	if err := f.asst.NoticeDelivered(context.Background(), card.ID); err != nil {
-		t.Fatal(err)
-	}
+	require.NotNil(t, card, "want a department card with 接单, got %+v", ns)
+	assert.NotNil(t, resolved, "want a rating request, got %+v", ns)
+	require.NoError(t, f.asst.NoticeDelivered(context.Background(), card.ID))
 	again, _ := f.asst.PendingNotices(context.Background(), 10)
 	for _, n := range again {
-		if n.ID == card.ID {
-			t.Fatal("a delivered notice came back")
-		}
+		assert.NotEqual(t, card.ID, n.ID, "a delivered notice came back")
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/bot"
 	"partybot/llm"
 	"partybot/llm/llmtest"
@@ -19,9 +22,7 @@ func TestRemoteEmbeddings(t *testing.T) {
 		cfg := llm.DefaultConfig()
 		cfg.BaseURL, cfg.APIKey, cfg.EmbedModel, cfg.EmbedBatchSize = srv.URL, "k", model, 16
 		c, err := llm.New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return c
 	}
 	dir := t.TempDir()
@@ -32,42 +33,32 @@ func TestRemoteEmbeddings(t *testing.T) {
 	passages := 0
 	for _, r := range reqs {
 		passages += len(r.Input)
-		if len(r.Input) > 16 {
-			t.Fatalf("a batch of %d inputs, limit 16", len(r.Input))
-		}
+		assert.LessOrEqual(t, len(r.Input), 16, "a batch's inputs, limit 16")
 	}
-	if passages != kb.Len() || len(reqs) >= kb.Len() {
-		t.Fatalf("%d requests embedded %d inputs for %d passages", len(reqs), passages, kb.Len())
-	}
+	assert.Equal(t, kb.Len(), passages, "%d requests embedded %d inputs for %d passages", len(reqs), passages, kb.Len())
+	assert.Less(t, len(reqs), kb.Len(), "%d requests embedded %d inputs for %d passages", len(reqs), passages, kb.Len())
 	ctx := context.Background()
 	doc := source("/d/a.md", "# 党费收缴办法\n\n党员应当按月缴纳党费。\n")
-	if _, err := kb.Ingest(ctx, []bot.Source{doc}, bot.IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	_, err := kb.Ingest(ctx, []bot.Source{doc}, bot.IngestOptions{})
+	require.NoError(t, err)
 	after := len(srv.EmbedRequests())
 	// Re-ingesting unchanged text, and reopening, embed nothing.
 	kb.Ingest(ctx, []bot.Source{doc}, bot.IngestOptions{})
 	kb = open(t, dir, opt)
-	if n := len(srv.EmbedRequests()); n != after {
-		t.Fatalf("unchanged text embedded again: %d requests, want %d", n, after)
-	}
+	assert.Equal(t, after, len(srv.EmbedRequests()), "unchanged text embedded again: requests")
 	// Queries go through the model too, and find the document.
 	hits, err := kb.Search(ctx, "党费怎么缴纳", 3)
-	if err != nil || len(hits) == 0 || !strings.Contains(hits[0].Text, "党费") {
-		t.Fatalf("hits %v err %v", hits, err)
-	}
+	require.NoError(t, err)
+	require.NotEmpty(t, hits)
+	assert.Contains(t, hits[0].Text, "党费", "hits %v", hits)
 	// Another model: everything is rebuilt, the ingested document kept.
 	notices = nil
 	opt.Embedder = client("embed-b").TextEmbedder()
 	kb = open(t, dir, opt)
-	if len(notices) == 0 || !strings.Contains(strings.Join(notices, "\n"), "重建") {
-		t.Fatalf("no rebuild notice: %v", notices)
-	}
+	assert.Contains(t, strings.Join(notices, "\n"), "重建", "no rebuild notice: %v", notices)
 	found := false
 	for _, d := range kb.Documents() {
 		found = found || d.Name == "/d/a.md"
 	}
-	if !found {
-		t.Fatal("the ingested document was lost in the rebuild")
-	}
+	assert.True(t, found, "the ingested document was lost in the rebuild")
 }

@@ -5,19 +5,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/bot"
 )
 
 func TestChecklistInChat(t *testing.T) {
 	f := newDeskFixture(t)
 	r := f.say(t, f.resident, "/checklist 社会组织换届")
-	if !strings.Contains(r.Text, "[1]") || len(r.Files) != 1 || !strings.HasSuffix(r.Files[0].Name, ".xlsx") || len(r.Files[0].Data) == 0 {
-		t.Fatalf("checklist reply: %q files=%d", r.Text, len(r.Files))
-	}
+	assert.Contains(t, r.Text, "[1]", "checklist reply")
+	require.Equal(t, 1, len(r.Files), "checklist reply's files: %q", r.Text)
+	assert.True(t, strings.HasSuffix(r.Files[0].Name, ".xlsx"), "checklist file %q", r.Files[0].Name)
+	assert.NotEmpty(t, r.Files[0].Data, "checklist file is empty")
 	r = f.say(t, f.resident, "/checklist 党费收缴")
-	if !strings.Contains(r.Text, "知识库中没有找到") || len(r.Files) != 0 {
-		t.Fatalf("refusal: %q files=%d", r.Text, len(r.Files))
-	}
+	assert.Contains(t, r.Text, "知识库中没有找到", "refusal")
+	assert.Equal(t, 0, len(r.Files), "refusal's files: %q", r.Text)
 	mustContain(t, f.say(t, f.resident, "/checklist"), "可以起草的清单有")
 }
 
@@ -28,18 +31,14 @@ func TestKnowledgeAdminInChat(t *testing.T) {
 	doc := []byte("# 党费收缴办法\n\n党员应当按月缴纳党费。\n")
 
 	r, err := f.asst.Upload(ctx, f.resident, "dangfei.md", doc)
-	if err != nil || !strings.Contains(r.Text, "只有管理员") {
-		t.Fatalf("a resident's upload: %q %v", r.Text, err)
-	}
+	require.NoError(t, err, "a resident's upload")
+	assert.Contains(t, r.Text, "只有管理员", "a resident's upload")
 	mustContain(t, f.say(t, f.resident, "/kb"), "只有管理员")
-	if strings.Contains(f.say(t, f.resident, "党员怎么缴纳党费？").Text, "党费收缴办法") {
-		t.Fatal("a refused upload reached the knowledge base")
-	}
+	assert.NotContains(t, f.say(t, f.resident, "党员怎么缴纳党费？").Text, "党费收缴办法", "a refused upload reached the knowledge base")
 
 	r, err = f.asst.Upload(ctx, admin, "dangfei.md", doc)
-	if err != nil || !strings.Contains(r.Text, "已将") {
-		t.Fatalf("admin upload: %q %v", r.Text, err)
-	}
+	require.NoError(t, err, "admin upload")
+	require.Contains(t, r.Text, "已将", "admin upload")
 	r, _ = f.asst.Upload(ctx, admin, "dangfei.md", doc)
 	mustContain(t, r, "没有变化")
 	r, _ = f.asst.Upload(ctx, admin, "scan.jpg", []byte("\xff\xd8\xff"))
@@ -60,16 +59,13 @@ func TestFollowUpAndStreamInChat(t *testing.T) {
 	asst := bot.NewAssistant(a)
 	var streamed strings.Builder
 	s := &bot.Session{User: bot.User{ID: "u"}}
-	if _, err := asst.HandleStream(context.Background(), s, "怎样落实“六同步”机制？", func(d string) { streamed.WriteString(d) }); err != nil {
-		t.Fatal(err)
-	}
+	_, err := asst.HandleStream(context.Background(), s, "怎样落实“六同步”机制？", func(d string) { streamed.WriteString(d) })
+	require.NoError(t, err)
 	r, err := asst.Handle(context.Background(), s, "那年检年报要怎么做？")
-	if err != nil || r.Answer == nil || r.Answer.Rewritten == "" {
-		t.Fatalf("follow-up not rewritten: %+v %v", r.Answer, err)
-	}
-	if !strings.Contains(streamed.String(), "六同步") {
-		t.Fatalf("nothing streamed: %q", streamed.String())
-	}
+	require.NoError(t, err)
+	require.NotNil(t, r.Answer, "follow-up: %q", r.Text)
+	assert.NotEmpty(t, r.Answer.Rewritten, "follow-up not rewritten: %+v", r.Answer)
+	assert.Contains(t, streamed.String(), "六同步", "nothing streamed")
 }
 
 // TestFollowUpOffline: without a model, a follow-up that points back or
@@ -79,17 +75,21 @@ func TestFollowUpOffline(t *testing.T) {
 	asst := bot.NewAssistant(bot.NewAnswerer(MustOpenKnowledgeBase(t)))
 	s := &bot.Session{User: bot.User{ID: "u"}}
 	ctx := context.Background()
-	if r, _ := asst.Handle(ctx, s, "那具体怎么用？"); r.Answer == nil || !r.Answer.Refused {
-		t.Fatalf("a vague question was answered: %q", r.Text)
-	}
+	// The vague question stays in the session's history: the rest
+	// depends on its having been refused.
+	r, _ := asst.Handle(ctx, s, "那具体怎么用？")
+	require.NotNil(t, r.Answer, "a vague question: %q", r.Text)
+	require.True(t, r.Answer.Refused, "a vague question was answered: %q", r.Text)
 	asst.Handle(ctx, s, "什么是“三张清单”？")
 	r, err := asst.Handle(ctx, s, "那具体怎么用？")
-	if err != nil || r.Answer == nil || r.Answer.Refused || !strings.Contains(r.Text, "三张清单") || r.Answer.Rewritten == "" {
-		t.Fatalf("follow-up: %+v\n%s", r.Answer, r.Text)
-	}
+	require.NoError(t, err)
+	require.NotNil(t, r.Answer, "follow-up: %q", r.Text)
+	assert.False(t, r.Answer.Refused, "follow-up refused:\n%s", r.Text)
+	assert.Contains(t, r.Text, "三张清单", "follow-up")
+	assert.NotEmpty(t, r.Answer.Rewritten, "follow-up not rewritten:\n%s", r.Text)
 	// A short standalone question is not mixed with the one before.
 	r, _ = asst.Handle(ctx, s, "什么是“四个清”？")
-	if r.Answer == nil || r.Answer.Rewritten != "" || !strings.Contains(r.Text, "经营状况清") {
-		t.Fatalf("standalone: rewritten=%q\n%s", r.Answer.Rewritten, r.Text)
-	}
+	require.NotNil(t, r.Answer, "standalone: %q", r.Text)
+	assert.Empty(t, r.Answer.Rewritten, "standalone question rewritten")
+	assert.Contains(t, r.Text, "经营状况清", "standalone")
 }

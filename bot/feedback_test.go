@@ -4,8 +4,10 @@ import (
 	"context"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/apperr"
 	"partybot/bot"
@@ -37,9 +39,9 @@ func TestFeedbackData(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.data, func(t *testing.T) {
 			id, vote, ok := bot.ParseFeedbackData(tc.data)
-			if id != tc.id || vote != tc.vote || ok != tc.ok {
-				t.Fatalf("ParseFeedbackData(%q) = %d, %d, %v; want %d, %d, %v", tc.data, id, vote, ok, tc.id, tc.vote, tc.ok)
-			}
+			assert.Equal(t, tc.id, id, "id")
+			assert.Equal(t, tc.vote, vote, "vote")
+			assert.Equal(t, tc.ok, ok, "ok")
 		})
 	}
 }
@@ -51,19 +53,17 @@ func FuzzParseFeedbackData(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data string) {
 		id, vote, ok := bot.ParseFeedbackData(data)
 		if !ok {
-			if id != 0 || vote != 0 {
-				t.Fatalf("rejected %q but returned %d, %d", data, id, vote)
-			}
+			assert.Zero(t, id, "rejected %q but returned an id", data)
+			assert.Zero(t, vote, "rejected %q but returned a vote", data)
 			return
 		}
-		if id <= 0 || (vote != feedback.Up && vote != feedback.Down) {
-			t.Fatalf("accepted %q as %d, %d", data, id, vote)
-		}
+		require.Positive(t, id, "accepted %q", data)
+		require.Contains(t, []int{feedback.Up, feedback.Down}, vote, "accepted %q", data)
 		// What is accepted is exactly what FeedbackData writes, within
 		// Telegram's 64 bytes.
-		if again := bot.FeedbackData(id, vote); again != data || len(again) > 64 {
-			t.Fatalf("%q parsed to %d, %d, written back as %q", data, id, vote, again)
-		}
+		again := bot.FeedbackData(id, vote)
+		assert.Equal(t, data, again, "%q parsed to %d, %d, written back", data, id, vote)
+		assert.LessOrEqual(t, len(again), 64, "%q written back too long", data)
 	})
 }
 
@@ -71,43 +71,42 @@ func FuzzParseFeedbackData(f *testing.F) {
 // it is stored with the question and the sources shown.
 func TestFeedbackVotes(t *testing.T) {
 	store, err := feedback.Open(context.Background(), filepath.Join(t.TempDir(), "feedback.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer store.Close()
 	f := newDeskFixture(t, bot.WithFeedback(store))
 	r := f.say(t, f.resident, "怎样落实“六同步”机制？")
 	down := buttonData(r, "👎 没帮助")
-	if down == "" || r.Answer == nil {
-		t.Fatalf("no feedback buttons: %+v", r.Buttons)
-	}
-	if got := f.press(t, f.stranger, down); !got.Personal || got.Settled || !strings.Contains(got.Text, "只能评价") {
-		t.Fatalf("stranger's vote: %+v", got)
-	}
-	if got := f.press(t, f.resident, down); !got.Personal || !got.Settled || !strings.Contains(got.Text, "感谢") {
-		t.Fatalf("asker's vote: %+v", got)
-	}
+	require.NotEmpty(t, down, "no feedback buttons: %+v", r.Buttons)
+	require.NotNil(t, r.Answer)
+
+	got := f.press(t, f.stranger, down)
+	assert.True(t, got.Personal, "stranger's vote: %+v", got)
+	assert.False(t, got.Settled, "stranger's vote: %+v", got)
+	assert.Contains(t, got.Text, "只能评价", "stranger's vote")
+
+	got = f.press(t, f.resident, down)
+	assert.True(t, got.Personal, "asker's vote: %+v", got)
+	assert.True(t, got.Settled, "asker's vote: %+v", got)
+	assert.Contains(t, got.Text, "感谢", "asker's vote")
+
 	id, _, _ := bot.ParseFeedbackData(down)
 	fb, err := store.FindAnswer(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fb.Vote != feedback.Down || fb.UserID != "resident" || fb.Question != r.Answer.Question ||
-		len(fb.Sources) != len(r.Answer.Sources) || fb.Sources[0].Text != r.Answer.Sources[0].Text || fb.VotedAt.IsZero() {
-		t.Fatalf("stored %+v", fb)
-	}
-	if _, err := store.FindAnswer(context.Background(), id+1000); apperr.Code(err) != apperr.ENotFound {
-		t.Fatalf("unknown answer: %v", err)
-	}
-	if err := store.Vote(context.Background(), id, "resident", 7); apperr.Code(err) != apperr.EInvalid {
-		t.Fatalf("vote 7: %v", err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, feedback.Down, fb.Vote, "stored %+v", fb)
+	assert.Equal(t, "resident", fb.UserID, "stored %+v", fb)
+	assert.Equal(t, r.Answer.Question, fb.Question, "stored %+v", fb)
+	require.Equal(t, len(r.Answer.Sources), len(fb.Sources), "stored %+v", fb)
+	require.NotEmpty(t, fb.Sources, "stored %+v", fb)
+	assert.Equal(t, r.Answer.Sources[0].Text, fb.Sources[0].Text, "stored %+v", fb)
+	assert.False(t, fb.VotedAt.IsZero(), "stored %+v", fb)
+
+	_, err = store.FindAnswer(context.Background(), id+1000)
+	assert.Equal(t, apperr.ENotFound, apperr.Code(err), "unknown answer: %v", err)
+	err = store.Vote(context.Background(), id, "resident", 7)
+	assert.Equal(t, apperr.EInvalid, apperr.Code(err), "vote 7: %v", err)
+
 	// Without a feedback store, no buttons and vote data is stale.
 	g := newDeskFixture(t)
-	if r := g.say(t, g.resident, "怎样落实“六同步”机制？"); len(r.Buttons) != 0 {
-		t.Fatalf("buttons without a feedback store: %+v", r.Buttons)
-	}
-	if r := g.press(t, g.resident, "fb:"+strconv.FormatInt(id, 10)+":+"); !strings.Contains(r.Text, "失效") {
-		t.Fatalf("vote without a store: %q", r.Text)
-	}
+	assert.Empty(t, g.say(t, g.resident, "怎样落实“六同步”机制？").Buttons, "buttons without a feedback store")
+	assert.Contains(t, g.press(t, g.resident, "fb:"+strconv.FormatInt(id, 10)+":+").Text, "失效", "vote without a store")
 }

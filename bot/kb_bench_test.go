@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"partybot/bot"
 	"partybot/corpus"
 )
@@ -16,9 +18,7 @@ import (
 func benchSources(tb testing.TB, n int) ([]bot.Source, int) {
 	tb.Helper()
 	seed, err := fs.ReadFile(corpus.FS, "docs/000_cd24362e620a5886.txt")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	paras := strings.Split(string(seed), "\n\n")
 	srcs := make([]bot.Source, n)
 	total := 0
@@ -54,9 +54,8 @@ func BenchmarkIngest(b *testing.B) {
 func BenchmarkIngestUnchanged(b *testing.B) {
 	srcs, _ := benchSources(b, 1000)
 	kb := open(b, b.TempDir(), bot.KnowledgeBaseOptions{})
-	if _, err := kb.Ingest(context.Background(), srcs, bot.IngestOptions{}); err != nil {
-		b.Fatal(err)
-	}
+	_, err := kb.Ingest(context.Background(), srcs, bot.IngestOptions{})
+	require.NoError(b, err)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		res, err := kb.Ingest(context.Background(), srcs, bot.IngestOptions{})

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/knowledge"
 )
@@ -26,25 +28,17 @@ const goldenChunkRunes = 120
 // NAME keeps the document's extension: "seed.txt", "guide.md".
 func TestGolden(t *testing.T) {
 	inputs, err := filepath.Glob("testdata/*.input")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(inputs) == 0 {
-		t.Fatal("no testdata/*.input files")
-	}
+	require.NoError(t, err)
+	require.NotEmpty(t, inputs, "no testdata/*.input files")
 	for _, in := range inputs {
 		name := strings.TrimSuffix(filepath.Base(in), ".input")
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			var arts []knowledge.Article
 			if strings.HasSuffix(name, ".md") {
 				doc, err := knowledge.LoadText(name, data)
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				arts = doc.Articles
 			} else {
 				arts = knowledge.SplitBulletin(string(data))
@@ -60,15 +54,11 @@ func TestGolden(t *testing.T) {
 func checkGolden(tb testing.TB, path string, got []byte) {
 	tb.Helper()
 	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			tb.Fatal(err)
-		}
+		require.NoError(tb, os.WriteFile(path, got, 0o644))
 		return
 	}
 	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("%v (run go test -update to create it)", err)
-	}
+	require.NoError(tb, err, "run go test -update to create it")
 	if !bytes.Equal(got, want) {
 		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
 		for i := 0; i < len(gl) || i < len(wl); i++ {
@@ -79,9 +69,7 @@ func checkGolden(tb testing.TB, path string, got []byte) {
 			if i < len(wl) {
 				w = wl[i]
 			}
-			if g != w {
-				tb.Fatalf("%s differs at line %d:\ngot:  %q\nwant: %q\n(run go test -update if the change is intended)", path, i+1, g, w)
-			}
+			require.Equal(tb, w, g, "%s differs at line %d (run go test -update if the change is intended)", path, i+1)
 		}
 	}
 }
@@ -133,32 +121,22 @@ func TestSplitBulletinSeed(t *testing.T) {
 		{"从“体外覆盖”到“体内深耕”——河南南阳宛城区引领新兴领域党建提质增效", "河南南阳宛城区", "经验做法", "转自绍兴市民政局官网"},
 		{"贵州德江：凝“新”聚力共绘治理“新”图景", "贵州德江", "经验做法", "转自德江县委组织部"},
 	}
-	if got := len(arts); got != len(want) {
-		t.Fatalf("got %d articles, want %d", got, len(want))
-	}
+	require.Len(t, arts, len(want), "articles")
 	for i, w := range want {
 		a := arts[i]
-		got := []string{a.Title, a.Region, a.Section, a.Source}
-		if exp := []string{w.title, w.region, w.section, w.source}; !reflect.DeepEqual(got, exp) {
-			t.Errorf("article %d: got %q, want %q", i, got, exp)
-		}
+		assert.Equal(t, []string{w.title, w.region, w.section, w.source}, []string{a.Title, a.Region, a.Section, a.Source},
+			"article %d: title, region, section, source", i)
 	}
-	if got, want := arts[0].Captions, []string{"内蒙古乌海市乌达区召开社会组织乱象专项整治工作推进会议"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("captions of article 0 = %q, want %q", got, want)
-	}
+	assert.Equal(t, []string{"内蒙古乌海市乌达区召开社会组织乱象专项整治工作推进会议"}, arts[0].Captions, "captions of article 0")
 	body := ""
 	for _, a := range arts {
 		body += a.Body() + "\n\n"
 	}
 	for _, s := range []string{"内部建设", "一把钥匙开一把锁", "组建党建矩阵", "推动党建工作与社会组织业务深度融合", "在城镇商圈", "推动党组织应建尽建", "构建起双向发力", "宛城区入社会组织管理全过程"} {
-		if !strings.Contains(body, s) {
-			t.Errorf("bodies lack healed %q", s)
-		}
+		assert.True(t, strings.Contains(body, s), "bodies lack healed %q", s)
 	}
 	for _, s := range []string{"党建动态", "经验做法", "推进会议", "转自", "多方联动搭框架", "变“动态盲区”为“清晰版图”", "建强组织体系"} {
-		if strings.Contains(body, s) {
-			t.Errorf("bodies contain %q, which belongs outside them", s)
-		}
+		assert.False(t, strings.Contains(body, s), "bodies contain %q, which belongs outside them", s)
 	}
 	headings := map[string]bool{}
 	for _, a := range arts {
@@ -167,18 +145,14 @@ func TestSplitBulletinSeed(t *testing.T) {
 		}
 	}
 	for _, h := range []string{"多方联动搭框架 压实监管责任链条", "聚力全域覆盖 变“动态盲区”为“清晰版图”", "建强组织体系，筑牢“全域贯通”根基", "凝聚多元合力，激活“共建共治”效能"} {
-		if !headings[h] {
-			t.Errorf("no paragraph under heading %q", h)
-		}
+		assert.True(t, headings[h], "no paragraph under heading %q", h)
 	}
 }
 
 func splitFile(tb testing.TB, path string) []knowledge.Article {
 	tb.Helper()
 	data, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	return knowledge.SplitBulletin(string(data))
 }
 
@@ -233,10 +207,7 @@ func TestSplitBulletin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := knowledge.SplitBulletin(tc.in)
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("SplitBulletin(%q)\n got %+v\nwant %+v", tc.in, got, tc.want)
-			}
+			assert.Equal(t, tc.want, knowledge.SplitBulletin(tc.in), "SplitBulletin(%q)", tc.in)
 		})
 	}
 }
@@ -245,9 +216,7 @@ func TestSplitBulletin(t *testing.T) {
 // form feeds change nothing.
 func TestSplitBulletinLineEnds(t *testing.T) {
 	data, err := os.ReadFile("testdata/seed.txt.input")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	lf := string(data)
 	want := knowledge.SplitBulletin(lf)
 	tests := []struct{ name, in string }{
@@ -260,9 +229,7 @@ func TestSplitBulletinLineEnds(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := knowledge.SplitBulletin(tc.in); !reflect.DeepEqual(got, want) {
-				t.Errorf("articles differ from the LF text")
-			}
+			assert.Equal(t, want, knowledge.SplitBulletin(tc.in), "articles differ from the LF text")
 		})
 	}
 }
@@ -284,12 +251,8 @@ func TestRegion(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.headline, func(t *testing.T) {
 			arts := knowledge.SplitBulletin(tc.headline + "\n\n正文。")
-			if len(arts) != 1 {
-				t.Fatalf("got %d articles, want 1", len(arts))
-			}
-			if got := arts[0].Region; got != tc.want {
-				t.Errorf("Region = %q, want %q", got, tc.want)
-			}
+			require.Len(t, arts, 1, "articles")
+			assert.Equal(t, tc.want, arts[0].Region, "Region")
 		})
 	}
 }
@@ -307,9 +270,7 @@ func nonSpace(s string) string {
 func FuzzSplitBulletin(f *testing.F) {
 	for _, path := range []string{"testdata/seed.txt.input", "testdata/captions.txt.input", "testdata/notice.txt.input"} {
 		data, err := os.ReadFile(path)
-		if err != nil {
-			f.Fatal(err)
-		}
+		require.NoError(f, err)
 		f.Add(string(data))
 	}
 	f.Add("甲县：\n标题\n\n正文，\n\n续写。\n\n(转自甲报)\n\n图说\n\n经验做法\n\n乙：\n\n标题\n\n正文")
@@ -317,23 +278,18 @@ func FuzzSplitBulletin(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		arts := knowledge.SplitBulletin(text)
 		clean := strings.ReplaceAll(strings.ToValidUTF8(text, "\uFFFD"), "\uFEFF", "")
-		if strings.TrimSpace(clean) != "" && len(arts) == 0 {
-			t.Fatalf("no article for non-blank text")
+		if strings.TrimSpace(clean) != "" {
+			require.NotEmpty(t, arts, "no article for non-blank text")
 		}
 		var bodies strings.Builder
 		for i, a := range arts {
-			if len(a.Paragraphs) == 0 {
-				t.Fatalf("article %d has no paragraphs", i)
-			}
+			require.NotEmpty(t, a.Paragraphs, "article %d has no paragraphs", i)
 			for _, s := range append([]string{a.Title, a.Region, a.Section, a.Source}, a.Captions...) {
-				if !utf8.ValidString(s) || strings.Contains(s, "\n") {
-					t.Fatalf("article %d: field %q is not one line of valid UTF-8", i, s)
-				}
+				require.True(t, utf8.ValidString(s) && !strings.Contains(s, "\n"), "article %d: field %q is not one line of valid UTF-8", i, s)
 			}
 			for _, p := range a.Paragraphs {
-				if !utf8.ValidString(p.Text) || strings.TrimSpace(p.Text) == "" || strings.Contains(p.Text, "\n") {
-					t.Fatalf("article %d: paragraph %q is not one line of valid UTF-8 text", i, p.Text)
-				}
+				require.True(t, utf8.ValidString(p.Text) && strings.TrimSpace(p.Text) != "" && !strings.Contains(p.Text, "\n"),
+					"article %d: paragraph %q is not one line of valid UTF-8 text", i, p.Text)
 				bodies.WriteString(p.Text)
 			}
 		}
@@ -342,9 +298,8 @@ func FuzzSplitBulletin(f *testing.F) {
 		for line := range strings.SplitSeq(strings.NewReplacer("\r", "\n", "\f", "\n", "\v", "\n", "\u0085", "\n", "\u2028", "\n", "\u2029", "\n").Replace(clean), "\n") {
 			line = strings.TrimSpace(line)
 			if strings.Contains(line, "。") && !strings.HasPrefix(line, "(") && !strings.HasPrefix(line, "（") &&
-				!strings.HasPrefix(line, "图") && !strings.HasPrefix(line, "▲") && !strings.HasPrefix(line, "△") &&
-				!strings.Contains(all, nonSpace(line)) {
-				t.Fatalf("line %q is missing from the bodies", line)
+				!strings.HasPrefix(line, "图") && !strings.HasPrefix(line, "▲") && !strings.HasPrefix(line, "△") {
+				require.True(t, strings.Contains(all, nonSpace(line)), "line %q is missing from the bodies", line)
 			}
 		}
 	})

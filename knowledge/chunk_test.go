@@ -2,10 +2,12 @@ package knowledge_test
 
 import (
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/knowledge"
 )
@@ -49,9 +51,7 @@ func TestChunkArticle(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cs := knowledge.ChunkArticle("doc.txt", 0, tc.article, tc.maxRunes)
-			if got := chunkTexts(cs); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("chunks = %q, want %q", got, tc.want)
-			}
+			assert.Equal(t, tc.want, chunkTexts(cs), "chunks")
 		})
 	}
 }
@@ -67,42 +67,31 @@ func TestChunkArticleHeadings(t *testing.T) {
 	want := []struct{ heading, text string }{
 		{"", "导语。"}, {"一、建强组织", "第一段。\n第二段。"}, {"二、聚焦民生", "第三段。"},
 	}
-	if len(cs) != len(want) {
-		t.Fatalf("got %d chunks %q, want %d", len(cs), chunkTexts(cs), len(want))
-	}
+	require.Len(t, cs, len(want), "chunks %q", chunkTexts(cs))
 	ids := map[string]bool{}
 	for i, w := range want {
 		c := cs[i]
-		if c.Heading != w.heading || c.Text != w.text {
-			t.Errorf("chunk %d = %q under %q, want %q under %q", i, c.Text, c.Heading, w.text, w.heading)
-		}
-		if c.Doc != "docs/a.txt" || c.Title != a.Title || c.Section != a.Section || c.Region != a.Region || c.Source != a.Source {
-			t.Errorf("chunk %d metadata = %+v", i, c)
-		}
-		if c.Article != 2 || c.Position != i {
-			t.Errorf("chunk %d: Article, Position = %d, %d, want 2, %d", i, c.Article, c.Position, i)
-		}
-		if ids[c.ID] || strings.ContainsAny(c.ID, " \t\n") {
-			t.Errorf("chunk %d: ID %q is repeated or has white space", i, c.ID)
-		}
+		assert.Equal(t, w.heading, c.Heading, "chunk %d heading", i)
+		assert.Equal(t, w.text, c.Text, "chunk %d text", i)
+		assert.Equal(t, []string{"docs/a.txt", a.Title, a.Section, a.Region, a.Source}, []string{c.Doc, c.Title, c.Section, c.Region, c.Source},
+			"chunk %d metadata: doc, title, section, region, source", i)
+		assert.Equal(t, 2, c.Article, "chunk %d: Article", i)
+		assert.Equal(t, i, c.Position, "chunk %d: Position", i)
+		assert.False(t, ids[c.ID], "chunk %d: ID %q is repeated", i, c.ID)
+		assert.False(t, strings.ContainsAny(c.ID, " \t\n"), "chunk %d: ID %q has white space", i, c.ID)
 		ids[c.ID] = true
 	}
 	again := knowledge.ChunkArticle("docs/a.txt", 2, a, 100)
-	if !reflect.DeepEqual(cs, again) {
-		t.Errorf("chunking is not deterministic")
-	}
-	if other := knowledge.ChunkArticle("docs/b.txt", 2, a, 100); other[0].ID == cs[0].ID {
-		t.Errorf("documents a.txt and b.txt share chunk ID %q", cs[0].ID)
-	}
+	assert.Equal(t, cs, again, "chunking is not deterministic")
+	other := knowledge.ChunkArticle("docs/b.txt", 2, a, 100)
+	assert.NotEqual(t, cs[0].ID, other[0].ID, "documents a.txt and b.txt share a chunk ID")
 }
 
 func TestChunkDefaultSize(t *testing.T) {
 	long := strings.Repeat("一二三四五六七八九。", 100)
 	for _, max := range []int{0, -1} {
 		for _, c := range knowledge.ChunkArticle("d", 0, paragraphs(long), max) {
-			if n := utf8.RuneCountInString(c.Text); n > knowledge.DefaultChunkRunes {
-				t.Fatalf("maxRunes %d: chunk of %d runes, want at most DefaultChunkRunes=%d", max, n, knowledge.DefaultChunkRunes)
-			}
+			require.LessOrEqual(t, utf8.RuneCountInString(c.Text), knowledge.DefaultChunkRunes, "maxRunes %d: chunk runes", max)
 		}
 	}
 }
@@ -112,28 +101,19 @@ func checkChunks(tb testing.TB, a knowledge.Article, cs []knowledge.Chunk, maxRu
 	tb.Helper()
 	var all strings.Builder
 	for i, c := range cs {
-		if !utf8.ValidString(c.Text) {
-			tb.Fatalf("chunk %d is not valid UTF-8: %q", i, c.Text)
-		}
-		if n := utf8.RuneCountInString(c.Text); n > maxRunes || strings.TrimSpace(c.Text) == "" {
-			tb.Fatalf("chunk %d has %d runes (max %d): %q", i, n, maxRunes, c.Text)
-		}
-		if c.Position != i {
-			tb.Fatalf("chunk %d has Position %d", i, c.Position)
-		}
+		require.True(tb, utf8.ValidString(c.Text), "chunk %d is not valid UTF-8: %q", i, c.Text)
+		require.LessOrEqual(tb, utf8.RuneCountInString(c.Text), maxRunes, "chunk %d runes: %q", i, c.Text)
+		require.NotEmpty(tb, strings.TrimSpace(c.Text), "chunk %d is blank: %q", i, c.Text)
+		require.Equal(tb, i, c.Position, "chunk %d Position", i)
 		all.WriteString(c.Text)
 	}
 	want := nonSpace(strings.ToValidUTF8(a.Body(), "\uFFFD"))
-	if got := nonSpace(all.String()); got != want {
-		tb.Fatalf("chunk text without white space differs from the body:\n got %q\nwant %q", got, want)
-	}
+	require.Equal(tb, want, nonSpace(all.String()), "chunk text without white space differs from the body")
 }
 
 func FuzzChunk(f *testing.F) {
 	data, err := os.ReadFile("testdata/seed.txt.input")
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Add(string(data), 200)
 	f.Add("一二三四五，六七八九十，甲乙丙丁戊。Use the App. 98.5%", 7)
 	f.Add("。”」！？；;.!? ", 1)
@@ -154,29 +134,21 @@ func FuzzChunk(f *testing.F) {
 // seed bulletin repeated to about 1 MB.
 func BenchmarkChunkDocument(b *testing.B) {
 	data, err := os.ReadFile("testdata/seed.txt.input")
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	text := strings.Repeat(string(data)+"\n\n", 64)
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
-		if cs := knowledge.ChunkDocument("seed.txt", text, knowledge.DefaultChunkRunes); len(cs) == 0 {
-			b.Fatal("no chunks")
-		}
+		require.NotEmpty(b, knowledge.ChunkDocument("seed.txt", text, knowledge.DefaultChunkRunes), "no chunks")
 	}
 }
 
 // BenchmarkSplitBulletin measures splitting alone on the same text.
 func BenchmarkSplitBulletin(b *testing.B) {
 	data, err := os.ReadFile("testdata/seed.txt.input")
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	text := strings.Repeat(string(data)+"\n\n", 64)
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
-		if arts := knowledge.SplitBulletin(text); len(arts) == 0 {
-			b.Fatal("no articles")
-		}
+		require.NotEmpty(b, knowledge.SplitBulletin(text), "no articles")
 	}
 }

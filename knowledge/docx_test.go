@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/knowledge"
 )
 
@@ -53,12 +56,8 @@ func TestLoadDOCX(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := mustLoad(t, "dir/test.docx", makeDOCX(t, tc.body))
-			if doc.Title != tc.wantTitle {
-				t.Errorf("Title = %q, want %q", doc.Title, tc.wantTitle)
-			}
-			if got := allText(doc); got != tc.want {
-				t.Errorf("text\n got %q\nwant %q", got, tc.want)
-			}
+			assert.Equal(t, tc.wantTitle, doc.Title, "Title")
+			assert.Equal(t, tc.want, allText(doc), "text")
 		})
 	}
 }
@@ -69,12 +68,8 @@ func TestLoadDOCXMetadata(t *testing.T) {
 		wp("", "为做好新就业群体服务工作，现将有关事项通知如下。") +
 		wp("", "中共某某区委社会工作部") + wp("", "2025年3月12日")
 	doc := mustLoad(t, "通知.docx", makeDOCX(t, body))
-	if got, want := doc.Citation(), "关于做好暖“新”驿站建设工作的通知（社工发〔2025〕12号，2025年3月12日）"; got != want {
-		t.Errorf("Citation = %q, want %q", got, want)
-	}
-	if got, want := doc.Issuer, "中共某某区委社会工作部"; got != want {
-		t.Errorf("Issuer = %q, want %q", got, want)
-	}
+	assert.Equal(t, "关于做好暖“新”驿站建设工作的通知（社工发〔2025〕12号，2025年3月12日）", doc.Citation(), "Citation")
+	assert.Equal(t, "中共某某区委社会工作部", doc.Issuer, "Issuer")
 }
 
 func TestLoadDOCXErrors(t *testing.T) {
@@ -84,18 +79,14 @@ func TestLoadDOCXErrors(t *testing.T) {
 	bomb := func(declared uint64) []byte {
 		var raw, buf bytes.Buffer
 		fw, err := flate.NewWriter(&raw, flate.BestSpeed)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		fw.Write([]byte(`<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>`))
 		fw.Write(bytes.Repeat([]byte(`<w:p><w:r><w:t>党建引领</w:t></w:r></w:p>`), 1<<16))
 		fw.Close()
 		zw := zip.NewWriter(&buf)
 		w, err := zw.CreateRaw(&zip.FileHeader{Name: "word/document.xml", Method: zip.Deflate,
 			CompressedSize64: uint64(raw.Len()), UncompressedSize64: declared})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		w.Write(raw.Bytes())
 		zw.Close()
 		return buf.Bytes()
@@ -120,12 +111,8 @@ func TestLoadDOCXErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := knowledge.Load("坏.docx", tc.data)
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("Load error = %v, want %v", err, tc.want)
-			}
-			if msg := knowledge.Message(err); !strings.Contains(msg, tc.msg) {
-				t.Errorf("Message = %q, want it to say %q", msg, tc.msg)
-			}
+			require.ErrorIs(t, err, tc.want, "Load")
+			assert.Contains(t, knowledge.Message(err), tc.msg, "Message")
 		})
 	}
 }
@@ -145,13 +132,20 @@ func FuzzLoadDOCX(f *testing.F) {
 func checkLoadResult(t *testing.T, doc knowledge.Document, err error) {
 	t.Helper()
 	if err != nil {
-		for _, sentinel := range []error{knowledge.ErrUnsupported, knowledge.ErrBinary, knowledge.ErrEncoding,
-			knowledge.ErrEmpty, knowledge.ErrTooLarge, knowledge.ErrCorrupt, knowledge.ErrGarbled} {
-			if errors.Is(err, sentinel) {
-				return
-			}
-		}
-		t.Fatalf("error %v wraps none of the sentinel errors", err)
+		require.True(t, wrapsAny(err, knowledge.ErrUnsupported, knowledge.ErrBinary, knowledge.ErrEncoding,
+			knowledge.ErrEmpty, knowledge.ErrTooLarge, knowledge.ErrCorrupt, knowledge.ErrGarbled),
+			"error %v wraps none of the sentinel errors", err)
+		return
 	}
 	checkDocument(t, doc)
+}
+
+// wrapsAny reports whether err wraps one of the sentinels.
+func wrapsAny(err error, sentinels ...error) bool {
+	for _, sentinel := range sentinels {
+		if errors.Is(err, sentinel) {
+			return true
+		}
+	}
+	return false
 }

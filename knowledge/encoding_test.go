@@ -1,10 +1,11 @@
 package knowledge_test
 
 import (
-	"errors"
 	"os"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/encoding/unicode/utf32"
@@ -15,13 +16,9 @@ import (
 func TestLoadTextEncodings(t *testing.T) {
 	const text = "党建动态\n\n暖“新”驿站每天开放，提供饮水、充电服务。𠀀"
 	gbk, err := simplifiedchinese.GB18030.NewEncoder().String(text)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	gbkOnly, err := simplifiedchinese.GBK.NewEncoder().String("党建动态\n\n暖“新”驿站每天开放。")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	u16le, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(text)
 	u16be, _ := unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewEncoder().String(text)
 	u32, _ := utf32.UTF32(utf32.LittleEndian, utf32.UseBOM).NewEncoder().String(text)
@@ -39,15 +36,9 @@ func TestLoadTextEncodings(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, err := knowledge.LoadText("a.txt", []byte(tc.data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if doc.Text != tc.want {
-				t.Errorf("Text = %q, want %q", doc.Text, tc.want)
-			}
-			if got, want := doc.Title, "党建动态"; got != want {
-				t.Errorf("Title = %q, want %q", got, want)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, doc.Text, "Text")
+			assert.Equal(t, "党建动态", doc.Title, "Title")
 			checkDocument(t, doc)
 		})
 	}
@@ -55,9 +46,7 @@ func TestLoadTextEncodings(t *testing.T) {
 
 func FuzzDecodeText(f *testing.F) {
 	data, err := os.ReadFile("testdata/notice.txt.input")
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Add(data)
 	gbk, _ := simplifiedchinese.GBK.NewEncoder().Bytes(data)
 	f.Add(gbk)
@@ -67,12 +56,9 @@ func FuzzDecodeText(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := knowledge.LoadText("f.txt", data)
 		if err != nil {
-			for _, sentinel := range []error{knowledge.ErrBinary, knowledge.ErrEncoding, knowledge.ErrEmpty} {
-				if errors.Is(err, sentinel) {
-					return
-				}
-			}
-			t.Fatalf("error %v wraps none of the sentinel errors", err)
+			require.True(t, wrapsAny(err, knowledge.ErrBinary, knowledge.ErrEncoding, knowledge.ErrEmpty),
+				"error %v wraps none of the sentinel errors", err)
+			return
 		}
 		checkDocument(t, doc)
 	})
@@ -81,8 +67,6 @@ func FuzzDecodeText(f *testing.F) {
 func mustGBK(tb testing.TB, s string) []byte {
 	tb.Helper()
 	b, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(s))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	return b
 }

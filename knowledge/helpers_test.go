@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
+	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
 	"partybot/knowledge"
@@ -46,16 +47,11 @@ func makeZip(tb testing.TB, files map[string]string) []byte {
 	zw := zip.NewWriter(&buf)
 	for _, name := range sortedKeys(files) {
 		w, err := zw.Create(name)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if _, err := w.Write([]byte(files[name])); err != nil {
-			tb.Fatal(err)
-		}
+		require.NoError(tb, err)
+		_, err = w.Write([]byte(files[name]))
+		require.NoError(tb, err)
 	}
-	if err := zw.Close(); err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, zw.Close())
 	return buf.Bytes()
 }
 
@@ -106,26 +102,19 @@ func makeXLSX(tb testing.TB, sheets []string, rows map[string][][]any) []byte {
 	defer f.Close()
 	for i, name := range sheets {
 		if i == 0 {
-			if err := f.SetSheetName("Sheet1", name); err != nil {
-				tb.Fatal(err)
-			}
-		} else if _, err := f.NewSheet(name); err != nil {
-			tb.Fatal(err)
+			require.NoError(tb, f.SetSheetName("Sheet1", name))
+		} else {
+			_, err := f.NewSheet(name)
+			require.NoError(tb, err)
 		}
 		for r, row := range rows[name] {
 			cell, err := excelize.CoordinatesToCellName(1, r+1)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			if err := f.SetSheetRow(name, cell, &row); err != nil {
-				tb.Fatal(err)
-			}
+			require.NoError(tb, err)
+			require.NoError(tb, f.SetSheetRow(name, cell, &row))
 		}
 	}
 	buf, err := f.WriteToBuffer()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	return buf.Bytes()
 }
 
@@ -148,9 +137,7 @@ func makeLatinPDF(tb testing.TB) []byte {
 	p.AddPage()
 	p.MultiCell(0, 6, "Page two: contact the social work department.", "", "L", false)
 	var buf bytes.Buffer
-	if err := p.Output(&buf); err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, p.Output(&buf))
 	return buf.Bytes()
 }
 
@@ -246,9 +233,7 @@ func makeCJKPDF(tb testing.TB, pages [][]string, toUnicode bool) []byte {
 func mustLoad(tb testing.TB, name string, data []byte) knowledge.Document {
 	tb.Helper()
 	doc, err := knowledge.Load(name, data)
-	if err != nil {
-		tb.Fatalf("Load(%q): %v", name, err)
-	}
+	require.NoError(tb, err, "Load(%q)", name)
 	checkDocument(tb, doc)
 	return doc
 }
@@ -275,27 +260,21 @@ func allText(doc knowledge.Document) string {
 // Reload turns back into the same document.
 func checkDocument(tb testing.TB, doc knowledge.Document) {
 	tb.Helper()
-	if doc.Title == "" || len(doc.Articles) == 0 {
-		tb.Fatalf("document without title or articles: %+v", doc)
-	}
+	require.NotEmpty(tb, doc.Title, "document without title: %+v", doc)
+	require.NotEmpty(tb, doc.Articles, "document without articles: %+v", doc)
 	for i, a := range doc.Articles {
-		if a.Title == "" || len(a.Paragraphs) == 0 {
-			tb.Fatalf("article %d without title or paragraphs: %+v", i, a)
-		}
+		require.NotEmpty(tb, a.Title, "article %d without title: %+v", i, a)
+		require.NotEmpty(tb, a.Paragraphs, "article %d without paragraphs: %+v", i, a)
 		for _, p := range a.Paragraphs {
-			if !utf8.ValidString(p.Text) || !utf8.ValidString(p.Heading) || strings.TrimSpace(p.Text) == "" {
-				tb.Fatalf("article %d: bad paragraph %+v", i, p)
-			}
+			require.True(tb, utf8.ValidString(p.Text) && utf8.ValidString(p.Heading), "article %d: invalid UTF-8 in paragraph %+v", i, p)
+			require.NotEmpty(tb, strings.TrimSpace(p.Text), "article %d: blank paragraph %+v", i, p)
 		}
 	}
 	again, err := knowledge.Reload(doc.Name, doc.Text)
-	if err != nil {
-		tb.Fatalf("Reload: %v", err)
-	}
+	require.NoError(tb, err, "Reload")
 	again.Warnings = doc.Warnings
-	if !equalDocs(doc, again) {
-		tb.Fatalf("Reload changed the document\n got %+v\nwant %+v", again, doc)
-	}
+	// compared as Go syntax (equalDocs), not with require.Equal's reflect.DeepEqual
+	require.True(tb, equalDocs(doc, again), "Reload changed the document\n got %+v\nwant %+v", again, doc)
 }
 
 func equalDocs(a, b knowledge.Document) bool {

@@ -1,13 +1,14 @@
 package knowledge_test
 
 import (
-	"errors"
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/corpus"
 	"partybot/knowledge"
@@ -39,12 +40,9 @@ func TestLoadTextErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := knowledge.LoadText(tc.file, []byte(tc.data))
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("LoadText(%q) error = %v, want %v", tc.file, err, tc.want)
-			}
-			if !strings.Contains(err.Error(), tc.file) || !strings.Contains(err.Error(), tc.msg) {
-				t.Errorf("error %q should name %q and say %q", err, tc.file, tc.msg)
-			}
+			require.ErrorIs(t, err, tc.want, "LoadText(%q)", tc.file)
+			assert.ErrorContains(t, err, tc.file, "the error should name the file")
+			assert.ErrorContains(t, err, tc.msg)
 		})
 	}
 }
@@ -84,38 +82,23 @@ func TestLoadText(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, err := knowledge.LoadText(tc.file, []byte(tc.data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if doc.Name != tc.file || doc.Title != tc.wantTitle {
-				t.Errorf("Name, Title = %q, %q, want %q, %q", doc.Name, doc.Title, tc.file, tc.wantTitle)
-			}
-			if !reflect.DeepEqual(doc.Articles, tc.want) {
-				t.Errorf("articles\n got %+v\nwant %+v", doc.Articles, tc.want)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.file, doc.Name, "Name")
+			assert.Equal(t, tc.wantTitle, doc.Title, "Title")
+			assert.Equal(t, tc.want, doc.Articles, "articles")
 		})
 	}
 }
 
 func TestLoadFSCorpus(t *testing.T) {
 	docs, err := knowledge.LoadFS(corpus.FS, corpus.DocsDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(docs) == 0 {
-		t.Fatal("no documents in the shipped corpus")
-	}
+	require.NoError(t, err)
+	require.NotEmpty(t, docs, "no documents in the shipped corpus")
 	seed := docs[0]
-	if got, want := seed.Name, "docs/000_cd24362e620a5886.txt"; got != want {
-		t.Errorf("Name = %q, want %q", got, want)
-	}
-	if got, want := len(seed.Articles), 4; got != want {
-		t.Errorf("seed has %d articles, want %d", got, want)
-	}
+	assert.Equal(t, "docs/000_cd24362e620a5886.txt", seed.Name, "Name")
+	assert.Len(t, seed.Articles, 4, "seed articles")
 	for _, c := range seed.Chunks(knowledge.DefaultChunkRunes) {
-		if c.Title == "" || c.Source == "" || c.Doc != seed.Name {
-			t.Errorf("chunk %s lacks citation metadata: %+v", c.ID, c)
-		}
+		assert.True(t, c.Title != "" && c.Source != "" && c.Doc == seed.Name, "chunk %s lacks citation metadata: %+v", c.ID, c)
 	}
 }
 
@@ -129,32 +112,25 @@ func TestLoadFS(t *testing.T) {
 		"other/d.txt":      {Data: []byte("丁\n\n正文。")},
 	}
 	docs, err := knowledge.LoadFS(fsys, "docs")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var names []string
 	for _, d := range docs {
 		names = append(names, d.Name+"="+d.Title)
 	}
-	if want := []string{"docs/README.html=说明", "docs/a.txt=甲", "docs/b.md=乙", "docs/sub/c.txt=丙"}; !reflect.DeepEqual(names, want) {
-		t.Errorf("loaded %q, want %q", names, want)
-	}
+	assert.Equal(t, []string{"docs/README.html=说明", "docs/a.txt=甲", "docs/b.md=乙", "docs/sub/c.txt=丙"}, names, "loaded")
 
 	fsys["docs/bad.txt"] = &fstest.MapFile{Data: []byte{0, 1, 2}}
-	if _, err := knowledge.LoadFS(fsys, "docs"); !errors.Is(err, knowledge.ErrBinary) || !strings.Contains(err.Error(), "docs/bad.txt") {
-		t.Errorf("LoadFS with a binary file: error = %v, want ErrBinary naming docs/bad.txt", err)
-	}
-	if _, err := knowledge.LoadFS(fsys, "missing"); err == nil {
-		t.Errorf("LoadFS of a missing folder: no error")
-	}
+	_, err = knowledge.LoadFS(fsys, "docs")
+	assert.ErrorIs(t, err, knowledge.ErrBinary, "LoadFS with a binary file")
+	assert.ErrorContains(t, err, "docs/bad.txt", "LoadFS with a binary file")
+	_, err = knowledge.LoadFS(fsys, "missing")
+	assert.Error(t, err, "LoadFS of a missing folder")
 }
 
 func FuzzLoadText(f *testing.F) {
 	for _, path := range []string{"testdata/seed.txt.input", "testdata/guide.md.input"} {
 		data, err := os.ReadFile(path)
-		if err != nil {
-			f.Fatal(err)
-		}
+		require.NoError(f, err)
 		f.Add(strings.HasSuffix(path, ".md.input"), data)
 	}
 	f.Add(true, []byte("---\ntitle: x\n---\n# 标题 #\n\n## 小标题\n\n- [链接](u) **粗** *斜* `码`\n\n| a | b |\n|---|---|\n```\n代码"))
@@ -167,30 +143,22 @@ func FuzzLoadText(f *testing.F) {
 		}
 		doc, err := knowledge.LoadText(name, data)
 		if err != nil {
-			for _, sentinel := range []error{knowledge.ErrBinary, knowledge.ErrEncoding, knowledge.ErrEmpty, knowledge.ErrTooLarge} {
-				if errors.Is(err, sentinel) {
-					return
-				}
-			}
-			t.Fatalf("error %v wraps none of the sentinel errors", err)
+			require.True(t, wrapsAny(err, knowledge.ErrBinary, knowledge.ErrEncoding, knowledge.ErrEmpty, knowledge.ErrTooLarge),
+				"error %v wraps none of the sentinel errors", err)
+			return
 		}
-		if doc.Title == "" || len(doc.Articles) == 0 {
-			t.Fatalf("document without title or articles: %+v", doc)
-		}
+		require.NotEmpty(t, doc.Title, "document without title: %+v", doc)
+		require.NotEmpty(t, doc.Articles, "document without articles: %+v", doc)
 		for i, a := range doc.Articles {
-			if a.Title == "" || len(a.Paragraphs) == 0 {
-				t.Fatalf("article %d without title or paragraphs: %+v", i, a)
-			}
+			require.NotEmpty(t, a.Title, "article %d without title: %+v", i, a)
+			require.NotEmpty(t, a.Paragraphs, "article %d without paragraphs: %+v", i, a)
 			for _, p := range a.Paragraphs {
-				if !utf8.ValidString(p.Text) || !utf8.ValidString(p.Heading) || strings.TrimSpace(p.Text) == "" {
-					t.Fatalf("article %d: bad paragraph %+v", i, p)
-				}
+				require.True(t, utf8.ValidString(p.Text) && utf8.ValidString(p.Heading), "article %d: invalid UTF-8 in paragraph %+v", i, p)
+				require.NotEmpty(t, strings.TrimSpace(p.Text), "article %d: blank paragraph %+v", i, p)
 			}
 		}
 		for _, c := range doc.Chunks(50) {
-			if utf8.RuneCountInString(c.Text) > 50 {
-				t.Fatalf("chunk of %d runes", utf8.RuneCountInString(c.Text))
-			}
+			require.LessOrEqual(t, utf8.RuneCountInString(c.Text), 50, "chunk runes")
 		}
 	})
 }

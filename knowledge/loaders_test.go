@@ -1,10 +1,12 @@
 package knowledge_test
 
 import (
-	"errors"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/knowledge"
 )
@@ -27,22 +29,15 @@ func TestLoadUnsupported(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			if knowledge.Supported(tc.file) {
-				t.Errorf("Supported(%q) = true", tc.file)
-			}
+			assert.False(t, knowledge.Supported(tc.file), "Supported(%q)", tc.file)
 			_, err := knowledge.Load(tc.file, []byte("data"))
-			if !errors.Is(err, knowledge.ErrUnsupported) {
-				t.Fatalf("Load error = %v, want ErrUnsupported", err)
-			}
-			if msg := knowledge.Message(err); !strings.Contains(msg, tc.msg) || !strings.Contains(err.Error(), tc.file) {
-				t.Errorf("error %q: message %q should say %q", err, msg, tc.msg)
-			}
+			require.ErrorIs(t, err, knowledge.ErrUnsupported, "Load")
+			assert.Contains(t, knowledge.Message(err), tc.msg, "message")
+			assert.ErrorContains(t, err, tc.file, "the error should name the file")
 		})
 	}
 	for _, file := range []string{"a.txt", "b.MD", "c.markdown", "d.docx", "e.html", "f.HTM", "g.pdf", "h.xlsx"} {
-		if !knowledge.Supported(file) {
-			t.Errorf("Supported(%q) = false", file)
-		}
+		assert.True(t, knowledge.Supported(file), "Supported(%q)", file)
 	}
 }
 
@@ -64,32 +59,24 @@ func (e *endless) Read(p []byte) (int, error) {
 
 func TestLoadTooLarge(t *testing.T) {
 	const size = 200 << 20
-	if err := knowledge.CheckSize("大.pdf", size); !errors.Is(err, knowledge.ErrTooLarge) || !strings.Contains(err.Error(), "200.0 MB") {
-		t.Errorf("CheckSize(200 MB) = %v, want ErrTooLarge naming the size", err)
-	}
-	if err := knowledge.CheckSize("小.pdf", knowledge.MaxFileSize); err != nil {
-		t.Errorf("CheckSize(MaxFileSize) = %v, want nil", err)
-	}
+	err := knowledge.CheckSize("大.pdf", size)
+	assert.ErrorIs(t, err, knowledge.ErrTooLarge, "CheckSize(200 MB)")
+	assert.ErrorContains(t, err, "200.0 MB", "CheckSize(200 MB) should name the size")
+	assert.NoError(t, knowledge.CheckSize("小.pdf", knowledge.MaxFileSize), "CheckSize(MaxFileSize)")
 	r := &endless{n: size}
-	if _, err := knowledge.LoadReader("大.txt", r); !errors.Is(err, knowledge.ErrTooLarge) {
-		t.Fatalf("LoadReader(200 MB) error = %v, want ErrTooLarge", err)
-	}
-	if r.read > knowledge.MaxFileSize+1 {
-		t.Errorf("LoadReader read %d bytes of a 200 MB input, want at most %d", r.read, knowledge.MaxFileSize+1)
-	}
+	_, err = knowledge.LoadReader("大.txt", r)
+	require.ErrorIs(t, err, knowledge.ErrTooLarge, "LoadReader(200 MB)")
+	assert.LessOrEqual(t, r.read, int64(knowledge.MaxFileSize+1), "bytes LoadReader read of a 200 MB input")
 	doc, err := knowledge.LoadReader("小.txt", &endless{n: 1000})
-	if err != nil || !strings.Contains(doc.Text, "党建") {
-		t.Errorf("LoadReader(1000 bytes) = %q, %v", doc.Text, err)
-	}
+	assert.NoError(t, err, "LoadReader(1000 bytes)")
+	assert.Contains(t, doc.Text, "党建", "LoadReader(1000 bytes)")
 }
 
 func TestReloadUnsupported(t *testing.T) {
-	if _, err := knowledge.Reload("a.doc", "text"); !errors.Is(err, knowledge.ErrUnsupported) {
-		t.Errorf("Reload(.doc) error = %v, want ErrUnsupported", err)
-	}
-	if _, err := knowledge.Reload("a.pdf", "---\nformat: txt\n---\n\n"); !errors.Is(err, knowledge.ErrEmpty) {
-		t.Errorf("Reload(empty) error = %v, want ErrEmpty", err)
-	}
+	_, err := knowledge.Reload("a.doc", "text")
+	assert.ErrorIs(t, err, knowledge.ErrUnsupported, "Reload(.doc)")
+	_, err = knowledge.Reload("a.pdf", "---\nformat: txt\n---\n\n")
+	assert.ErrorIs(t, err, knowledge.ErrEmpty, "Reload(empty)")
 }
 
 // BenchmarkLoad measures loading throughput per format, in bytes of
@@ -129,9 +116,8 @@ func BenchmarkLoad(b *testing.B) {
 			}
 			b.SetBytes(int64(len(f.data)))
 			for b.Loop() {
-				if _, err := knowledge.Load(f.name, f.data); err != nil {
-					b.Fatal(err)
-				}
+				_, err := knowledge.Load(f.name, f.data)
+				require.NoError(b, err)
 			}
 		})
 	}

@@ -3,6 +3,9 @@ package knowledge_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/knowledge"
 )
 
@@ -56,26 +59,18 @@ func TestMetadata(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, err := knowledge.LoadText(tc.file, []byte(tc.text))
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			got := [5]string{doc.Title, doc.Issuer, doc.DocNumber, doc.Date, doc.Citation()}
 			want := [5]string{tc.title, tc.issuer, tc.number, tc.date, tc.citing}
-			if got != want {
-				t.Errorf("title, issuer, number, date, citation\n got %q\nwant %q", got, want)
-			}
+			assert.Equal(t, want, got, "title, issuer, number, date, citation")
 		})
 	}
 }
 
 func TestOfficialDocumentArticles(t *testing.T) {
 	doc, err := knowledge.LoadText("通知.txt", []byte("中共某某区委社会工作部文件\n\n社工发〔2025〕12号\n\n关于做好暖“新”驿站建设工作的通知\n\n各街道：\n\n现将有关事项通知如下。"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := allText(doc), "# 关于做好暖“新”驿站建设工作的通知\n各街道：\n现将有关事项通知如下。\n"; got != want {
-		t.Errorf("the masthead is not text: got %q, want %q", got, want)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "# 关于做好暖“新”驿站建设工作的通知\n各街道：\n现将有关事项通知如下。\n", allText(doc), "the masthead is not text")
 }
 
 func TestChineseDate(t *testing.T) {
@@ -88,9 +83,7 @@ func TestChineseDate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			if got := knowledge.ChineseDate(tc.in); got != tc.want {
-				t.Errorf("ChineseDate(%q) = %q, want %q", tc.in, got, tc.want)
-			}
+			assert.Equal(t, tc.want, knowledge.ChineseDate(tc.in), "ChineseDate(%q)", tc.in)
 		})
 	}
 }

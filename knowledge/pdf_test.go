@@ -1,9 +1,10 @@
 package knowledge_test
 
 import (
-	"errors"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/knowledge"
 )
@@ -51,15 +52,9 @@ func TestLoadPDF(t *testing.T) {
 		t.Run(tool, func(t *testing.T) {
 			usePDFExtractor(t, tool)
 			doc := mustLoad(t, "通知.pdf", makeCJKPDF(t, notice, true))
-			if got := allText(doc); got != want {
-				t.Errorf("text\n got %q\nwant %q", got, want)
-			}
-			if got, want := doc.Citation(), "关于做好暖新驿站建设工作的通知（社工发〔2025〕12号，2025年3月12日）"; got != want {
-				t.Errorf("Citation = %q, want %q", got, want)
-			}
-			if got, want := doc.Issuer, "中共某某区委社会工作部"; got != want {
-				t.Errorf("Issuer = %q, want %q", got, want)
-			}
+			assert.Equal(t, want, allText(doc), "text")
+			assert.Equal(t, "关于做好暖新驿站建设工作的通知（社工发〔2025〕12号，2025年3月12日）", doc.Citation(), "Citation")
+			assert.Equal(t, "中共某某区委社会工作部", doc.Issuer, "Issuer")
 		})
 	}
 }
@@ -86,9 +81,7 @@ func TestLoadPDFLatin(t *testing.T) {
 			doc := mustLoad(t, "guide.pdf", makeLatinPDF(t))
 			got := allText(doc)
 			for _, s := range []string{"Courier Station Service Guide", "which answers within three working days.", "Rating the service closes the loop.", "Page two: contact the social work department."} {
-				if !strings.Contains(got, s) {
-					t.Errorf("text %q lacks %q", got, s)
-				}
+				assert.Contains(t, got, s, "text")
 			}
 		})
 	}
@@ -113,12 +106,8 @@ func TestLoadPDFErrors(t *testing.T) {
 			t.Run(tool+"/"+tc.name, func(t *testing.T) {
 				usePDFExtractor(t, tool)
 				_, err := knowledge.Load("坏.pdf", tc.data)
-				if !errors.Is(err, tc.want) {
-					t.Fatalf("Load error = %v, want %v", err, tc.want)
-				}
-				if msg := knowledge.Message(err); !strings.Contains(msg, tc.msg) {
-					t.Errorf("Message = %q, want it to say %q", msg, tc.msg)
-				}
+				require.ErrorIs(t, err, tc.want, "Load")
+				assert.Contains(t, knowledge.Message(err), tc.msg, "Message")
 			})
 		}
 	}
@@ -132,8 +121,8 @@ func TestLoadPDFGarbledPage(t *testing.T) {
 			good := notice[0]
 			pages := [][]string{good, good, {"\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11\x12\x13"}}
 			doc := mustLoad(t, "混合.pdf", makeCJKPDF(t, pages, true))
-			if len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0], "第 3 页") {
-				t.Errorf("Warnings = %q, want one about page 3", doc.Warnings)
+			if assert.Len(t, doc.Warnings, 1, "Warnings") {
+				assert.Contains(t, doc.Warnings[0], "第 3 页", "the warning should be about page 3")
 			}
 		})
 	}

@@ -1,9 +1,10 @@
 package knowledge_test
 
 import (
-	"errors"
 	"io"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 
 	"partybot/knowledge"
 )
@@ -45,12 +46,8 @@ func TestLoadXLSX(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := mustLoad(t, "台账.xlsx", makeXLSX(t, tc.sheets, tc.rows))
-			if doc.Title != tc.wantTitle {
-				t.Errorf("Title = %q, want %q", doc.Title, tc.wantTitle)
-			}
-			if got := allText(doc); got != tc.want {
-				t.Errorf("text\n got %q\nwant %q", got, tc.want)
-			}
+			assert.Equal(t, tc.wantTitle, doc.Title, "Title")
+			assert.Equal(t, tc.want, allText(doc), "text")
 		})
 	}
 }
@@ -68,9 +65,8 @@ func TestLoadXLSXErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := knowledge.Load("坏.xlsx", tc.data); !errors.Is(err, tc.want) {
-				t.Fatalf("Load error = %v, want %v", err, tc.want)
-			}
+			_, err := knowledge.Load("坏.xlsx", tc.data)
+			assert.ErrorIs(t, err, tc.want, "Load")
 		})
 	}
 }

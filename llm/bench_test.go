@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"partybot/llm"
 )
 
@@ -53,18 +55,15 @@ func sseAnswer(n int) string {
 func BenchmarkChatStreamRelay(b *testing.B) {
 	hc := &http.Client{Transport: memTransport{body: sseAnswer(300), contentType: "text/event-stream"}}
 	c, err := llm.New(llm.Config{BaseURL: "http://model.invalid/v1", ChatModel: "m"}, llm.WithHTTPClient(hc))
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	msgs := []llm.Message{llm.System(strings.Repeat("系统提示。", 200)), llm.User(strings.Repeat("资料。", 1000))}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
 		n := 0
 		text, err := c.ChatStream(ctx, msgs, llm.ChatOptions{}, func(s string) { n += len(s) })
-		if err != nil || n != len(text) {
-			b.Fatalf("ChatStream: %v", err)
-		}
+		require.NoError(b, err)
+		require.True(b, n == len(text), "relayed bytes differ from the answer")
 	}
 }
 
@@ -83,15 +82,12 @@ func BenchmarkEmbedBatch(b *testing.B) {
 	body, _ := json.Marshal(map[string]any{"object": "list", "data": data, "model": "e"})
 	hc := &http.Client{Transport: memTransport{body: string(body), contentType: "application/json"}}
 	c, err := llm.New(llm.Config{BaseURL: "http://model.invalid/v1", EmbedModel: "e"}, llm.WithHTTPClient(hc))
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	in := texts(n, "社会组织换届前置审核")
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := c.Embed(ctx, in); err != nil {
-			b.Fatal(err)
-		}
+		_, err := c.Embed(ctx, in)
+		require.NoError(b, err)
 	}
 }

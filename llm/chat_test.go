@@ -1,12 +1,13 @@
 package llm_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/llm"
 	"partybot/llm/llmtest"
@@ -61,29 +62,22 @@ func TestChat(t *testing.T) {
 			srv, c, _ := newTest(t, nil)
 			srv.EnqueueChat(tc.reply)
 			got, err := c.Chat(context.Background(), []llm.Message{llm.System("你是党务助手。"), llm.User("问题")}, tc.opts)
-			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
-				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, tc.wantErr)
 			}
-			if got != tc.want {
-				t.Errorf("answer = %q, want %q", got, tc.want)
-			}
+			assert.Equal(t, tc.want, got, "answer")
 			reqs := srv.ChatRequests()
-			if len(reqs) != 1 {
-				t.Fatalf("%d requests, want 1", len(reqs))
-			}
+			require.Len(t, reqs, 1, "requests")
+			body := string(reqs[0].Body)
 			for _, s := range tc.wantBody {
-				if !bytes.Contains(reqs[0].Body, []byte(s)) {
-					t.Errorf("request body lacks %s: %s", s, reqs[0].Body)
-				}
+				assert.Contains(t, body, s, "request body")
 			}
 			for _, s := range tc.notBody {
-				if bytes.Contains(reqs[0].Body, []byte(s)) {
-					t.Errorf("request body has %s: %s", s, reqs[0].Body)
-				}
+				assert.NotContains(t, body, s, "request body")
 			}
-			if got, want := reqs[0].Header.Get("Authorization"), "Bearer "+testKey; got != want {
-				t.Errorf("Authorization = %q", got)
-			}
+			assert.Equal(t, "Bearer "+testKey, reqs[0].Header.Get("Authorization"), "Authorization")
 		})
 	}
 }
@@ -92,19 +86,15 @@ func TestChatNotConfigured(t *testing.T) {
 	cfg := llm.DefaultConfig()
 	cfg.BaseURL = "http://127.0.0.1:1/v1" // never contacted
 	c, _ := mustClient(t, cfg)
-	if _, err := c.Chat(context.Background(), []llm.Message{llm.User("hi")}, llm.ChatOptions{}); !errors.Is(err, llm.ErrNotConfigured) {
-		t.Errorf("Chat err = %v, want ErrNotConfigured", err)
-	}
-	if _, err := c.ChatStream(context.Background(), []llm.Message{llm.User("hi")}, llm.ChatOptions{}, nil); !errors.Is(err, llm.ErrNotConfigured) {
-		t.Errorf("ChatStream err = %v, want ErrNotConfigured", err)
-	}
+	_, err := c.Chat(context.Background(), []llm.Message{llm.User("hi")}, llm.ChatOptions{})
+	assert.ErrorIs(t, err, llm.ErrNotConfigured, "Chat")
+	_, err = c.ChatStream(context.Background(), []llm.Message{llm.User("hi")}, llm.ChatOptions{}, nil)
+	assert.ErrorIs(t, err, llm.ErrNotConfigured, "ChatStream")
 	var out struct{ A string }
-	if err := c.ChatJSON(context.Background(), []llm.Message{llm.User("hi")}, "x", nil, &out); !errors.Is(err, llm.ErrNotConfigured) {
-		t.Errorf("ChatJSON err = %v, want ErrNotConfigured", err)
-	}
-	if _, err := c.Embed(context.Background(), []string{"a"}); !errors.Is(err, llm.ErrNotConfigured) {
-		t.Errorf("Embed err = %v, want ErrNotConfigured", err)
-	}
+	err = c.ChatJSON(context.Background(), []llm.Message{llm.User("hi")}, "x", nil, &out)
+	assert.ErrorIs(t, err, llm.ErrNotConfigured, "ChatJSON")
+	_, err = c.Embed(context.Background(), []string{"a"})
+	assert.ErrorIs(t, err, llm.ErrNotConfigured, "Embed")
 }
 
 // sseBody is a raw streamed body: two content chunks, then an error event.
@@ -199,31 +189,21 @@ func TestChatStream(t *testing.T) {
 			var deltas []string
 			got, err := c.ChatStream(ctxTimeout(t, 10*time.Second), []llm.Message{llm.User("怎样落实六同步？")}, llm.ChatOptions{},
 				func(s string) { deltas = append(deltas, s) })
-			if len(tc.wantErr) == 0 && err != nil {
-				t.Fatalf("err = %v", err)
+			if len(tc.wantErr) == 0 {
+				require.NoError(t, err)
 			}
 			for _, want := range tc.wantErr {
-				if !errors.Is(err, want) {
-					t.Errorf("err = %v, want it to wrap %v", err, want)
-				}
+				assert.ErrorIs(t, err, want)
 			}
-			if got != tc.want {
-				t.Errorf("text = %q, want %q", got, tc.want)
-			}
-			if joined := strings.Join(deltas, ""); joined != got {
-				t.Errorf("deltas %q do not add up to the text %q", deltas, got)
-			}
-			if tc.wantDeltas != nil && strings.Join(deltas, "|") != strings.Join(tc.wantDeltas, "|") {
-				t.Errorf("deltas = %q, want %q", deltas, tc.wantDeltas)
+			assert.Equal(t, tc.want, got, "text")
+			assert.Equal(t, got, strings.Join(deltas, ""), "deltas %q do not add up to the text", deltas)
+			if tc.wantDeltas != nil {
+				assert.Equal(t, tc.wantDeltas, deltas, "deltas")
 			}
 			reqs := srv.ChatRequests()
-			if len(reqs) != tc.wantRequests {
-				t.Errorf("%d requests, want %d", len(reqs), tc.wantRequests)
-			}
+			assert.Len(t, reqs, tc.wantRequests, "requests")
 			for _, r := range reqs {
-				if !r.Stream {
-					t.Errorf("request %d not streamed", r.N)
-				}
+				assert.True(t, r.Stream, "request %d not streamed", r.N)
 			}
 		})
 	}
@@ -235,10 +215,7 @@ func TestChatStreamCallerCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	got, err := c.ChatStream(ctx, []llm.Message{llm.User("问")}, llm.ChatOptions{}, func(string) { cancel() })
-	if !errors.Is(err, context.Canceled) || !errors.Is(err, llm.ErrIncomplete) {
-		t.Errorf("err = %v, want context.Canceled and ErrIncomplete", err)
-	}
-	if got != "第一" {
-		t.Errorf("text = %q", got)
-	}
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, err, llm.ErrIncomplete)
+	assert.Equal(t, "第一", got, "text")
 }

@@ -2,13 +2,14 @@ package llm_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/llm"
 	"partybot/llm/llmtest"
@@ -59,31 +60,21 @@ func TestEmbed(t *testing.T) {
 			srv.ShuffleEmbeddings(tc.shuffle)
 			in := texts(tc.n, "x")
 			got, err := c.Embed(context.Background(), in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != len(in) {
-				t.Fatalf("%d vectors for %d texts", len(got), len(in))
-			}
+			require.NoError(t, err)
+			require.Len(t, got, len(in), "vectors for %d texts", len(in))
 			for i, v := range got {
-				if want := unit(llmtest.HashVector(in[i])); !slices.Equal(v, want) {
-					t.Errorf("vector %d = %v, want %v (normalised, in input order)", i, v, want)
-				}
+				assert.Equal(t, unit(llmtest.HashVector(in[i])), v, "vector %d (normalised, in input order)", i)
 			}
 			var sizes []int
 			var sent []string
 			for _, r := range srv.EmbedRequests() {
 				sizes = append(sizes, len(r.Input))
 				sent = append(sent, r.Input...)
-				if r.Model != "test-embed" {
-					t.Errorf("model = %q", r.Model)
-				}
+				assert.Equal(t, "test-embed", r.Model, "model")
 			}
-			if !slices.Equal(sizes, tc.wantSizes) {
-				t.Errorf("batch sizes = %v, want %v", sizes, tc.wantSizes)
-			}
-			if !slices.Equal(sent, in) && len(in) > 0 {
-				t.Errorf("sent %v, want %v", sent, in)
+			assert.Equal(t, tc.wantSizes, sizes, "batch sizes")
+			if len(in) > 0 {
+				assert.Equal(t, in, sent, "sent")
 			}
 		})
 	}
@@ -117,12 +108,8 @@ func TestEmbedErrors(t *testing.T) {
 				srv.HandleEmbed(tc.embed)
 			}
 			_, err := c.Embed(context.Background(), tc.in)
-			if !errors.Is(err, tc.wantErr) {
-				t.Errorf("err = %v, want %v", err, tc.wantErr)
-			}
-			if n := len(srv.EmbedRequests()); n != tc.wantReq {
-				t.Errorf("%d requests, want %d", n, tc.wantReq)
-			}
+			assert.ErrorIs(t, err, tc.wantErr)
+			assert.Len(t, srv.EmbedRequests(), tc.wantReq, "requests")
 		})
 	}
 }
@@ -130,37 +117,28 @@ func TestEmbedErrors(t *testing.T) {
 func TestEmbedIDAndAdapters(t *testing.T) {
 	srv, c, _ := newTest(t, func(cfg *llm.Config) { cfg.EmbedDimensions = 8 })
 	u, _ := url.Parse(srv.URL)
-	if got, want := c.ID(), "openai:"+u.Host+"/test-embed@8"; got != want {
-		t.Errorf("ID = %q, want %q", got, want)
-	}
+	assert.Equal(t, "openai:"+u.Host+"/test-embed@8", c.ID(), "ID")
 	ctx := context.Background()
 	v, err := c.EmbedFunc()(ctx, "党建")
-	if err != nil || !slices.Equal(v, unit(llmtest.HashVector("党建"))) {
-		t.Errorf("EmbedFunc = %v, %v", v, err)
-	}
+	assert.NoError(t, err, "EmbedFunc")
+	assert.Equal(t, unit(llmtest.HashVector("党建")), v, "EmbedFunc")
 	te := c.TextEmbedder()
-	if te.ID() != c.ID() {
-		t.Errorf("TextEmbedder ID = %q", te.ID())
-	}
-	if v, err := te.Embed(ctx, "党建"); err != nil || len(v) != 8 {
-		t.Errorf("TextEmbedder.Embed = %v, %v", v, err)
-	}
-	if vs, err := te.EmbedBatch(ctx, []string{"a", "b"}); err != nil || len(vs) != 2 {
-		t.Errorf("TextEmbedder.EmbedBatch = %v, %v", vs, err)
-	}
+	assert.Equal(t, c.ID(), te.ID(), "TextEmbedder ID")
+	v, err = te.Embed(ctx, "党建")
+	assert.NoError(t, err, "TextEmbedder.Embed")
+	assert.Len(t, v, 8, "TextEmbedder.Embed")
+	vs, err := te.EmbedBatch(ctx, []string{"a", "b"})
+	assert.NoError(t, err, "TextEmbedder.EmbedBatch")
+	assert.Len(t, vs, 2, "TextEmbedder.EmbedBatch")
 	for _, r := range srv.EmbedRequests() {
-		if r.Dimensions != 8 {
-			t.Errorf("dimensions = %d, want 8", r.Dimensions)
-		}
+		assert.Equal(t, 8, r.Dimensions, "dimensions")
 	}
 
 	// Not configured: no ID.
 	cfg := llm.DefaultConfig()
 	cfg.BaseURL = srv.URL
 	c2, _ := mustClient(t, cfg)
-	if c2.ID() != "" {
-		t.Errorf("ID without a model = %q", c2.ID())
-	}
+	assert.Empty(t, c2.ID(), "ID without a model")
 }
 
 func TestCachedEmbedder(t *testing.T) {
@@ -170,54 +148,39 @@ func TestCachedEmbedder(t *testing.T) {
 
 	first := []string{"甲", "乙", "甲", "丙"}
 	got, err := ce.Embed(ctx, first)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i, v := range got {
-		if !slices.Equal(v, unit(llmtest.HashVector(first[i]))) {
-			t.Errorf("vector %d wrong", i)
-		}
+		assert.Equal(t, unit(llmtest.HashVector(first[i])), v, "vector %d", i)
 	}
 	var sent []string
 	for _, r := range srv.EmbedRequests() {
 		sent = append(sent, r.Input...)
 	}
-	if want := []string{"甲", "乙", "丙"}; !slices.Equal(sent, want) {
-		t.Errorf("sent %v, want %v (each text once)", sent, want)
-	}
-	if ce.Len() != 3 {
-		t.Errorf("Len = %d, want 3", ce.Len())
-	}
+	assert.Equal(t, []string{"甲", "乙", "丙"}, sent, "each text sent once")
+	assert.Equal(t, 3, ce.Len(), "Len")
 
 	// Everything cached: no request at all.
 	before := len(srv.EmbedRequests())
-	if _, err := ce.Embed(ctx, []string{"丙", "甲"}); err != nil {
-		t.Fatal(err)
-	}
-	if v, err := ce.EmbedFunc()(ctx, "乙"); err != nil || len(v) != 8 {
-		t.Fatalf("EmbedFunc = %v, %v", v, err)
-	}
-	if n := len(srv.EmbedRequests()); n != before {
-		t.Errorf("%d new requests for cached texts", n-before)
-	}
+	_, err = ce.Embed(ctx, []string{"丙", "甲"})
+	require.NoError(t, err)
+	v, err := ce.EmbedFunc()(ctx, "乙")
+	require.NoError(t, err, "EmbedFunc")
+	require.Len(t, v, 8, "EmbedFunc")
+	assert.Len(t, srv.EmbedRequests(), before, "new requests for cached texts")
 
 	// Only the miss is sent.
-	if _, err := ce.Embed(ctx, []string{"甲", "丁"}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = ce.Embed(ctx, []string{"甲", "丁"})
+	require.NoError(t, err)
 	reqs := srv.EmbedRequests()
-	if last := reqs[len(reqs)-1]; !slices.Equal(last.Input, []string{"丁"}) {
-		t.Errorf("last request %v, want [丁]", last.Input)
-	}
+	assert.Equal(t, []string{"丁"}, reqs[len(reqs)-1].Input, "last request")
 
 	// A failure caches nothing.
 	srv.EnqueueEmbed(llmtest.Error(400, "bad"))
-	if _, err := ce.Embed(ctx, []string{"戊"}); !errors.Is(err, llm.ErrBadRequest) {
-		t.Errorf("err = %v", err)
-	}
-	if ce.Len() != 4 || ce.ID() != c.ID() || !strings.HasPrefix(ce.TextEmbedder().ID(), "openai:") {
-		t.Errorf("Len, ID = %d, %q", ce.Len(), ce.ID())
-	}
+	_, err = ce.Embed(ctx, []string{"戊"})
+	assert.ErrorIs(t, err, llm.ErrBadRequest)
+	assert.Equal(t, 4, ce.Len(), "Len")
+	assert.Equal(t, c.ID(), ce.ID(), "ID")
+	assert.True(t, strings.HasPrefix(ce.TextEmbedder().ID(), "openai:"), "TextEmbedder ID %q", ce.TextEmbedder().ID())
 }
 
 // A server that takes at most 3 inputs per request (as DashScope takes at
@@ -238,13 +201,9 @@ func TestEmbedBatchLimitLearned(t *testing.T) {
 	for call := range 2 {
 		before := len(srv.EmbedRequests())
 		got, err := c.Embed(context.Background(), in)
-		if err != nil {
-			t.Fatalf("call %d: %v", call, err)
-		}
+		require.NoError(t, err, "call %d", call)
 		for i, v := range got {
-			if !slices.Equal(v, unit(llmtest.HashVector(in[i]))) {
-				t.Errorf("call %d: vector %d wrong", call, i)
-			}
+			assert.Equal(t, unit(llmtest.HashVector(in[i])), v, "call %d: vector %d", call, i)
 		}
 		var sizes []int
 		for _, r := range srv.EmbedRequests()[before:] {
@@ -253,9 +212,7 @@ func TestEmbedBatchLimitLearned(t *testing.T) {
 		// First call: 8 refused → 4 refused → 2, 2, then 4 refused → 2, 2;
 		// then the last 2. Second call: batches of the learned size 2.
 		want := [][]int{{8, 4, 2, 2, 4, 2, 2, 2}, {2, 2, 2, 2, 2}}[call]
-		if !slices.Equal(sizes, want) {
-			t.Errorf("call %d: batch sizes %v, want %v", call, sizes, want)
-		}
+		assert.Equal(t, want, sizes, "call %d: batch sizes", call)
 	}
 }
 
@@ -263,10 +220,7 @@ func TestEmbedBatchLimitLearned(t *testing.T) {
 func TestEmbedNoSplitOnOtherBadRequest(t *testing.T) {
 	srv, c, _ := newTest(t, nil)
 	srv.EnqueueEmbed(llmtest.Error(400, "input too long"))
-	if _, err := c.Embed(context.Background(), texts(4, "z")); !errors.Is(err, llm.ErrBadRequest) {
-		t.Fatalf("err = %v, want ErrBadRequest", err)
-	}
-	if n := len(srv.EmbedRequests()); n != 1 {
-		t.Errorf("%d requests, want 1", n)
-	}
+	_, err := c.Embed(context.Background(), texts(4, "z"))
+	require.ErrorIs(t, err, llm.ErrBadRequest)
+	assert.Len(t, srv.EmbedRequests(), 1, "requests")
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"partybot/llm"
 	"partybot/llm/llmtest"
 )
@@ -72,9 +74,7 @@ func mustClient(tb testing.TB, cfg llm.Config) (*llm.Client, *clock) {
 		llm.WithClock(clk.Now),
 		llm.WithJitter(func(time.Duration) time.Duration { return 0 }),
 	)
-	if err != nil {
-		tb.Fatalf("New: %v", err)
-	}
+	require.NoError(tb, err, "New")
 	return c, clk
 }
 

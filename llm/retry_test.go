@@ -2,11 +2,12 @@ package llm_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/llm"
 	"partybot/llm/llmtest"
@@ -156,27 +157,17 @@ func TestRetries(t *testing.T) {
 			}
 			got, err := c.Chat(context.Background(), []llm.Message{llm.User("问")}, llm.ChatOptions{})
 			if tc.wantErr == nil {
-				if err != nil || got != "好" {
-					t.Fatalf("Chat = %q, %v", got, err)
-				}
+				require.NoError(t, err)
+				require.Equal(t, "好", got, "Chat")
 			} else {
-				if !errors.Is(err, tc.wantErr) {
-					t.Fatalf("err = %v, want %v", err, tc.wantErr)
-				}
+				require.ErrorIs(t, err, tc.wantErr)
 				var e *llm.Error
-				if !errors.As(err, &e) {
-					t.Fatalf("err %T is not *llm.Error", err)
-				}
-				if e.Status != tc.wantStatus || e.Attempts != tc.wantRequests {
-					t.Errorf("Status, Attempts = %d, %d, want %d, %d", e.Status, e.Attempts, tc.wantStatus, tc.wantRequests)
-				}
+				require.ErrorAs(t, err, &e)
+				assert.Equal(t, tc.wantStatus, e.Status, "Status")
+				assert.Equal(t, tc.wantRequests, e.Attempts, "Attempts")
 			}
-			if n := len(srv.ChatRequests()); n != tc.wantRequests {
-				t.Errorf("%d requests, want %d", n, tc.wantRequests)
-			}
-			if waits := clk.Waits(); !slices.Equal(waits, tc.wantWaits) {
-				t.Errorf("waits = %v, want %v", waits, tc.wantWaits)
-			}
+			assert.Len(t, srv.ChatRequests(), tc.wantRequests, "requests")
+			assert.Equal(t, tc.wantWaits, clk.Waits(), "waits")
 		})
 	}
 }
@@ -189,12 +180,9 @@ func TestRetryAfterHTTPDate(t *testing.T) {
 	// An HTTP date has whole seconds: 3 to 4 seconds from now.
 	at := start.Add(3 * time.Second).UTC().Truncate(time.Second).Add(time.Second)
 	srv.EnqueueChat(llmtest.RateLimited(at.Format(http.TimeFormat)), llmtest.Text("好"))
-	if _, err := c.Chat(context.Background(), []llm.Message{llm.User("问")}, llm.ChatOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if waits, want := clk.Waits(), at.Sub(start); !slices.Equal(waits, []time.Duration{want}) {
-		t.Errorf("waits = %v, want [%v]", waits, want)
-	}
+	_, err := c.Chat(context.Background(), []llm.Message{llm.User("问")}, llm.ChatOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []time.Duration{at.Sub(start)}, clk.Waits(), "waits")
 }
 
 // A storm of 500s with generous retries ends when the next wait would pass
@@ -209,16 +197,11 @@ func TestRetryBoundedByDeadline(t *testing.T) {
 	start := clk.Now()
 	ctx := ctxTimeout(t, 10*time.Second)
 	_, err := c.Chat(ctx, []llm.Message{llm.User("问")}, llm.ChatOptions{})
-	if !errors.Is(err, llm.ErrUnavailable) {
-		t.Fatalf("err = %v, want ErrUnavailable", err)
-	}
+	require.ErrorIs(t, err, llm.ErrUnavailable)
 	deadline, _ := ctx.Deadline()
-	if end := clk.Now(); end.After(deadline) {
-		t.Errorf("waited until %v, past the deadline %v", end.Sub(start), deadline.Sub(start))
-	}
-	if n := len(srv.ChatRequests()); n >= 10 {
-		t.Errorf("%d requests within a 10s deadline and ≥0.5s waits", n)
-	}
+	end := clk.Now()
+	assert.False(t, end.After(deadline), "waited until %v, past the deadline %v", end.Sub(start), deadline.Sub(start))
+	assert.Less(t, len(srv.ChatRequests()), 10, "requests within a 10s deadline and ≥0.5s waits")
 }
 
 func TestHungConnection(t *testing.T) {
@@ -248,21 +231,15 @@ func TestHungConnection(t *testing.T) {
 				} else {
 					_, err = c.Chat(ctx, []llm.Message{llm.User("问")}, llm.ChatOptions{})
 				}
-				if !errors.Is(err, llm.ErrUnavailable) {
-					t.Fatalf("err = %v, want ErrUnavailable", err)
-				}
-				if !errors.Is(err, context.DeadlineExceeded) {
-					t.Errorf("err = %v, want it to wrap context.DeadlineExceeded", err)
-				}
+				require.ErrorIs(t, err, llm.ErrUnavailable)
+				assert.ErrorIs(t, err, context.DeadlineExceeded)
 				var e *llm.Error
-				if !errors.As(err, &e) || e.Attempts != tc.wantRequests {
-					t.Errorf("err = %#v, want %d attempts", err, tc.wantRequests)
+				if assert.ErrorAs(t, err, &e) {
+					assert.Equal(t, tc.wantRequests, e.Attempts, "attempts")
 				}
 				// A request that had not reached the server by its deadline
 				// is not counted there, so only the upper bound is exact.
-				if n := len(srv.ChatRequests()); n > tc.wantRequests {
-					t.Errorf("%d requests, want %d", n, tc.wantRequests)
-				}
+				assert.LessOrEqual(t, len(srv.ChatRequests()), tc.wantRequests, "requests")
 			})
 		}
 	}
@@ -276,10 +253,6 @@ func TestCallerCancel(t *testing.T) {
 		return llmtest.Hang()
 	})
 	_, err := c.Chat(ctx, []llm.Message{llm.User("问")}, llm.ChatOptions{})
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
-	}
-	if errors.Is(err, llm.ErrUnavailable) {
-		t.Errorf("err = %v: a cancelled call is not an unavailable service", err)
-	}
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, llm.ErrUnavailable, "a cancelled call is not an unavailable service")
 }

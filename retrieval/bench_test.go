@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"partybot/corpus"
 	"partybot/retrieval"
 )
@@ -21,9 +23,7 @@ import (
 func syntheticPassages(tb testing.TB, n int) []retrieval.Passage {
 	tb.Helper()
 	data, err := fs.ReadFile(corpus.FS, "docs/000_cd24362e620a5886.txt")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	var phrases []string
 	for _, f := range strings.FieldsFunc(string(data), func(r rune) bool { return strings.ContainsRune("，。、；：“”（）\n ", r) }) {
 		if rs := []rune(f); len(rs) >= 2 {
@@ -71,18 +71,15 @@ func BenchmarkSearch(b *testing.B) {
 			ps := syntheticPassages(b, n)
 			before := heapInUse()
 			h, err := retrieval.NewHybrid(context.Background(), ps, nil, retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			heap := heapInUse() - before
 			qs := queriesFrom(ps, 200)
 			lat := make([]time.Duration, 0, b.N)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				start := time.Now()
-				if _, err := h.Search(context.Background(), qs[i%len(qs)], 10); err != nil {
-					b.Fatal(err)
-				}
+				_, err := h.Search(context.Background(), qs[i%len(qs)], 10)
+				require.NoError(b, err)
 				lat = append(lat, time.Since(start))
 			}
 			b.StopTimer()
@@ -101,9 +98,8 @@ func BenchmarkBuild(b *testing.B) {
 			ps := syntheticPassages(b, n)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := retrieval.NewHybrid(context.Background(), ps, nil, retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}, nil); err != nil {
-					b.Fatal(err)
-				}
+				_, err := retrieval.NewHybrid(context.Background(), ps, nil, retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}, nil)
+				require.NoError(b, err)
 			}
 		})
 	}

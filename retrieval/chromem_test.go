@@ -5,6 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestVectorIndexPartitioned checks the inverted-file path used above
@@ -22,12 +25,9 @@ func TestVectorIndexPartitioned(t *testing.T) {
 	}
 	vs[3] = make([]float32, 16) // a zero vector is skipped, not indexed
 	vi, err := newVectorIndex(context.Background(), vs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := int(math.Sqrt(float64(len(vs) - 1))); vi.centroids == nil || len(vi.cols) != want {
-		t.Fatalf("not partitioned: %d collections", len(vi.cols))
-	}
+	require.NoError(t, err)
+	require.NotNil(t, vi.centroids, "not partitioned")
+	require.Len(t, vi.cols, int(math.Sqrt(float64(len(vs)-1))), "not partitioned: collections")
 	found := 0
 	for i := 0; i < 200; i++ {
 		q := rng.IntN(len(vs))
@@ -35,14 +35,10 @@ func TestVectorIndexPartitioned(t *testing.T) {
 			continue
 		}
 		res, err := vi.search(context.Background(), vs[q], 5)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		if len(res) > 0 && res[0].doc == q {
 			found++
 		}
 	}
-	if found < 190 {
-		t.Fatalf("a stored vector found itself %d of 200 times", found)
-	}
+	assert.GreaterOrEqual(t, found, 190, "times of 200 a stored vector found itself")
 }

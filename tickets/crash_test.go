@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"partybot/tickets"
 )
 
@@ -83,9 +85,7 @@ func TestCrash(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	path := t.TempDir() + "/tickets.db"
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
@@ -98,20 +98,14 @@ func TestCrash(t *testing.T) {
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
 		killAt := 1 + rng.IntN(400)
 		lines := 0
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			kind, number, ok := strings.Cut(sc.Text(), " ")
-			if !ok {
-				t.Fatalf("child printed %q", sc.Text())
-			}
+			require.True(t, ok, "child printed %q", sc.Text())
 			if rank[kind] > rank[printed[number]] {
 				printed[number] = kind
 			}
@@ -121,76 +115,47 @@ func TestCrash(t *testing.T) {
 		}
 		err = cmd.Wait()
 		ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
-		if !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-			t.Fatalf("round %d: child ended with %v, not by SIGKILL; stderr: %s", round, err, stderr.String())
-		}
+		require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL,
+			"round %d: child ended with %v, not by SIGKILL; stderr: %s", round, err, stderr.String())
 		t.Logf("round %d: killed after %d lines (%d read in all)", round, killAt, lines)
 	}
 
 	ctx := context.Background()
 	s := MustOpenPath(t, path)
 	var check string
-	if err := s.DB().QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
-		t.Fatalf("integrity_check: %q, %v", check, err)
-	}
+	require.NoError(t, s.DB().QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check), "integrity_check")
+	require.Equal(t, "ok", check, "integrity_check")
 	rows, err := s.DB().QueryContext(ctx, "PRAGMA foreign_key_check")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rows.Next() {
-		t.Fatal("foreign key violations")
-	}
+	require.NoError(t, err)
+	require.False(t, rows.Next(), "foreign key violations")
 	rows.Close()
 
 	for number, kind := range printed {
 		tk, err := s.FindTicketByNumber(ctx, admin, number)
-		if err != nil {
-			t.Fatalf("printed ticket %s: %v", number, err)
-		}
+		require.NoError(t, err, "printed ticket %s", number)
 		want := map[string][]tickets.Status{
 			"C": {tickets.StatusDispatched, tickets.StatusAccepted, tickets.StatusResolved},
 			"A": {tickets.StatusAccepted, tickets.StatusResolved},
 			"R": {tickets.StatusResolved},
 		}[kind]
-		if !containsStatus(want, tk.Status) {
-			t.Fatalf("%s printed %s but is %s", number, kind, tk.Status)
-		}
+		require.Contains(t, want, tk.Status, "%s printed %s but is %s", number, kind, tk.Status)
 	}
 	all, err := s.ExportTickets(ctx, admin, tickets.TicketFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) < len(printed) {
-		t.Fatalf("%d tickets stored, %d printed", len(all), len(printed))
-	}
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(all), len(printed), "%d tickets stored, %d printed", len(all), len(printed))
 	next := map[int]int{} // year → the next sequence number expected
 	for _, tk := range all {
 		checkHistory(t, tk)
 		// numbers are allocated in the creating transaction: no gaps
 		year, seq, err := tickets.ParseNumber(tk.Number)
-		if err != nil || seq != next[year]+1 {
-			t.Fatalf("ticket %s follows %d-%06d: numbers have a gap (%v)", tk.Number, year, next[year], err)
-		}
+		require.NoError(t, err, "ticket %s", tk.Number)
+		require.Equal(t, next[year]+1, seq, "ticket %s follows %d-%06d: numbers have a gap", tk.Number, year, next[year])
 		next[year] = seq
-		if (tk.Status == tickets.StatusAccepted || tk.Status == tickets.StatusResolved) == tk.AcceptedAt.IsZero() {
-			t.Fatalf("%s: status %s, accepted at %v", tk.Number, tk.Status, tk.AcceptedAt)
-		}
+		accepted := tk.Status == tickets.StatusAccepted || tk.Status == tickets.StatusResolved
+		require.Equal(t, accepted, !tk.AcceptedAt.IsZero(), "%s: status %s, accepted at %v", tk.Number, tk.Status, tk.AcceptedAt)
 	}
 	var notes int
-	if err := s.DB().QueryRowContext(ctx, "SELECT count(*) FROM notifications WHERE kind = 'dispatched'").Scan(&notes); err != nil {
-		t.Fatal(err)
-	}
-	if notes != len(all) {
-		t.Fatalf("%d dispatch notifications for %d tickets", notes, len(all))
-	}
+	require.NoError(t, s.DB().QueryRowContext(ctx, "SELECT count(*) FROM notifications WHERE kind = 'dispatched'").Scan(&notes))
+	require.Equal(t, len(all), notes, "dispatch notifications for %d tickets", len(all))
 	t.Logf("%d tickets stored, %d printed before the kills", len(all), len(printed))
-}
-
-func containsStatus(ss []tickets.Status, s tickets.Status) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/apperr"
 	"partybot/tickets"
 )
@@ -27,9 +30,7 @@ func TestDetectUrgency(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
-			if got := tickets.DetectUrgency(tc.text); got != tc.want {
-				t.Fatalf("urgency %s, want %s", got, tc.want)
-			}
+			assert.Equal(t, tc.want, tickets.DetectUrgency(tc.text), "urgency")
 		})
 	}
 }
@@ -48,9 +49,7 @@ func TestExtractLocation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
-			if got := tickets.ExtractLocation(tc.text); got != tc.want {
-				t.Fatalf("location %q, want %q", got, tc.want)
-			}
+			assert.Equal(t, tc.want, tickets.ExtractLocation(tc.text), "location")
 		})
 	}
 }
@@ -68,29 +67,28 @@ func TestExtractContact(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
-			if got := tickets.ExtractContact(tc.text); got != tc.want {
-				t.Fatalf("contact %q, want %q", got, tc.want)
-			}
+			assert.Equal(t, tc.want, tickets.ExtractContact(tc.text), "contact")
 		})
 	}
 }
 
 func TestSummarize(t *testing.T) {
-	if got, want := tickets.Summarize("路灯坏了。已经一个月了"), "路灯坏了"; got != want {
-		t.Fatalf("%q, want %q", got, want)
-	}
-	long := strings.Repeat("长", 200)
-	if got := tickets.Summarize(long); utf8.RuneCountInString(got) != 60 || !strings.HasSuffix(got, "…") {
-		t.Fatalf("long summary %q", got)
-	}
+	assert.Equal(t, "路灯坏了", tickets.Summarize("路灯坏了。已经一个月了"))
+	got := tickets.Summarize(strings.Repeat("长", 200))
+	assert.Equal(t, 60, utf8.RuneCountInString(got), "long summary %q", got)
+	assert.True(t, strings.HasSuffix(got, "…"), "long summary %q", got)
 }
 
 func TestExtract(t *testing.T) {
 	d := tickets.Extract("我住在阳光小区3号楼，楼道里好多电动车推进来充电，太危险了！电话13812345678")
-	if d.Department != "yingji" || d.DepartmentName != "区应急管理局" || d.Category == "" || d.Urgency != tickets.UrgencyUrgent ||
-		d.Location != "阳光小区3号楼" || d.Contact != "13812345678" || d.ManualDispatch || len(d.Matched) == 0 {
-		t.Fatalf("draft %+v", d)
-	}
+	assert.Equal(t, "yingji", d.Department, "draft %+v", d)
+	assert.Equal(t, "区应急管理局", d.DepartmentName, "draft %+v", d)
+	assert.NotEmpty(t, d.Category, "draft %+v", d)
+	assert.Equal(t, tickets.UrgencyUrgent, d.Urgency, "draft %+v", d)
+	assert.Equal(t, "阳光小区3号楼", d.Location, "draft %+v", d)
+	assert.Equal(t, "13812345678", d.Contact, "draft %+v", d)
+	assert.False(t, d.ManualDispatch, "draft %+v", d)
+	assert.NotEmpty(t, d.Matched, "draft %+v", d)
 }
 
 func TestParseNumber(t *testing.T) {
@@ -115,17 +113,17 @@ func TestParseNumber(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
 			y, n, err := tickets.ParseNumber(tc.in)
-			if (err == nil) != tc.ok || y != tc.year || n != tc.seq {
-				t.Fatalf("ParseNumber=%d,%d,%v", y, n, err)
+			if tc.ok {
+				require.NoError(t, err)
+			} else {
+				require.Error(t, err, "ParseNumber=%d,%d", y, n)
+				assert.Equal(t, apperr.EInvalid, apperr.Code(err), "code")
 			}
-			if err != nil && apperr.Code(err) != apperr.EInvalid {
-				t.Fatalf("code %s", apperr.Code(err))
-			}
+			assert.Equal(t, tc.year, y, "year")
+			assert.Equal(t, tc.seq, n, "sequence")
 		})
 	}
-	if got := tickets.FormatNumber(2026, 123); got != "2026-000123" {
-		t.Fatal(got)
-	}
+	assert.Equal(t, "2026-000123", tickets.FormatNumber(2026, 123))
 }
 
 func FuzzParseNumber(f *testing.F) {
@@ -138,9 +136,8 @@ func FuzzParseNumber(f *testing.F) {
 			return
 		}
 		y2, n2, err := tickets.ParseNumber(tickets.FormatNumber(y, n))
-		if err != nil || y2 != y || n2 != n {
-			t.Fatalf("%q → %d,%d does not round-trip: %d,%d,%v", s, y, n, y2, n2, err)
-		}
+		require.NoError(t, err, "%q → %d,%d does not round-trip", s, y, n)
+		require.Equal(t, [2]int{y, n}, [2]int{y2, n2}, "%q does not round-trip", s)
 	})
 }
 
@@ -150,18 +147,15 @@ func FuzzExtract(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		loc := tickets.ExtractLocation(s)
-		if loc != "" && !strings.Contains(s, loc) && !strings.Contains(s, strings.TrimSpace(loc)) {
-			t.Fatalf("location %q not in text", loc)
+		if loc != "" && !strings.Contains(s, loc) {
+			require.Contains(t, s, strings.TrimSpace(loc), "location not in text")
 		}
 		c := tickets.ExtractContact(s)
 		for _, r := range c {
-			if (r < '0' || r > '9') && r != '-' {
-				t.Fatalf("contact %q", c)
-			}
+			require.True(t, (r >= '0' && r <= '9') || r == '-', "contact %q", c)
 		}
 		tickets.DetectUrgency(s)
-		if sum := tickets.Summarize(s); utf8.RuneCountInString(sum) > 60 {
-			t.Fatalf("summary too long: %q", sum)
-		}
+		sum := tickets.Summarize(s)
+		require.LessOrEqual(t, utf8.RuneCountInString(sum), 60, "summary too long: %q", sum)
 	})
 }

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // InsertSyntheticTickets writes n tickets spread over the year before end
@@ -61,9 +64,7 @@ func InsertSyntheticTickets(tb testing.TB, s *Store, n int, end time.Time, seed 
 		}
 		return nil
 	})
-	if err != nil {
-		tb.Fatalf("insert synthetic tickets: %v", err)
-	}
+	require.NoError(tb, err, "insert synthetic tickets")
 }
 
 // TestWriteBatchIsolation checks the group commit: concurrent writes share
@@ -71,9 +72,7 @@ func InsertSyntheticTickets(tb testing.TB, s *Store, n int, end time.Time, seed 
 // the writes around it commit.
 func TestWriteBatchIsolation(t *testing.T) {
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer s.Close()
 	ctx := context.Background()
 	errBoom := errors.New("boom")
@@ -98,50 +97,33 @@ func TestWriteBatchIsolation(t *testing.T) {
 	}
 	wg.Wait()
 	for i, err := range errs {
-		var want error
 		switch {
 		case i%3 == 0:
-			want = errBoom
+			assert.ErrorIs(t, err, errBoom, "write %d", i)
 		case i%7 == 0:
-			if err == nil {
-				t.Errorf("write %d: panicking write returned nil", i)
-			}
-			continue
-		}
-		if !errors.Is(err, want) && err != want {
-			t.Errorf("write %d: err=%v, want %v", i, err, want)
+			assert.Error(t, err, "write %d: panicking write returned nil", i)
+		default:
+			assert.NoError(t, err, "write %d", i)
 		}
 	}
 	for i := range n {
 		var c int
-		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM ticket_seq WHERE year = ?", 3000+i).Scan(&c); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, s.db.QueryRowContext(ctx, "SELECT count(*) FROM ticket_seq WHERE year = ?", 3000+i).Scan(&c))
 		want := 1
 		if i%3 == 0 || i%7 == 0 {
 			want = 0
 		}
-		if c != want {
-			t.Errorf("write %d: %d rows, want %d", i, c, want)
-		}
+		assert.Equal(t, want, c, "write %d: rows", i)
 	}
 }
 
 func TestWriteAfterClose(t *testing.T) {
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(), "second Close")
 	err = s.write(context.Background(), func(*sql.Tx) error { return nil })
-	if !errors.Is(err, ErrClosed) {
-		t.Fatalf("write after Close: %v, want ErrClosed", err)
-	}
+	assert.ErrorIs(t, err, ErrClosed, "write after Close")
 }
 
 // TestStatsPackedMatchesPlain: the packed statistics query and the plain
@@ -149,27 +131,18 @@ func TestWriteAfterClose(t *testing.T) {
 func TestStatsPackedMatchesPlain(t *testing.T) {
 	end := time.Date(2026, 7, 1, 0, 0, 0, 0, DefaultLocation)
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), WithClock(func() time.Time { return end }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer s.Close()
 	InsertSyntheticTickets(t, s, 3000, end, 7)
 	v := Viewer{Admin: true}
 	f := StatsFilter{From: end.AddDate(0, -6, 0), To: end}
 	packed, err := s.Stats(context.Background(), v, f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer func(old int) { packLimit = old }(packLimit)
 	packLimit = 1 // every group takes the plain query
 	plain, err := s.Stats(context.Background(), v, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(packed) != fmt.Sprint(plain) {
-		t.Fatalf("packed %+v\nplain %+v", packed, plain)
-	}
-	if packed.Total.Received == 0 || packed.Total.Overdue == 0 || packed.Total.Satisfied == 0 || packed.Total.ResolvedOnTime == 0 {
-		t.Fatalf("fixture too thin: %+v", packed.Total)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprint(packed), fmt.Sprint(plain), "packed and plain statistics differ")
+	tot := packed.Total
+	assert.True(t, tot.Received != 0 && tot.Overdue != 0 && tot.Satisfied != 0 && tot.ResolvedOnTime != 0, "fixture too thin: %+v", tot)
 }

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/apperr"
 	"partybot/tickets"
 )
@@ -47,9 +50,7 @@ func MustOpenStore(tb testing.TB, opts ...tickets.Option) (*tickets.Store, strin
 func MustOpenPath(tb testing.TB, path string, opts ...tickets.Option) *tickets.Store {
 	tb.Helper()
 	s, err := tickets.Open(context.Background(), path, opts...)
-	if err != nil {
-		tb.Fatalf("open store: %v", err)
-	}
+	require.NoError(tb, err, "open store")
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
@@ -58,9 +59,7 @@ func MustOpenPath(tb testing.TB, path string, opts ...tickets.Option) *tickets.S
 func MustCreate(tb testing.TB, s *tickets.Store, user, text string) *tickets.Ticket {
 	tb.Helper()
 	t, err := s.CreateTicket(context.Background(), tickets.NewTicket{SubmitterID: user, SubmitterName: user, Text: text})
-	if err != nil {
-		tb.Fatalf("create ticket: %v", err)
-	}
+	require.NoError(tb, err, "create ticket")
 	return t
 }
 
@@ -76,38 +75,27 @@ func user(id string) tickets.Viewer { return tickets.Viewer{UserID: id} }
 
 func wantCode(tb testing.TB, err error, code string) {
 	tb.Helper()
-	if got := apperr.Code(err); got != code {
-		tb.Fatalf("error code=%q (%v), want %q", got, err, code)
-	}
+	require.Equal(tb, code, apperr.Code(err), "error code (%v)", err)
 }
 
 // checkHistory verifies that t's history is a valid walk of the state
 // machine that ends in t's status.
 func checkHistory(tb testing.TB, t *tickets.Ticket) {
 	tb.Helper()
-	if len(t.History) < 2 {
-		tb.Fatalf("%s: history has %d rows", t.Number, len(t.History))
-	}
+	require.GreaterOrEqual(tb, len(t.History), 2, "%s: history rows", t.Number)
 	var st tickets.Status
 	for i, h := range t.History {
-		if h.From != st {
-			tb.Fatalf("%s: history row %d from=%q, want %q", t.Number, i, h.From, st)
-		}
+		require.Equal(tb, st, h.From, "%s: history row %d from", t.Number, i)
 		if h.Action == tickets.ActionEscalate {
-			if h.To != h.From {
-				tb.Fatalf("%s: escalation moved %s→%s", t.Number, h.From, h.To)
-			}
+			require.Equal(tb, h.From, h.To, "%s: escalation moved %s→%s", t.Number, h.From, h.To)
 			continue
 		}
 		to, err := tickets.Next(st, h.Action)
-		if err != nil || to != h.To {
-			tb.Fatalf("%s: history row %d %s %s→%s is not a legal move (%v)", t.Number, i, h.Action, h.From, h.To, err)
-		}
+		require.NoError(tb, err, "%s: history row %d %s %s→%s is not a legal move", t.Number, i, h.Action, h.From, h.To)
+		require.Equal(tb, h.To, to, "%s: history row %d %s %s→%s is not a legal move", t.Number, i, h.Action, h.From, h.To)
 		st = to
 	}
-	if st != t.Status {
-		tb.Fatalf("%s: history ends in %s, ticket is %s", t.Number, st, t.Status)
-	}
+	require.Equal(tb, t.Status, st, "%s: history ends in %s, ticket is %s", t.Number, st, t.Status)
 }
 
 func TestCreateTicket(t *testing.T) {
@@ -119,56 +107,39 @@ func TestCreateTicket(t *testing.T) {
 		SubmitterID: "u1", SubmitterName: "张三",
 		Text: "  我住在阳光小区3号楼，楼道里有人私拉电线给电动车充电，太危险了！电话 138-1234-5678  ",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := tk.Number, "2026-000001"; got != want {
-		t.Errorf("number=%s, want %s", got, want)
-	}
-	if got, want := tk.Department, "yingji"; got != want {
-		t.Errorf("department=%s, want %s", got, want)
-	}
-	if got, want := tk.Status, tickets.StatusDispatched; got != want {
-		t.Errorf("status=%s, want %s", got, want)
-	}
-	if tk.Urgency != tickets.UrgencyUrgent || tk.Location != "阳光小区3号楼" || tk.Contact != "13812345678" {
-		t.Errorf("fields: urgency=%s location=%q contact=%q", tk.Urgency, tk.Location, tk.Contact)
-	}
-	if strings.HasPrefix(tk.Text, " ") || tk.Summary == "" || tk.Category == "" {
-		t.Errorf("text=%q summary=%q category=%q", tk.Text, tk.Summary, tk.Category)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "2026-000001", tk.Number, "number")
+	assert.Equal(t, "yingji", tk.Department, "department")
+	assert.Equal(t, tickets.StatusDispatched, tk.Status, "status")
+	assert.Equal(t, tickets.UrgencyUrgent, tk.Urgency, "urgency")
+	assert.Equal(t, "阳光小区3号楼", tk.Location, "location")
+	assert.Equal(t, "13812345678", tk.Contact, "contact")
+	assert.False(t, strings.HasPrefix(tk.Text, " "), "text=%q", tk.Text)
+	assert.NotEmpty(t, tk.Summary, "summary")
+	assert.NotEmpty(t, tk.Category, "category")
 	yj, _ := s.Department("yingji")
 	respond, resolve := yj.Deadlines(tickets.UrgencyUrgent)
-	if got, want := tk.RespondDue, c.Now().Add(respond); !got.Equal(want) {
-		t.Errorf("respond due=%v, want %v", got, want)
-	}
-	if got, want := tk.DueAt, c.Now().Add(resolve); !got.Equal(want) {
-		t.Errorf("due=%v, want %v", got, want)
-	}
+	assert.True(t, tk.RespondDue.Equal(c.Now().Add(respond)), "respond due=%v, want %v", tk.RespondDue, c.Now().Add(respond))
+	assert.True(t, tk.DueAt.Equal(c.Now().Add(resolve)), "due=%v, want %v", tk.DueAt, c.Now().Add(resolve))
 	got, err := s.FindTicketByNumber(ctx, user("u1"), "2026-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Text != tk.Text || got.Department != tk.Department || !got.DueAt.Equal(tk.DueAt) {
-		t.Errorf("read back %+v, want %+v", got, tk)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, tk.Text, got.Text, "read back")
+	assert.Equal(t, tk.Department, got.Department, "read back")
+	assert.True(t, got.DueAt.Equal(tk.DueAt), "read back due=%v, want %v", got.DueAt, tk.DueAt)
 	checkHistory(t, got)
 
 	// numbers are per year
 	MustCreate(t, s, "u2", "井盖丢了")
 	c.Add(365 * 24 * time.Hour)
-	if got, want := MustCreate(t, s, "u2", "路灯坏了").Number, "2027-000001"; got != want {
-		t.Errorf("next year's number=%s, want %s", got, want)
-	}
+	assert.Equal(t, "2027-000001", MustCreate(t, s, "u2", "路灯坏了").Number, "next year's number")
 
 	// the department's notification is queued with the ticket
 	ns, err := s.PendingNotifications(ctx, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ns) != 3 || ns[0].RecipientKind != tickets.RecipientDepartment || ns[0].Recipient != "yingji" || ns[0].Number != tk.Number {
-		t.Fatalf("notifications=%+v", ns)
-	}
+	require.NoError(t, err)
+	require.Len(t, ns, 3, "notifications=%+v", ns)
+	assert.Equal(t, tickets.RecipientDepartment, ns[0].RecipientKind, "notifications=%+v", ns)
+	assert.Equal(t, "yingji", ns[0].Recipient, "notifications=%+v", ns)
+	assert.Equal(t, tk.Number, ns[0].Number, "notifications=%+v", ns)
 }
 
 func TestCreateTicketConfirmedDraft(t *testing.T) {
@@ -179,21 +150,16 @@ func TestCreateTicketConfirmedDraft(t *testing.T) {
 		SubmitterID: "u1", Text: d.Text, Department: "sifa", Confidence: 1, Category: d.Category,
 		Urgency: d.Urgency, Summary: d.Summary, IdempotencyKey: "chat1:msg7",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tk.Department != "sifa" || tk.ManualDispatch || tk.Confidence != 1 {
-		t.Fatalf("confirmed department not kept: %+v", tk)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "sifa", tk.Department, "confirmed department not kept")
+	assert.False(t, tk.ManualDispatch, "confirmed department flagged for manual dispatch")
+	assert.Equal(t, 1.0, tk.Confidence, "confirmed department's confidence")
 
 	// low confidence goes to the fallback department, flagged
 	tk, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u1", Text: "你好，请问一下"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tk.Department != tickets.FallbackDepartment || !tk.ManualDispatch {
-		t.Fatalf("vague demand: department=%s manual=%v", tk.Department, tk.ManualDispatch)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, tickets.FallbackDepartment, tk.Department, "vague demand: department")
+	assert.True(t, tk.ManualDispatch, "vague demand: manual dispatch")
 }
 
 func TestIdempotency(t *testing.T) {
@@ -207,8 +173,7 @@ func TestIdempotency(t *testing.T) {
 	for i := range got {
 		wg.Go(func() {
 			tk, err := s.CreateTicket(ctx, n)
-			if err != nil {
-				t.Error(err)
+			if !assert.NoError(t, err) {
 				return
 			}
 			got[i] = tk
@@ -216,17 +181,13 @@ func TestIdempotency(t *testing.T) {
 	}
 	wg.Wait()
 	for _, tk := range got {
-		if tk == nil || tk.Number != got[0].Number || tk.ID != got[0].ID {
-			t.Fatalf("retries gave different tickets: %+v vs %+v", tk, got[0])
-		}
+		require.NotNil(t, tk, "a retry gave no ticket")
+		require.Equal(t, got[0].Number, tk.Number, "retries gave different tickets")
+		require.Equal(t, got[0].ID, tk.ID, "retries gave different tickets")
 	}
 	all, err := s.FindTickets(ctx, admin, tickets.TicketFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) != 1 {
-		t.Fatalf("%d tickets, want 1", len(all))
-	}
+	require.NoError(t, err)
+	assert.Len(t, all, 1, "tickets")
 
 	// the same key for another demand is a conflict
 	_, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u1", Text: "另一件事", IdempotencyKey: n.IdempotencyKey})
@@ -348,24 +309,16 @@ func TestLifecycle(t *testing.T) {
 			s, _ := MustOpenStore(t)
 			ctx := context.Background()
 			tk := MustCreate(t, s, "sub", text)
-			if tk.Department != "renshe" {
-				t.Fatalf("routed to %s, want renshe", tk.Department)
-			}
+			require.Equal(t, "renshe", tk.Department, "routed to")
 			for _, o := range tc.ops {
 				got, err := o.do(ctx, s, tk.Number)
-				if code := apperr.Code(err); code != o.code {
-					t.Fatalf("%s: code=%q (%v), want %q", o.name, code, err, o.code)
-				}
-				if err == nil && got.Status != o.status {
-					t.Fatalf("%s: returned status %s, want %s", o.name, got.Status, o.status)
+				require.Equal(t, o.code, apperr.Code(err), "%s: code (%v)", o.name, err)
+				if err == nil {
+					require.Equal(t, o.status, got.Status, "%s: returned status", o.name)
 				}
 				stored, err := s.FindTicketByNumber(ctx, admin, tk.Number)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if stored.Status != o.status {
-					t.Fatalf("%s: stored status %s, want %s", o.name, stored.Status, o.status)
-				}
+				require.NoError(t, err)
+				require.Equal(t, o.status, stored.Status, "%s: stored status", o.name)
 				checkHistory(t, stored)
 			}
 		})
@@ -378,27 +331,24 @@ func TestReopenDetails(t *testing.T) {
 	ctx := context.Background()
 	tk := MustCreate(t, s, "sub", "物业公司不按合同打扫楼道")
 	zj := staff("zhujian")
-	if _, err := s.Accept(ctx, zj, tk.Number, ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Resolve(ctx, zj, tk.Number, "已督促物业整改"); err != nil {
-		t.Fatal(err)
-	}
+	_, err := s.Accept(ctx, zj, tk.Number, "")
+	require.NoError(t, err)
+	_, err = s.Resolve(ctx, zj, tk.Number, "已督促物业整改")
+	require.NoError(t, err)
 	now := c.Add(48 * time.Hour)
 	got, err := s.Rate(ctx, user("sub"), tk.Number, 1, "根本没变化")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	d, _ := s.Department("zhujian")
 	_, resolveIn := d.Deadlines(tk.Urgency)
-	if got.Reopened != 1 || !got.AcceptedAt.IsZero() || !got.ResolvedAt.IsZero() || !got.DueAt.Equal(now.Add(resolveIn)) || got.Rating != 1 {
-		t.Fatalf("after reopening: %+v", got)
-	}
+	assert.Equal(t, 1, got.Reopened, "after reopening: %+v", got)
+	assert.True(t, got.AcceptedAt.IsZero(), "after reopening: %+v", got)
+	assert.True(t, got.ResolvedAt.IsZero(), "after reopening: %+v", got)
+	assert.True(t, got.DueAt.Equal(now.Add(resolveIn)), "after reopening: due %v, want %v", got.DueAt, now.Add(resolveIn))
+	assert.Equal(t, 1, got.Rating, "after reopening: %+v", got)
 	full, _ := s.FindTicketByNumber(ctx, admin, tk.Number)
 	last := full.History[len(full.History)-2:]
-	if last[0].Action != tickets.ActionRate || last[1].Action != tickets.ActionReopen {
-		t.Fatalf("last history rows: %+v", last)
-	}
+	assert.Equal(t, []tickets.Action{tickets.ActionRate, tickets.ActionReopen}, []tickets.Action{last[0].Action, last[1].Action},
+		"last history rows: %+v", last)
 }
 
 func TestAuthorization(t *testing.T) {
@@ -424,68 +374,58 @@ func TestAuthorization(t *testing.T) {
 			tk := MustCreate(t, s, "sub", secret)
 			noLeak := func(err error) {
 				t.Helper()
-				if msg := apperr.Message(err); strings.Contains(msg, "幸福里") || strings.Contains(msg, "工资") || strings.Contains(msg, "renshe") || strings.Contains(msg, "人社") {
-					t.Fatalf("error leaks content: %q", msg)
+				msg := apperr.Message(err)
+				for _, word := range []string{"幸福里", "工资", "renshe", "人社"} {
+					require.NotContains(t, msg, word, "error leaks content")
 				}
 			}
 			expect := func(what string, allowed bool, err error) {
 				t.Helper()
-				if allowed && err != nil {
-					t.Fatalf("%s: %v", what, err)
+				if allowed {
+					require.NoError(t, err, what)
+					return
 				}
-				if !allowed {
-					wantCode(t, err, apperr.EForbidden)
-					noLeak(err)
-				}
+				wantCode(t, err, apperr.EForbidden)
+				noLeak(err)
 			}
 
 			_, err := s.FindTicketByNumber(ctx, tc.viewer, tk.Number)
 			expect("view", tc.see, err)
-			if !tc.see && apperr.Message(err) != "无权查看该工单" {
-				t.Fatalf("view: message %q", apperr.Message(err))
+			if !tc.see {
+				require.Equal(t, "无权查看该工单", apperr.Message(err), "view: message")
 			}
 			list, err := s.FindTickets(ctx, tc.viewer, tickets.TicketFilter{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := len(list) == 1; got != tc.see {
-				t.Fatalf("list shows it: %v, want %v", got, tc.see)
-			}
+			require.NoError(t, err)
+			require.Equal(t, tc.see, len(list) == 1, "list shows it")
 
 			_, err = s.Transfer(ctx, tc.viewer, tk.Number, "sifa", "试试")
 			expect("transfer", tc.handle, err)
 			if tc.handle { // put it back
-				if _, err := s.Transfer(ctx, admin, tk.Number, "renshe", "退回"); err != nil {
-					t.Fatal(err)
-				}
+				_, err := s.Transfer(ctx, admin, tk.Number, "renshe", "退回")
+				require.NoError(t, err)
 			}
 			_, err = s.Accept(ctx, tc.viewer, tk.Number, "")
 			expect("accept", tc.handle, err)
 			if !tc.handle {
-				if _, err := s.Accept(ctx, admin, tk.Number, ""); err != nil {
-					t.Fatal(err)
-				}
+				_, err := s.Accept(ctx, admin, tk.Number, "")
+				require.NoError(t, err)
 			}
 			_, err = s.Resolve(ctx, tc.viewer, tk.Number, "已处理")
 			expect("resolve", tc.handle, err)
 			if !tc.handle {
-				if _, err := s.Resolve(ctx, admin, tk.Number, "已处理"); err != nil {
-					t.Fatal(err)
-				}
+				_, err := s.Resolve(ctx, admin, tk.Number, "已处理")
+				require.NoError(t, err)
 			}
 			_, err = s.Rate(ctx, tc.viewer, tk.Number, 5, "")
 			expect("rate", tc.canRate, err)
 
 			// nothing a refused viewer did changed the ticket beyond the allowed moves
 			stored, err := s.FindTicketByNumber(ctx, admin, tk.Number)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			checkHistory(t, stored)
+			refused := !(tc.handle || tc.canRate) && tc.viewer.UserID != "sub"
 			for _, h := range stored.History {
-				if h.Actor == tc.viewer.UserID && !(tc.handle || tc.canRate) && tc.viewer.UserID != "sub" {
-					t.Fatalf("refused viewer appears in history: %+v", h)
-				}
+				require.False(t, refused && h.Actor == tc.viewer.UserID, "refused viewer appears in history: %+v", h)
 			}
 		})
 	}
@@ -525,30 +465,22 @@ func TestConcurrentAccept(t *testing.T) {
 		wg.Wait()
 		won := 0
 		for _, err := range errs {
-			switch apperr.Code(err) {
-			case "":
+			if code := apperr.Code(err); code == "" {
 				won++
-			case apperr.EConflict:
-			default:
-				t.Fatalf("accept: %v", err)
+			} else {
+				require.Equal(t, apperr.EConflict, code, "accept: %v", err)
 			}
 		}
-		if won != 1 {
-			t.Fatalf("round %d: %d accepts succeeded, want exactly 1 (%v)", round, won, errs)
-		}
+		require.Equal(t, 1, won, "round %d: accepts succeeded (%v)", round, errs)
 		stored, err := s.FindTicketByNumber(ctx, admin, tk.Number)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		accepts := 0
 		for _, h := range stored.History {
 			if h.Action == tickets.ActionAccept {
 				accepts++
 			}
 		}
-		if accepts != 1 {
-			t.Fatalf("round %d: %d accept rows in history", round, accepts)
-		}
+		require.Equal(t, 1, accepts, "round %d: accept rows in history", round)
 	}
 }
 
@@ -568,9 +500,7 @@ func TestBadInput(t *testing.T) {
 			{"SELECT count(*) FROM notifications", &notes},
 			{"SELECT coalesce(sum(last), 0) FROM ticket_seq", &seq},
 		} {
-			if err := db.QueryRowContext(ctx, q.sql).Scan(q.dst); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, db.QueryRowContext(ctx, q.sql).Scan(q.dst), q.sql)
 		}
 		return
 	}
@@ -595,9 +525,9 @@ func TestBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.CreateTicket(ctx, tc.n)
 			wantCode(t, err, apperr.EInvalid)
-			if msg := apperr.Message(err); msg == "" || strings.Contains(msg, "internal") {
-				t.Fatalf("message %q", msg)
-			}
+			msg := apperr.Message(err)
+			assert.NotEmpty(t, msg, "message")
+			assert.NotContains(t, msg, "internal", "message")
 		})
 	}
 	t.Run("dates out of range", func(t *testing.T) {
@@ -635,9 +565,8 @@ func TestBadInput(t *testing.T) {
 		_, err = s.Accept(ctx, admin, "2026-000001", big)
 		wantCode(t, err, apperr.EInvalid)
 	})
-	if t1, h1, n1, s1 := count(); t1 != t0 || h1 != h0 || n1 != n0 || s1 != s0 {
-		t.Fatalf("bad input wrote something: tickets %d→%d history %d→%d notifications %d→%d seq %d→%d", t0, t1, h0, h1, n0, n1, s0, s1)
-	}
+	t1, h1, n1, s1 := count()
+	assert.Equal(t, [4]int{t0, h0, n0, s0}, [4]int{t1, h1, n1, s1}, "bad input wrote something: tickets, history, notifications, seq")
 }
 
 func TestSweepAcrossRestarts(t *testing.T) {
@@ -646,24 +575,19 @@ func TestSweepAcrossRestarts(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tickets.db")
 	open := func() *tickets.Store {
 		s, err := tickets.Open(ctx, path, tickets.WithClock(c.Now))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return s
 	}
 	s := open()
 	late := MustCreate(t, s, "u1", "路灯坏了一个多月了")             // chengguan, never accepted
 	slow := MustCreate(t, s, "u2", "公司不跟我签劳动合同，试用期还要延长到半年") // renshe, accepted but not resolved
 	done := MustCreate(t, s, "u3", "超市卖的牛奶过期了还在架上")         // shichang, resolved in time
-	if _, err := s.Accept(ctx, admin, slow.Number, ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Accept(ctx, admin, done.Number, ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Resolve(ctx, admin, done.Number, "已下架处理"); err != nil {
-		t.Fatal(err)
-	}
+	_, err := s.Accept(ctx, admin, slow.Number, "")
+	require.NoError(t, err)
+	_, err = s.Accept(ctx, admin, done.Number, "")
+	require.NoError(t, err)
+	_, err = s.Resolve(ctx, admin, done.Number, "已下架处理")
+	require.NoError(t, err)
 
 	type want struct{ late, slow, escalated, queued, closed int }
 	steps := []struct {
@@ -683,36 +607,27 @@ func TestSweepAcrossRestarts(t *testing.T) {
 	}
 	for _, st := range steps {
 		if st.restart {
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, s.Close())
 			s = open()
 		}
 		res, err := s.Sweep(ctx, st.at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Escalated != st.want.escalated || res.Queued != st.want.queued || res.Closed != st.want.closed {
-			t.Fatalf("%s: sweep %+v, want %+v", st.name, res, st.want)
-		}
+		require.NoError(t, err)
+		require.Equal(t, st.want.escalated, res.Escalated, "%s: sweep %+v escalated", st.name, res)
+		require.Equal(t, st.want.queued, res.Queued, "%s: sweep %+v queued", st.name, res)
+		require.Equal(t, st.want.closed, res.Closed, "%s: sweep %+v closed", st.name, res)
 		for _, c := range []struct {
 			number string
 			level  int
 		}{{late.Number, st.want.late}, {slow.Number, st.want.slow}, {done.Number, 0}} {
 			tk, err := s.FindTicketByNumber(ctx, admin, c.number)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tk.Escalation != c.level || tk.Overdue != (c.level > 0) {
-				t.Fatalf("%s: %s escalation=%d overdue=%v, want %d", st.name, c.number, tk.Escalation, tk.Overdue, c.level)
-			}
+			require.NoError(t, err)
+			require.Equal(t, c.level, tk.Escalation, "%s: %s escalation", st.name, c.number)
+			require.Equal(t, c.level > 0, tk.Overdue, "%s: %s overdue at escalation %d", st.name, c.number, c.level)
 			checkHistory(t, tk)
 		}
 	}
 	tk, _ := s.FindTicketByNumber(ctx, admin, done.Number)
-	if tk.Status != tickets.StatusClosed {
-		t.Fatalf("status %s, want closed", tk.Status)
-	}
+	require.Equal(t, tickets.StatusClosed, tk.Status, "status")
 	checkHistory(t, tk)
 	s.Close()
 }
@@ -722,42 +637,31 @@ func TestOutbox(t *testing.T) {
 	c := newClock()
 	s, _ := MustOpenStore(t, tickets.WithClock(c.Now))
 	tk := MustCreate(t, s, "u1", "井盖丢了")
-	if _, err := s.Accept(ctx, admin, tk.Number, ""); err != nil {
-		t.Fatal(err)
-	}
+	_, err := s.Accept(ctx, admin, tk.Number, "")
+	require.NoError(t, err)
 	ns, err := s.PendingNotifications(ctx, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ns) != 2 || ns[0].Kind != "dispatched" || ns[1].Kind != "accepted" || ns[1].RecipientKind != tickets.RecipientUser || ns[1].Recipient != "u1" {
-		t.Fatalf("pending: %+v", ns)
-	}
-	if err := s.MarkDelivered(ctx, ns[0].ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.MarkDelivered(ctx, ns[0].ID); err != nil {
-		t.Fatalf("second MarkDelivered: %v", err)
-	}
-	if err := s.MarkFailed(ctx, ns[1].ID, errors.New("telegram: 502")); err != nil {
-		t.Fatal(err)
-	}
-	if ns, _ = s.PendingNotifications(ctx, 10); len(ns) != 0 {
-		t.Fatalf("failed notification retried before its backoff: %+v", ns)
-	}
+	require.NoError(t, err)
+	require.Len(t, ns, 2, "pending: %+v", ns)
+	require.Equal(t, "dispatched", ns[0].Kind, "pending: %+v", ns)
+	require.Equal(t, "accepted", ns[1].Kind, "pending: %+v", ns)
+	require.Equal(t, tickets.RecipientUser, ns[1].RecipientKind, "pending: %+v", ns)
+	require.Equal(t, "u1", ns[1].Recipient, "pending: %+v", ns)
+	require.NoError(t, s.MarkDelivered(ctx, ns[0].ID))
+	require.NoError(t, s.MarkDelivered(ctx, ns[0].ID), "second MarkDelivered")
+	require.NoError(t, s.MarkFailed(ctx, ns[1].ID, errors.New("telegram: 502")))
+	ns, _ = s.PendingNotifications(ctx, 10)
+	require.Empty(t, ns, "failed notification retried before its backoff")
 	c.Add(tickets.Backoff(1))
 	ns, _ = s.PendingNotifications(ctx, 10)
-	if len(ns) != 1 || ns[0].Attempts != 1 || ns[0].LastError != "telegram: 502" {
-		t.Fatalf("after backoff: %+v", ns)
-	}
+	require.Len(t, ns, 1, "after backoff: %+v", ns)
+	require.Equal(t, 1, ns[0].Attempts, "after backoff: %+v", ns)
+	require.Equal(t, "telegram: 502", ns[0].LastError, "after backoff: %+v", ns)
 	for i := 1; i < s.MaxAttempts(); i++ {
-		if err := s.MarkFailed(ctx, ns[0].ID, errors.New("still down")); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, s.MarkFailed(ctx, ns[0].ID, errors.New("still down")))
 		c.Add(time.Hour)
 	}
-	if ns, _ = s.PendingNotifications(ctx, 10); len(ns) != 0 {
-		t.Fatalf("notification retried after %d attempts: %+v", s.MaxAttempts(), ns)
-	}
+	ns, _ = s.PendingNotifications(ctx, 10)
+	require.Empty(t, ns, "notification retried after %d attempts", s.MaxAttempts())
 	wantCode(t, s.MarkDelivered(ctx, 9999), apperr.ENotFound)
 	wantCode(t, s.MarkFailed(ctx, 9999, nil), apperr.ENotFound)
 
@@ -765,9 +669,7 @@ func TestOutbox(t *testing.T) {
 		attempts int
 		want     time.Duration
 	}{{1, 30 * time.Second}, {2, time.Minute}, {3, 2 * time.Minute}, {8, time.Hour}, {50, time.Hour}} {
-		if got := tickets.Backoff(tc.attempts); got != tc.want {
-			t.Errorf("Backoff(%d)=%v, want %v", tc.attempts, got, tc.want)
-		}
+		assert.Equal(t, tc.want, tickets.Backoff(tc.attempts), "Backoff(%d)", tc.attempts)
 	}
 }
 
@@ -780,9 +682,8 @@ func TestFindTickets(t *testing.T) {
 	b := MustCreate(t, s, "u2", "老板拖欠工资")
 	c.Add(time.Hour)
 	MustCreate(t, s, "u1", "垃圾桶满了没人清运")
-	if _, err := s.Accept(ctx, admin, b.Number, ""); err != nil {
-		t.Fatal(err)
-	}
+	_, err := s.Accept(ctx, admin, b.Number, "")
+	require.NoError(t, err)
 	str := func(s string) *string { return &s }
 	st := func(s tickets.Status) *tickets.Status { return &s }
 	tests := []struct {
@@ -803,16 +704,12 @@ func TestFindTickets(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ts, err := s.FindTickets(ctx, tc.viewer, tc.filter)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			var got []string
 			for _, tk := range ts {
 				got = append(got, tk.Number)
 			}
-			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
-				t.Fatalf("got %v, want %v", got, tc.want)
-			}
+			assert.Equal(t, tc.want, got)
 		})
 	}
 }
@@ -823,16 +720,13 @@ func TestReopenDatabase(t *testing.T) {
 	s.Close()
 	s2 := MustOpenPath(t, path)
 	v, err := s2.SchemaVersion(context.Background())
-	if err != nil || v != 2 {
-		t.Fatalf("schema version %d, %v", v, err)
-	}
+	require.NoError(t, err, "schema version")
+	require.Equal(t, 2, v, "schema version")
 	got, err := s2.FindTicketByNumber(context.Background(), admin, tk.Number)
-	if err != nil || got.Text != tk.Text {
-		t.Fatalf("after reopening: %+v, %v", got, err)
-	}
-	if n := MustCreate(t, s2, "u", "路灯坏了").Number; n != "2026-000002" && !strings.HasSuffix(n, "-000002") {
-		t.Fatalf("number after reopening: %s", n)
-	}
+	require.NoError(t, err, "after reopening")
+	require.Equal(t, tk.Text, got.Text, "after reopening")
+	n := MustCreate(t, s2, "u", "路灯坏了").Number
+	assert.True(t, strings.HasSuffix(n, "-000002"), "number after reopening: %s", n)
 }
 
 func TestOpenErrors(t *testing.T) {
@@ -860,9 +754,8 @@ func BenchmarkCreateTicket(b *testing.B) {
 	ctx := context.Background()
 	i := 0
 	for b.Loop() {
-		if _, err := s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u", Text: benchTexts[i%len(benchTexts)]}); err != nil {
-			b.Fatal(err)
-		}
+		_, err := s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u", Text: benchTexts[i%len(benchTexts)]})
+		require.NoError(b, err)
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tickets/s")
@@ -879,8 +772,8 @@ func BenchmarkCreateTicketParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			if _, err := s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u", Text: benchTexts[i%len(benchTexts)]}); err != nil {
-				b.Error(err)
+			_, err := s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u", Text: benchTexts[i%len(benchTexts)]})
+			if !assert.NoError(b, err) {
 				return
 			}
 			i++

@@ -3,6 +3,9 @@ package tickets_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/apperr"
 	"partybot/tickets"
 )
@@ -25,31 +28,27 @@ func TestNext(t *testing.T) {
 				to, err := tickets.Next(from, a)
 				want, ok := moves[a]
 				if ok {
-					if err != nil || to != want {
-						t.Fatalf("Next=%s,%v, want %s", to, err, want)
-					}
+					require.NoError(t, err)
+					assert.Equal(t, want, to, "Next")
 					return
 				}
-				if apperr.Code(err) != apperr.EConflict || apperr.Message(err) == "" {
-					t.Fatalf("illegal move allowed or badly reported: %s, %v", to, err)
-				}
+				assert.Equal(t, apperr.EConflict, apperr.Code(err), "illegal move allowed or badly reported: %s, %v", to, err)
+				assert.NotEmpty(t, apperr.Message(err), "illegal move reported without a message: %v", err)
 			})
 		}
-		if got := len(tickets.Allowed(from)); got != len(moves) {
-			t.Errorf("Allowed(%q) has %d actions, want %d", from, got, len(moves))
-		}
+		assert.Len(t, tickets.Allowed(from), len(moves), "Allowed(%q)", from)
 	}
 }
 
 func TestParseStatus(t *testing.T) {
 	for _, s := range tickets.Statuses {
 		for _, in := range []string{string(s), s.Label()} {
-			if got, err := tickets.ParseStatus(in); err != nil || got != s {
-				t.Errorf("ParseStatus(%q)=%s,%v", in, got, err)
+			got, err := tickets.ParseStatus(in)
+			if assert.NoError(t, err, "ParseStatus(%q)", in) {
+				assert.Equal(t, s, got, "ParseStatus(%q)", in)
 			}
 		}
 	}
-	if _, err := tickets.ParseStatus("lost"); apperr.Code(err) != apperr.EInvalid {
-		t.Errorf("ParseStatus(lost): %v", err)
-	}
+	_, err := tickets.ParseStatus("lost")
+	assert.Equal(t, apperr.EInvalid, apperr.Code(err), "ParseStatus(lost): %v", err)
 }

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/apperr"
 	"partybot/tickets"
 )
@@ -22,9 +25,7 @@ func TestStats(t *testing.T) {
 	step := func(at time.Duration, fn func() error) {
 		t.Helper()
 		c.Add(t0.Add(at).Sub(c.Now()))
-		if err := fn(); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, fn())
 	}
 	do := func(_ *tickets.Ticket, err error) error { return err }
 	step(time.Hour, func() error { return do(s.Accept(ctx, rs, onTime.Number, "")) })
@@ -45,12 +46,8 @@ func TestStats(t *testing.T) {
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, tickets.DefaultLocation)
 	to := from.AddDate(0, 1, 0)
 	st, err := s.Stats(ctx, admin, tickets.StatsFilter{From: from, To: to})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(st.Departments) != 13 {
-		t.Fatalf("%d department rows, want 13", len(st.Departments))
-	}
+	require.NoError(t, err)
+	require.Len(t, st.Departments, 13, "department rows")
 	got := map[string]tickets.DepartmentStats{}
 	for _, d := range st.Departments {
 		got[d.Department] = d
@@ -62,27 +59,18 @@ func TestStats(t *testing.T) {
 		Rated: 2, Satisfied: 1, SatisfactionRate: 0.5,
 		Open: 1, Overdue: 1,
 	}
-	if got["renshe"] != want {
-		t.Errorf("renshe:\n got %+v\nwant %+v", got["renshe"], want)
-	}
+	assert.Equal(t, want, got["renshe"], "renshe")
 	// reopened after a rating of 1: open again, rated 1, not yet due
 	wantSifa := tickets.DepartmentStats{Department: "sifa", Name: "区司法局", Received: 1, ResponseDue: 1, RespondedOnTime: 0,
 		ResolutionDue: 1, ResolvedOnTime: 0, Rated: 1, Satisfied: 0, Open: 1, Overdue: 1}
-	if got["sifa"] != wantSifa {
-		t.Errorf("sifa:\n got %+v\nwant %+v", got["sifa"], wantSifa)
-	}
-	if st.Total.Received != 4 || st.Total.Open != 2 {
-		t.Errorf("total %+v", st.Total)
-	}
+	assert.Equal(t, wantSifa, got["sifa"], "sifa")
+	assert.Equal(t, 4, st.Total.Received, "total %+v", st.Total)
+	assert.Equal(t, 2, st.Total.Open, "total %+v", st.Total)
 
 	// staff see their department only; others nothing
 	mine, err := s.Stats(ctx, rs, tickets.StatsFilter{From: from, To: to})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(mine.Departments) != 1 || mine.Departments[0] != want {
-		t.Errorf("staff stats %+v", mine.Departments)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []tickets.DepartmentStats{want}, mine.Departments, "staff stats")
 	other := "sifa"
 	_, err = s.Stats(ctx, rs, tickets.StatsFilter{Department: &other})
 	wantCode(t, err, apperr.EForbidden)
@@ -90,12 +78,8 @@ func TestStats(t *testing.T) {
 	wantCode(t, err, apperr.EForbidden)
 
 	all, err := s.Stats(ctx, admin, tickets.StatsFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if all.Total.Received != 5 {
-		t.Errorf("unbounded period: received %d, want 5", all.Total.Received)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 5, all.Total.Received, "unbounded period: received")
 }
 
 // BenchmarkStats100k measures the statistics query over 100,000 tickets.
@@ -115,9 +99,8 @@ func BenchmarkStats100k(b *testing.B) {
 			var st *tickets.Stats
 			for b.Loop() {
 				var err error
-				if st, err = s.Stats(ctx, admin, bc.f); err != nil {
-					b.Fatal(err)
-				}
+				st, err = s.Stats(ctx, admin, bc.f)
+				require.NoError(b, err)
 			}
 			b.ReportMetric(float64(st.Total.Received), "tickets")
 		})

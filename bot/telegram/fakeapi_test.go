@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/stretchr/testify/require"
 )
 
 // fakeAPI is a Bot API server: it answers the multipart form posts of the
@@ -291,7 +292,7 @@ func (f *fakeAPI) waitFor(tb testing.TB, what string, cond func(calls []apiCall)
 		select {
 		case <-ch:
 		case <-guard.C:
-			tb.Fatalf("gave up waiting for %s; calls:\n%s", what, dump(calls))
+			require.FailNow(tb, "gave up waiting for "+what, "calls:\n%s", dump(calls))
 		}
 	}
 }
@@ -368,14 +369,10 @@ func (c apiCall) buttons(tb testing.TB) map[string]string {
 	var kb struct {
 		InlineKeyboard [][]map[string]any `json:"inline_keyboard"`
 	}
-	if err := json.Unmarshal([]byte(raw), &kb); err != nil {
-		tb.Fatalf("reply_markup %q: %v", raw, err)
-	}
+	require.NoError(tb, json.Unmarshal([]byte(raw), &kb), "reply_markup %q", raw)
 	for _, row := range kb.InlineKeyboard {
 		for _, b := range row {
-			if _, ok := b["copy_text"]; ok {
-				tb.Fatalf("button %v carries copy_text", b)
-			}
+			require.NotContains(tb, b, "copy_text", "button %v carries copy_text", b)
 			text, _ := b["text"].(string)
 			data, _ := b["callback_data"].(string)
 			out[text] = data

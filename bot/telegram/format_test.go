@@ -6,6 +6,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"partybot/bot/telegram"
 )
 
@@ -28,10 +31,7 @@ func TestSplit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := telegram.Split(tc.text, tc.limit)
-			if strings.Join(got, "|") != strings.Join(tc.want, "|") || len(got) != len(tc.want) {
-				t.Fatalf("Split = %q, want %q", got, tc.want)
-			}
+			assert.Equal(t, tc.want, telegram.Split(tc.text, tc.limit))
 		})
 	}
 }
@@ -47,12 +47,11 @@ func FuzzSplit(f *testing.F) {
 		parts := telegram.Split(text, limit)
 		var all strings.Builder
 		for _, p := range parts {
-			if n := telegram.UTF16Len(p); n > limit || n == 0 {
-				t.Fatalf("part of %d UTF-16 units, limit %d: %q", n, limit, p)
-			}
-			if !utf8.ValidString(p) || strings.TrimSpace(p) != p {
-				t.Fatalf("bad part %q", p)
-			}
+			n := telegram.UTF16Len(p)
+			require.Positive(t, n, "empty part")
+			require.LessOrEqual(t, n, limit, "UTF-16 units of part %q", p)
+			require.True(t, utf8.ValidString(p), "invalid UTF-8 in part %q", p)
+			require.Equal(t, strings.TrimSpace(p), p, "part not trimmed")
 			all.WriteString(p)
 		}
 		// Nothing is lost but space.
@@ -64,9 +63,7 @@ func FuzzSplit(f *testing.F) {
 				return r
 			}, strings.ToValidUTF8(s, "\uFFFD"))
 		}
-		if squeeze(all.String()) != squeeze(text) {
-			t.Fatalf("parts %q do not add up to %q", parts, text)
-		}
+		assert.Equal(t, squeeze(text), squeeze(all.String()), "parts %q do not add up to %q", parts, text)
 	})
 }
 
@@ -80,9 +77,7 @@ func TestRenderHTML(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			if got := telegram.RenderHTML(tc.in); got != tc.want {
-				t.Fatalf("renderHTML(%q) = %q, want %q", tc.in, got, tc.want)
-			}
+			assert.Equal(t, tc.want, telegram.RenderHTML(tc.in))
 		})
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/bot"
 	"partybot/bot/telegram"
@@ -66,9 +68,7 @@ func newHarness(tb testing.TB, opts ...option) *harness {
 	tb.Helper()
 	dir := tb.TempDir()
 	kb, err := bot.OpenKnowledgeBase(context.Background(), filepath.Join(dir, "kb"), bot.KnowledgeBaseOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	h := &harness{tb: tb, api: newFakeAPI(tb), dir: dir, kb: kb, logs: &syncBuffer{},
 		clock: &clock{t: time.Date(2026, 3, 10, 10, 0, 0, 0, tickets.DefaultLocation)}}
 	h.cfg = telegram.Config{
@@ -91,9 +91,9 @@ func newHarness(tb testing.TB, opts ...option) *harness {
 			h.stop()
 		}
 		h.close()
-		if bytes.Contains(h.logs.Bytes(), []byte(testToken)) || bytes.Contains(h.logs.Bytes(), []byte("secret-token")) {
-			tb.Errorf("the token reached the log:\n%s", h.logs)
-		}
+		logs := h.logs.String()
+		assert.NotContains(tb, logs, testToken, "the token reached the log")
+		assert.NotContains(tb, logs, "secret-token", "the token reached the log")
 	})
 	return h
 }
@@ -104,22 +104,16 @@ func (h *harness) open() {
 	ctx := context.Background()
 	depts, err := tickets.MergeDepartments(tickets.DefaultDepartments(),
 		[]tickets.Department{{Key: "renshe", ChatID: deptChat, Staff: []string{strconv.FormatInt(staff, 10)}}})
-	if err != nil {
-		h.tb.Fatal(err)
-	}
+	require.NoError(h.tb, err)
 	asst := h.stub
 	if asst == nil {
 		router, err := tickets.NewRouter(depts)
-		if err != nil {
-			h.tb.Fatal(err)
-		}
-		if h.store, err = tickets.Open(ctx, filepath.Join(h.dir, "tickets.db"),
-			tickets.WithDepartments(depts), tickets.WithClock(h.clock.now)); err != nil {
-			h.tb.Fatal(err)
-		}
-		if h.fb, err = feedback.Open(ctx, filepath.Join(h.dir, "feedback.db")); err != nil {
-			h.tb.Fatal(err)
-		}
+		require.NoError(h.tb, err)
+		h.store, err = tickets.Open(ctx, filepath.Join(h.dir, "tickets.db"),
+			tickets.WithDepartments(depts), tickets.WithClock(h.clock.now))
+		require.NoError(h.tb, err)
+		h.fb, err = feedback.Open(ctx, filepath.Join(h.dir, "feedback.db"))
+		require.NoError(h.tb, err)
 		viewer := func(id string) tickets.Viewer {
 			v := tickets.Viewer{UserID: id, Admin: id == strconv.FormatInt(admin, 10)}
 			if id == strconv.FormatInt(staff, 10) {
@@ -131,9 +125,7 @@ func (h *harness) open() {
 			bot.WithFeedback(h.fb), bot.WithKnowledgeBase(h.kb))
 	}
 	srv, err := telegram.Open(ctx, testToken, asst, h.cfg)
-	if err != nil {
-		h.tb.Fatal(err)
-	}
+	require.NoError(h.tb, err)
 	srv.SetWait(func(ctx context.Context, d time.Duration) error {
 		h.mu.Lock()
 		h.waits = append(h.waits, d)
@@ -166,11 +158,9 @@ func (h *harness) stop() {
 	h.cancel = nil
 	select {
 	case err := <-h.done:
-		if err != nil {
-			h.tb.Fatalf("Run: %v", err)
-		}
+		require.NoError(h.tb, err, "Run")
 	case <-time.After(30 * time.Second):
-		h.tb.Fatal("Run did not return after its context ended")
+		require.FailNow(h.tb, "Run did not return after its context ended")
 	}
 }
 
@@ -240,9 +230,7 @@ func chatOfCall(c apiCall) int64 {
 func (h *harness) ticket(number string) *tickets.Ticket {
 	h.tb.Helper()
 	t, err := h.store.FindTicketByNumber(context.Background(), tickets.Viewer{Admin: true}, number)
-	if err != nil {
-		h.tb.Fatal(err)
-	}
+	require.NoError(h.tb, err)
 	return t
 }
 
@@ -250,9 +238,7 @@ func (h *harness) ticket(number string) *tickets.Ticket {
 func (h *harness) ticketCount() int {
 	h.tb.Helper()
 	ts, err := h.store.FindTickets(context.Background(), tickets.Viewer{Admin: true}, tickets.TicketFilter{})
-	if err != nil {
-		h.tb.Fatal(err)
-	}
+	require.NoError(h.tb, err)
 	return len(ts)
 }
 
@@ -299,17 +285,13 @@ func (s *syncBuffer) String() string { return string(s.Bytes()) }
 // one returns the only call of calls, failing otherwise.
 func one(tb testing.TB, what string, calls []apiCall) apiCall {
 	tb.Helper()
-	if len(calls) != 1 {
-		tb.Fatalf("want one %s, got %d:\n%s", what, len(calls), dump(calls))
-	}
+	require.Equal(tb, 1, len(calls), "want one %s:\n%s", what, dump(calls))
 	return calls[0]
 }
 
 // last returns the last call of calls.
 func last(tb testing.TB, what string, calls []apiCall) apiCall {
 	tb.Helper()
-	if len(calls) == 0 {
-		tb.Fatalf("no %s", what)
-	}
+	require.NotEmpty(tb, calls, "no %s", what)
 	return calls[len(calls)-1]
 }

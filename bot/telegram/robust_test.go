@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
 	"partybot/bot"
@@ -55,25 +57,15 @@ func TestTooManyRequests(t *testing.T) {
 	h := newHarness(t, withStub(&stub{handle: echo}))
 	h.api.fail(failure{method: "sendMessage", code: 429, desc: "Too Many Requests: retry after 3", retryAfter: 3, times: 1})
 	h.process(h.say(resident, "你好"))
-	if got := len(sentTo(h.api.snapshot(), resident)); got != 1 {
-		t.Fatalf("%d messages delivered, want 1", got)
-	}
-	if got := h.api.attemptsOf("sendMessage"); got != 2 {
-		t.Fatalf("%d attempts, want 2 (the 429, then the message)", got)
-	}
-	if !slices.Equal(h.waits, []time.Duration{3 * time.Second}) {
-		t.Fatalf("waited %v, want [3s]", h.waits)
-	}
+	assert.Len(t, sentTo(h.api.snapshot(), resident), 1, "messages delivered")
+	assert.Equal(t, 2, h.api.attemptsOf("sendMessage"), "attempts: the 429, then the message")
+	assert.Equal(t, []time.Duration{3 * time.Second}, h.waits, "waited")
 
 	// A retry_after beyond the limit is not waited for.
 	h.api.fail(failure{method: "sendMessage", code: 429, desc: "Too Many Requests: retry after 3600", retryAfter: 3600, times: 1})
 	h.process(h.say(resident, "再来"))
-	if got := len(sentTo(h.api.snapshot(), resident)); got != 1 {
-		t.Fatalf("%d messages delivered, want still 1", got)
-	}
-	if len(h.waits) != 1 {
-		t.Fatalf("waited %v for an hour-long retry_after", h.waits)
-	}
+	assert.Len(t, sentTo(h.api.snapshot(), resident), 1, "messages delivered, want still 1")
+	assert.Len(t, h.waits, 1, "waited for an hour-long retry_after")
 }
 
 // fileDemand files a demand for the resident through the handlers and
@@ -84,9 +76,7 @@ func (h *harness) fileDemand(t *testing.T) string {
 	draft := last(t, "draft", sentTo(h.api.snapshot(), resident))
 	h.process(h.press(resident, draft, draft.buttons(t)["提交"]))
 	n := numberRE.FindString(last(t, "filing", sentTo(h.api.snapshot(), resident)).plain())
-	if n == "" {
-		t.Fatalf("no ticket filed:\n%s", dump(h.api.snapshot()))
-	}
+	require.NotEmpty(t, n, "no ticket filed:\n%s", dump(h.api.snapshot()))
 	return n
 }
 
@@ -102,43 +92,33 @@ func TestNoticeServerError(t *testing.T) {
 	deliver := func(want int) {
 		t.Helper()
 		n, err := h.srv.DeliverNotices(ctx)
-		if err != nil || n != want {
-			t.Fatalf("DeliverNotices = %d, %v; want %d", n, err, want)
-		}
+		require.NoError(t, err, "DeliverNotices")
+		require.Equal(t, want, n, "DeliverNotices")
 	}
 	deliver(0) // the 500
-	if got := len(sentTo(h.api.snapshot(), deptChat)); got != 0 {
-		t.Fatalf("%d cards after a 500", got)
-	}
+	assert.Empty(t, sentTo(h.api.snapshot(), deptChat), "cards after a 500")
 	attempts := h.api.attemptsOf("sendMessage")
 	deliver(0) // not due yet: not even tried
-	if h.api.attemptsOf("sendMessage") != attempts {
-		t.Fatal("a failed notice was retried before its backoff")
-	}
+	assert.Equal(t, attempts, h.api.attemptsOf("sendMessage"), "a failed notice was retried before its backoff")
 	h.clock.advance(31 * time.Second)
 	deliver(1)
 	deliver(0)
 	card := one(t, "card", sentTo(h.api.snapshot(), deptChat))
-	if !strings.Contains(card.plain(), number) {
-		t.Fatalf("card %s", card.plain())
-	}
+	assert.Contains(t, card.plain(), number, "card")
 
 	// An escalation goes to every admin and the admin chat. The chat fails
 	// once; the retry reaches it without sending the admin a second copy.
 	h.api.fail(failure{method: "sendMessage", code: 500, desc: "Internal Server Error", times: 1,
 		match: func(c apiCall) bool { return c.Params["chat_id"] == strconv.FormatInt(adminChat, 10) }})
 	h.clock.advance(6 * 24 * time.Hour) // past the due date: 2 级督办
-	if _, err := h.store.Sweep(ctx, h.clock.now()); err != nil {
-		t.Fatal(err)
-	}
+	_, err := h.store.Sweep(ctx, h.clock.now())
+	require.NoError(t, err)
 	deliver(1) // the department's reminder; the admins' failed halfway
 	h.clock.advance(31 * time.Second)
 	deliver(1)
 	calls := h.api.snapshot()
 	for _, chat := range []int64{admin, adminChat} {
-		if got := len(withText(sentTo(calls, chat), "【督办】")); got != 1 {
-			t.Fatalf("chat %d got the reminder %d times, want once:\n%s", chat, got, dump(calls))
-		}
+		assert.Len(t, withText(sentTo(calls, chat), "【督办】"), 1, "chat %d got the reminder, want once:\n%s", chat, dump(calls))
 	}
 }
 
@@ -153,9 +133,8 @@ func TestSweep(t *testing.T) {
 		}
 	}))
 	h.fileDemand(t)
-	if _, err := h.srv.DeliverNotices(context.Background()); err != nil { // the card
-		t.Fatal(err)
-	}
+	_, err := h.srv.DeliverNotices(context.Background()) // the card
+	require.NoError(t, err)
 	h.clock.advance(6 * 24 * time.Hour)
 	h.start()
 	h.api.waitFor(t, "the reminders", func(cs []apiCall) bool {
@@ -183,28 +162,18 @@ func TestLongMessage(t *testing.T) {
 	}}))
 	h.process(h.say(resident, "长一点"))
 	parts := sentTo(h.api.snapshot(), resident)
-	if len(parts) < 2 {
-		t.Fatalf("%d parts", len(parts))
-	}
+	require.GreaterOrEqual(t, len(parts), 2, "parts")
 	var got []string
 	for i, p := range parts {
 		text := p.plain()
-		if n := telegram.UTF16Len(text); n > telegram.MaxMessageUTF16 {
-			t.Fatalf("part %d is %d UTF-16 units", i, n)
-		}
+		assert.LessOrEqual(t, telegram.UTF16Len(text), telegram.MaxMessageUTF16, "UTF-16 units of part %d", i)
 		for _, para := range strings.Split(text, "\n\n") {
-			if !slices.Contains(paras, para) {
-				t.Fatalf("part %d cut a paragraph: %q", i, para)
-			}
+			assert.True(t, slices.Contains(paras, para), "part %d cut a paragraph: %q", i, para)
 		}
-		if hasButtons := p.Params["reply_markup"] != ""; hasButtons != (i == len(parts)-1) {
-			t.Fatalf("part %d of %d has buttons: %v", i, len(parts), hasButtons)
-		}
+		assert.Equal(t, i == len(parts)-1, p.Params["reply_markup"] != "", "part %d of %d has buttons", i, len(parts))
 		got = append(got, text)
 	}
-	if strings.Join(got, "\n\n") != long {
-		t.Fatal("the parts do not add up to the reply")
-	}
+	assert.Equal(t, long, strings.Join(got, "\n\n"), "the parts do not add up to the reply")
 }
 
 // TestGroupChats: in a group the bot answers only commands addressed to
@@ -254,18 +223,13 @@ func TestGroupChats(t *testing.T) {
 			h.process(tc.update)
 			calls := h.api.snapshot()[before:]
 			if tc.want == "" {
-				if len(calls) != 0 {
-					t.Fatalf("answered:\n%s", dump(calls))
-				}
+				assert.Empty(t, calls, "answered:\n%s", dump(calls))
 				return
 			}
 			r := one(t, "reply", calls)
-			if !strings.Contains(r.plain(), tc.want) {
-				t.Fatalf("reply lacks %q: %s", tc.want, r.plain())
-			}
-			if want := fmt.Sprintf(`{"message_id":%d,"allow_sending_without_reply":true}`, tc.update.Message.ID); r.Params["reply_parameters"] != want {
-				t.Fatalf("reply_parameters %s, want %s", r.Params["reply_parameters"], want)
-			}
+			assert.Contains(t, r.plain(), tc.want, "reply")
+			want := fmt.Sprintf(`{"message_id":%d,"allow_sending_without_reply":true}`, tc.update.Message.ID)
+			assert.Equal(t, want, r.Params["reply_parameters"], "reply_parameters")
 		})
 	}
 }
@@ -286,18 +250,15 @@ func TestHandlerPanic(t *testing.T) {
 	msg := h.say(resident, "ok")
 	h.api.push(h.say(resident, "boom"), msg)
 	calls := h.api.waitFor(t, "the reply after the panic", func(cs []apiCall) bool { return len(sentTo(cs, resident)) == 2 })
-	if s := sentTo(calls, resident); !strings.Contains(s[0].plain(), "内部错误") || s[1].plain() != "echo: ok" {
-		t.Fatalf("replies:\n%s", dump(s))
-	}
+	s := sentTo(calls, resident)
+	assert.Contains(t, s[0].plain(), "内部错误", "replies:\n%s", dump(s))
+	assert.Equal(t, "echo: ok", s[1].plain(), "replies:\n%s", dump(s))
 	h.api.push(h.press(resident, sentTo(calls, resident)[1], "x"))
 	calls = h.api.waitFor(t, "the answer to the button", func(cs []apiCall) bool { return len(byMethod(cs, "answerCallbackQuery")) == 1 })
-	if a := byMethod(calls, "answerCallbackQuery")[0]; !strings.Contains(a.Params["text"], "内部错误") {
-		t.Fatalf("callback answer %v", a.Params)
-	}
+	a := byMethod(calls, "answerCallbackQuery")[0]
+	assert.Contains(t, a.Params["text"], "内部错误", "callback answer %v", a.Params)
 	h.stop()
-	if !strings.Contains(h.logs.String(), "handler panic") {
-		t.Fatal("the panic was not logged")
-	}
+	assert.Contains(t, h.logs.String(), "handler panic", "the panic was not logged")
 }
 
 // TestUnknownCommandAndBrokenButtons: an unknown command gets a hint;
@@ -306,9 +267,7 @@ func TestHandlerPanic(t *testing.T) {
 func TestUnknownCommandAndBrokenButtons(t *testing.T) {
 	h := newHarness(t)
 	h.process(h.say(resident, "/frobnicate now"))
-	if r := last(t, "reply", sentTo(h.api.snapshot(), resident)); !strings.Contains(r.plain(), "未知命令 /frobnicate") {
-		t.Fatalf("reply %s", r.plain())
-	}
+	assert.Contains(t, last(t, "reply", sentTo(h.api.snapshot(), resident)).plain(), "未知命令 /frobnicate", "reply")
 	h.process(h.say(resident, "/help"))
 	help := last(t, "help", sentTo(h.api.snapshot(), resident))
 	for _, data := range []string{"", "zz", "ac:", "ac:../../etc", "ac:2026-999999", "rt:2026-000001:9", "rt:2026-000001:+5",
@@ -318,14 +277,12 @@ func TestUnknownCommandAndBrokenButtons(t *testing.T) {
 			h.process(h.press(resident, help, data))
 			calls := h.api.snapshot()[len(before):]
 			a := one(t, "callback answer", calls)
-			if a.Method != "answerCallbackQuery" || a.Params["show_alert"] != "true" || a.Params["text"] == "" {
-				t.Fatalf("got %s %v", a.Method, a.Params)
-			}
+			assert.Equal(t, "answerCallbackQuery", a.Method, "got %s %v", a.Method, a.Params)
+			assert.Equal(t, "true", a.Params["show_alert"], "got %s %v", a.Method, a.Params)
+			assert.NotEmpty(t, a.Params["text"], "got %s %v", a.Method, a.Params)
 		})
 	}
-	if h.ticketCount() != 0 {
-		t.Fatal("a broken button filed a ticket")
-	}
+	assert.Zero(t, h.ticketCount(), "a broken button filed a ticket")
 }
 
 // TestAccess: in allowlist mode a user not on the list is refused
@@ -335,15 +292,12 @@ func TestAccess(t *testing.T) {
 		c.Allowed = func(id string) bool { return id != strconv.FormatInt(stranger, 10) }
 	}))
 	h.process(h.say(stranger, "怎样落实“六同步”机制？"))
-	if r := one(t, "refusal", sentTo(h.api.snapshot(), stranger)); !strings.Contains(r.plain(), "没有使用本助手的权限") {
-		t.Fatalf("reply %s", r.plain())
-	}
+	assert.Contains(t, one(t, "refusal", sentTo(h.api.snapshot(), stranger)).plain(), "没有使用本助手的权限", "reply")
 	h.process(h.say(resident, "/help"))
 	help := last(t, "help", sentTo(h.api.snapshot(), resident))
 	h.process(h.press(stranger, help, "dm:ok:1"))
-	if a := last(t, "answer", byMethod(h.api.snapshot(), "answerCallbackQuery")); !strings.Contains(a.Params["text"], "没有使用本助手的权限") {
-		t.Fatalf("callback answer %v", a.Params)
-	}
+	a := last(t, "answer", byMethod(h.api.snapshot(), "answerCallbackQuery"))
+	assert.Contains(t, a.Params["text"], "没有使用本助手的权限", "callback answer %v", a.Params)
 }
 
 // TestIDCommand: /id tells the chat and user ids, even to a user not yet
@@ -351,9 +305,9 @@ func TestAccess(t *testing.T) {
 func TestIDCommand(t *testing.T) {
 	h := newHarness(t, withConfig(func(c *telegram.Config) { c.Allowed = func(string) bool { return false } }))
 	h.process(h.sayIn(deptChat, stranger, "/id@partybot_test_bot"))
-	if r := one(t, "ids", sentTo(h.api.snapshot(), deptChat)); !strings.Contains(r.plain(), "chat_id：-100777") || !strings.Contains(r.plain(), "用户 ID：3003") {
-		t.Fatalf("reply %s", r.plain())
-	}
+	r := one(t, "ids", sentTo(h.api.snapshot(), deptChat))
+	assert.Contains(t, r.plain(), "chat_id：-100777", "reply")
+	assert.Contains(t, r.plain(), "用户 ID：3003", "reply")
 }
 
 // TestRateLimit: past the burst a user is told once to slow down, then
@@ -372,20 +326,14 @@ func TestRateLimit(t *testing.T) {
 	for _, c := range sentTo(h.api.snapshot(), resident) {
 		got = append(got, c.plain())
 	}
-	if want := []string{"echo: 0", "echo: 1", "您发送得有点快，请稍等片刻再继续。"}; !slices.Equal(got, want) {
-		t.Fatalf("replies %q, want %q", got, want)
-	}
+	assert.Equal(t, []string{"echo: 0", "echo: 1", "您发送得有点快，请稍等片刻再继续。"}, got, "replies")
 	h.process(h.say(staff, "别人不受影响"))
 	mu.Lock()
 	now = now.Add(time.Second) // one token back
 	mu.Unlock()
 	h.process(h.say(resident, "again"))
-	if r := last(t, "reply", sentTo(h.api.snapshot(), resident)); r.plain() != "echo: again" {
-		t.Fatalf("after a second: %s", r.plain())
-	}
-	if len(sentTo(h.api.snapshot(), staff)) != 1 {
-		t.Fatal("another user was limited")
-	}
+	assert.Equal(t, "echo: again", last(t, "reply", sentTo(h.api.snapshot(), resident)).plain(), "after a second")
+	assert.Len(t, sentTo(h.api.snapshot(), staff), 1, "another user was limited")
 }
 
 // TestSessionsBounded: conversations kept are bounded.
@@ -394,9 +342,7 @@ func TestSessionsBounded(t *testing.T) {
 	for id := int64(1); id <= 10; id++ {
 		h.process(h.say(id, "hi"))
 	}
-	if n := h.srv.Sessions(); n != 3 {
-		t.Fatalf("%d sessions kept, want 3", n)
-	}
+	assert.Equal(t, 3, h.srv.Sessions(), "sessions kept")
 }
 
 // TestWebhook: with a webhook URL the server listens itself, registers
@@ -410,9 +356,8 @@ func TestWebhook(t *testing.T) {
 	h.start()
 	addr := <-addrs
 	set := one(t, "setWebhook", byMethod(h.api.waitFor(t, "setWebhook", func(cs []apiCall) bool { return len(byMethod(cs, "setWebhook")) == 1 }), "setWebhook"))
-	if set.Params["url"] != "https://bot.example.org/tg/hook" || set.Params["secret_token"] != "s3cret_Token" {
-		t.Fatalf("setWebhook %v", set.Params)
-	}
+	assert.Equal(t, "https://bot.example.org/tg/hook", set.Params["url"], "setWebhook %v", set.Params)
+	assert.Equal(t, "s3cret_Token", set.Params["secret_token"], "setWebhook %v", set.Params)
 	post := func(secret, body string) int {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr.String()+"/tg/hook", strings.NewReader(body))
@@ -420,9 +365,7 @@ func TestWebhook(t *testing.T) {
 			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
 		}
 		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		resp.Body.Close()
 		return resp.StatusCode
 	}
@@ -437,15 +380,14 @@ func TestWebhook(t *testing.T) {
 		{"good", "s3cret_Token", update, http.StatusOK},
 		{"delivered again", "s3cret_Token", update, http.StatusOK},
 	} {
-		if got := post(tc.secret, tc.body); got != tc.want {
-			t.Fatalf("%s: status %d, want %d", tc.name, got, tc.want)
-		}
+		// The posts go in order: the ones after a wrong status would mislead.
+		require.Equal(t, tc.want, post(tc.secret, tc.body), "%s: status", tc.name)
 	}
 	r := h.api.waitFor(t, "the reply", func(cs []apiCall) bool { return len(sentTo(cs, resident)) == 1 })
 	h.stop()
-	if got := sentTo(h.api.snapshot(), resident); len(got) != 1 || got[0].plain() != "echo: 你好" {
-		t.Fatalf("replies:\n%s\n%s", dump(got), dump(r))
-	}
+	got := sentTo(h.api.snapshot(), resident)
+	require.Len(t, got, 1, "replies:\n%s\n%s", dump(got), dump(r))
+	assert.Equal(t, "echo: 你好", got[0].plain(), "reply")
 }
 
 // TestStatsAndExport: admins get the statistics as a table and an .xlsx,
@@ -457,46 +399,32 @@ func TestStatsAndExport(t *testing.T) {
 	calls := h.api.snapshot()
 	text := last(t, "stats", sentTo(calls, admin)).plain()
 	for _, want := range []string{"工单统计（2026年3月）", "受理 1 件", "区人社局：受理 1"} {
-		if !strings.Contains(text, want) {
-			t.Fatalf("stats lack %q:\n%s", want, text)
-		}
+		assert.Contains(t, text, want, "stats")
 	}
 	doc := last(t, "document", byMethod(calls, "sendDocument"))
-	if doc.FileName != "工单统计-2026-03.xlsx" || doc.Params["chat_id"] != strconv.FormatInt(admin, 10) {
-		t.Fatalf("document %q to %s", doc.FileName, doc.Params["chat_id"])
-	}
-	if got := cell(t, doc.FileData, "统计", "A1"); got != "统计期间：2026年3月" {
-		t.Fatalf("stats sheet A1 %q", got)
-	}
+	assert.Equal(t, "工单统计-2026-03.xlsx", doc.FileName, "stats document")
+	assert.Equal(t, strconv.FormatInt(admin, 10), doc.Params["chat_id"], "stats document's chat")
+	assert.Equal(t, "统计期间：2026年3月", cell(t, doc.FileData, "统计", "A1"), "stats sheet A1")
 
 	h.process(h.say(admin, "/export"))
 	doc = last(t, "document", byMethod(h.api.snapshot(), "sendDocument"))
-	if doc.FileName != "工单台账-全部.xlsx" || cell(t, doc.FileData, "台账", "A2") != number {
-		t.Fatalf("export %q, A2 %q", doc.FileName, cell(t, doc.FileData, "台账", "A2"))
-	}
+	assert.Equal(t, "工单台账-全部.xlsx", doc.FileName, "export")
+	assert.Equal(t, number, cell(t, doc.FileData, "台账", "A2"), "export A2")
 
 	for _, cmd := range []string{"/stats", "/export"} {
 		h.process(h.say(resident, cmd))
-		if r := last(t, "refusal", sentTo(h.api.snapshot(), resident)); !strings.Contains(r.plain(), "只有管理员和部门工作人员") {
-			t.Fatalf("%s for a resident: %s", cmd, r.plain())
-		}
+		assert.Contains(t, last(t, "refusal", sentTo(h.api.snapshot(), resident)).plain(), "只有管理员和部门工作人员", "%s for a resident", cmd)
 	}
-	if n := len(byMethod(h.api.snapshot(), "sendDocument")); n != 2 {
-		t.Fatalf("%d documents sent, want 2", n)
-	}
+	assert.Equal(t, 2, len(byMethod(h.api.snapshot(), "sendDocument")), "documents sent")
 }
 
 func cell(t *testing.T, data []byte, sheet, axis string) string {
 	t.Helper()
 	f, err := excelize.OpenReader(strings.NewReader(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	v, err := f.GetCellValue(sheet, axis)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return v
 }
 
@@ -508,17 +436,15 @@ func TestGetMe(t *testing.T) {
 	text := "@partybot_test_bot 你好"
 	h.api.push(h.sayIn(deptChat, staff, text, models.MessageEntity{Type: models.MessageEntityTypeMention, Offset: 0, Length: 18}))
 	calls := h.api.waitFor(t, "the reply", func(cs []apiCall) bool { return len(sentTo(cs, deptChat)) == 1 })
-	if r := sentTo(calls, deptChat)[0]; r.plain() != "echo: 你好" {
-		t.Fatalf("reply %q", r.plain())
-	}
+	assert.Equal(t, "echo: 你好", sentTo(calls, deptChat)[0].plain(), "reply")
 	h.stop()
 
 	refused := newHarness(t, withStub(&stub{handle: echo}))
 	refused.api.fail(failure{method: "getMe", code: 401, desc: "Unauthorized", times: 1})
 	err := refused.srv.Run(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "refused") || strings.Contains(err.Error(), "secret-token") {
-		t.Fatalf("Run: %v", err)
-	}
+	require.Error(t, err, "Run with a refused token")
+	assert.Contains(t, err.Error(), "refused", "Run")
+	assert.NotContains(t, err.Error(), "secret-token", "Run's error shows the token")
 }
 
 // TestShutdown: when Run's context ends, the handler in flight finishes
@@ -538,7 +464,7 @@ func TestShutdown(t *testing.T) {
 	h.cancel() // stop taking updates…
 	close(release)
 	h.stop() // …and Run returns once the handler is done
-	if r := sentTo(h.api.snapshot(), resident); len(r) != 1 || r[0].plain() != "echo: slow" {
-		t.Fatalf("replies:\n%s", dump(r))
-	}
+	r := sentTo(h.api.snapshot(), resident)
+	require.Len(t, r, 1, "replies:\n%s", dump(r))
+	assert.Equal(t, "echo: slow", r[0].plain(), "reply")
 }

@@ -1,10 +1,11 @@
 package telegram_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestUploadDocument: an admin sends a document and it joins the knowledge
@@ -21,21 +22,13 @@ func TestUploadDocument(t *testing.T) {
 		return u
 	}
 	h.process(send(resident))
-	if r := last(t, "refusal", h.api.snapshot()); !strings.Contains(r.Params["text"], "只有管理员") {
-		t.Fatalf("resident's upload: %q", r.Params["text"])
-	}
+	assert.Contains(t, last(t, "refusal", h.api.snapshot()).Params["text"], "只有管理员", "resident's upload")
 	h.api.mu.Lock()
 	downloads := h.api.counts["getFile"]
 	h.api.mu.Unlock()
-	if downloads != 0 {
-		t.Fatal("a refused upload was downloaded")
-	}
+	assert.Zero(t, downloads, "a refused upload was downloaded")
 	h.process(send(admin))
-	if r := last(t, "upload reply", h.api.snapshot()); !strings.Contains(r.Params["text"], "已将") {
-		t.Fatalf("admin's upload: %q", r.Params["text"])
-	}
+	require.Contains(t, last(t, "upload reply", h.api.snapshot()).Params["text"], "已将", "admin's upload")
 	h.process(h.say(resident, "党费由谁收缴？"))
-	if r := last(t, "answer", h.api.snapshot()); !strings.Contains(r.Params["text"], "党费收缴办法") {
-		t.Fatalf("answer does not cite the upload: %q", r.Params["text"])
-	}
+	assert.Contains(t, last(t, "answer", h.api.snapshot()).Params["text"], "党费收缴办法", "answer does not cite the upload")
 }

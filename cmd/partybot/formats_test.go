@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -19,9 +21,7 @@ func docx(t *testing.T, lines ...string) []byte {
 	z := zip.NewWriter(&buf)
 	add := func(name, body string) {
 		w, err := z.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		w.Write([]byte(body))
 	}
 	add("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`)
@@ -30,9 +30,7 @@ func docx(t *testing.T, lines ...string) []byte {
 		body.WriteString(`<w:p><w:r><w:t>` + l + `</w:t></w:r></w:p>`)
 	}
 	add("word/document.xml", `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>`+body.String()+`</w:body></w:document>`)
-	if err := z.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, z.Close())
 	return buf.Bytes()
 }
 
@@ -51,22 +49,20 @@ func TestIngestFormats(t *testing.T) {
 <nav>首页 | 新闻 | 联系我们</nav><script>var x = "广告";</script>
 <article><h1>快递员关爱行动</h1><p>区总工会组织开展快递员冬季关爱行动，为每名快递员发放防寒手套和护膝。</p></article>
 <footer>版权所有</footer></body></html>`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	os.WriteFile(filepath.Join(docs, "care.html"), []byte(page), 0o644)
 	f := excelize.NewFile()
 	f.SetSheetRow("Sheet1", "A1", &[]any{"街道", "驿站名称", "开放时间"})
 	f.SetSheetRow("Sheet1", "A2", &[]any{"城关街道", "城关暖新驿站", "早八点至晚十点"})
-	if err := f.SaveAs(filepath.Join(docs, "stations.xlsx")); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, f.SaveAs(filepath.Join(docs, "stations.xlsx")))
 	os.WriteFile(filepath.Join(docs, "old.doc"), []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), 0o644)
 
 	out, stderr, err := run(t, dir, "", "ingest", docs)
-	if err != nil || !strings.Contains(out, "新增 3") || !strings.Contains(out, "不支持跳过 1") || !strings.Contains(stderr, "old.doc") || !strings.Contains(stderr, ".docx") {
-		t.Fatalf("err=%v\nout=%s\nstderr=%s", err, out, stderr)
-	}
+	require.NoError(t, err, "stderr=%s", stderr)
+	assert.Contains(t, out, "新增 3")
+	assert.Contains(t, out, "不支持跳过 1")
+	assert.Contains(t, stderr, "old.doc", "the skipped file is named")
+	assert.Contains(t, stderr, ".docx", "the skipped file's advice")
 	tests := []struct{ q, want string }{
 		{"暖新驿站应当配备哪些设备？", "社工发〔2025〕12号，2025年3月12日"},
 		{"给快递员发放什么防寒物品？", "快递员关爱行动"},
@@ -74,16 +70,15 @@ func TestIngestFormats(t *testing.T) {
 	}
 	for _, tc := range tests {
 		out, _, err := run(t, dir, "", "ask", tc.q)
-		if err != nil || !strings.Contains(out, tc.want) || strings.Contains(out, "知识库中没有找到") {
-			t.Fatalf("%s: err=%v\n%s", tc.q, err, out)
-		}
+		require.NoError(t, err, tc.q)
+		assert.Contains(t, out, tc.want, tc.q)
+		assert.NotContains(t, out, "知识库中没有找到", tc.q)
 	}
-	if out, _, _ := run(t, dir, "", "ask", "给快递员发放什么防寒物品？"); strings.Contains(out, "广告") || strings.Contains(out, "首页") {
-		t.Fatalf("page furniture reached the answer:\n%s", out)
-	}
+	out, _, _ = run(t, dir, "", "ask", "给快递员发放什么防寒物品？")
+	assert.NotContains(t, out, "广告", "page furniture reached the answer")
+	assert.NotContains(t, out, "首页", "page furniture reached the answer")
 	// Named explicitly, an unsupported file is a failure with its advice.
 	_, stderr, err = run(t, dir, "", "ingest", filepath.Join(docs, "old.doc"))
-	if err == nil || !strings.Contains(stderr, ".docx") {
-		t.Fatalf("err=%v stderr=%s", err, stderr)
-	}
+	assert.Error(t, err, "an unsupported file named explicitly")
+	assert.Contains(t, stderr, ".docx", "the advice")
 }

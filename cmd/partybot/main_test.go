@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // run executes partybot with args and stdin in data directory dir.
@@ -25,34 +28,28 @@ func run(t *testing.T, dir, stdin string, args ...string) (stdout, stderr string
 func TestAskJSON(t *testing.T) {
 	dir := t.TempDir()
 	out, _, err := run(t, dir, "", "ask", "--json", "怎样落实“六同步”机制？")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var got askJSON
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	if got.Refused || got.Mode != "extractive" || len(got.Sources) == 0 || got.Sources[0].Rank != 1 ||
-		!strings.Contains(got.Answer, "[1]") || got.Sources[0].Title == "" || got.Sources[0].Text == "" {
-		t.Fatalf("unexpected answer: %+v", got)
-	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	assert.False(t, got.Refused, "answer: %+v", got)
+	assert.Equal(t, "extractive", got.Mode, "answer: %+v", got)
+	assert.Contains(t, got.Answer, "[1]")
+	require.NotEmpty(t, got.Sources, "answer: %+v", got)
+	assert.Equal(t, 1, got.Sources[0].Rank, "first source: %+v", got.Sources[0])
+	assert.NotEmpty(t, got.Sources[0].Title, "first source: %+v", got.Sources[0])
+	assert.NotEmpty(t, got.Sources[0].Text, "first source: %+v", got.Sources[0])
 }
 
 func TestAskStdin(t *testing.T) {
 	out, _, err := run(t, t.TempDir(), "怎样落实“六同步”机制？\n\n党费应该怎么缴纳？\n", "ask", "--json", "-")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("want 2 JSON lines, got %d:\n%s", len(lines), out)
-	}
+	require.Len(t, lines, 2, "JSON lines:\n%s", out)
 	var a, b askJSON
 	json.Unmarshal([]byte(lines[0]), &a)
 	json.Unmarshal([]byte(lines[1]), &b)
-	if a.Refused || !b.Refused {
-		t.Fatalf("refused: %v, %v", a.Refused, b.Refused)
-	}
+	assert.False(t, a.Refused, "the answerable question refused")
+	assert.True(t, b.Refused, "the unanswerable question answered")
 }
 
 func TestAskBadInput(t *testing.T) {
@@ -73,12 +70,8 @@ func TestAskBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, stderr, err := run(t, t.TempDir(), tc.stdin, tc.args...)
-			if err == nil {
-				t.Fatal("want an error (non-zero exit)")
-			}
-			if msg := err.Error() + stderr; !strings.Contains(msg, tc.want) {
-				t.Fatalf("message %q lacks %q", msg, tc.want)
-			}
+			require.Error(t, err, "want an error (non-zero exit)")
+			assert.Contains(t, err.Error()+stderr, tc.want, "message")
 		})
 	}
 }
@@ -88,32 +81,23 @@ func TestIngest(t *testing.T) {
 	os.WriteFile(filepath.Join(docs, "dangfei.md"), []byte("# 党费收缴管理办法\n\n党员应当按月缴纳党费。\n"), 0o644)
 	os.WriteFile(filepath.Join(docs, "binary.txt"), []byte("\x00\x01\x02\x03"), 0o644)
 	out, stderr, err := run(t, dir, "", "ingest", docs)
-	if err == nil || !strings.Contains(stderr, "二进制") || !strings.Contains(out, "新增 1") {
-		t.Fatalf("err=%v\nout=%s\nstderr=%s", err, out, stderr)
-	}
+	assert.Error(t, err, "a binary file ingested without an error")
+	assert.Contains(t, stderr, "二进制", "the binary file is reported")
+	assert.Contains(t, out, "新增 1", "the good file is added")
 	out, _, _ = run(t, dir, "", "ingest", filepath.Join(docs, "dangfei.md"))
-	if !strings.Contains(out, "未变跳过 1") {
-		t.Fatalf("unchanged file not skipped:\n%s", out)
-	}
+	assert.Contains(t, out, "未变跳过 1", "unchanged file not skipped")
 	out, _, err = run(t, dir, "", "ask", "党员怎么缴纳党费")
-	if err != nil || !strings.Contains(out, "党费收缴管理办法") {
-		t.Fatalf("ingested document not cited: %v\n%s", err, out)
-	}
+	require.NoError(t, err)
+	assert.Contains(t, out, "党费收缴管理办法", "ingested document not cited")
 }
 
 func TestChatPiped(t *testing.T) {
 	out, _, err := run(t, t.TempDir(), "/help\n怎样落实“六同步”机制？\n/sources\n/quit\n这一行不会被读到\n", "chat")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, want := range []string{"党务助手", "[1]", "依据以下原文", "再见"} {
-		if !strings.Contains(out, want) {
-			t.Fatalf("chat output lacks %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want, "chat output")
 	}
-	if strings.Contains(out, "这一行不会被读到") {
-		t.Fatal("read past /quit")
-	}
+	assert.NotContains(t, out, "这一行不会被读到", "read past /quit")
 }
 
 func TestEvalRetrieval(t *testing.T) {
@@ -126,20 +110,15 @@ func TestEvalRetrieval(t *testing.T) {
 			`{"id":"q2","question":"尤金袋鼠分布在哪些地区？","gold":["p2"]}`+"\n"), 0o644)
 	runFile := filepath.Join(t.TempDir(), "run.txt")
 	out, _, err := run(t, t.TempDir(), "", "eval", "retrieval", bench, "--run", runFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var got map[string]float64
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	if got["recall@1"] != 1 || got["passages"] != 2 || got["queries"] != 2 {
-		t.Fatalf("metrics: %v", got)
-	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	assert.Equal(t, 1.0, got["recall@1"], "metrics: %v", got)
+	assert.Equal(t, 2.0, got["passages"], "metrics: %v", got)
+	assert.Equal(t, 2.0, got["queries"], "metrics: %v", got)
 	trec, _ := os.ReadFile(runFile)
-	if !strings.HasPrefix(string(trec), "q1 Q0 p1 1 ") || !strings.Contains(string(trec), " partybot\n") {
-		t.Fatalf("run file:\n%s", trec)
-	}
+	assert.True(t, strings.HasPrefix(string(trec), "q1 Q0 p1 1 "), "run file:\n%s", trec)
+	assert.Contains(t, string(trec), " partybot\n", "run file")
 }
 
 func TestEvalQA(t *testing.T) {
@@ -147,32 +126,25 @@ func TestEvalQA(t *testing.T) {
 	os.WriteFile(qa, []byte(`{"id":"a","question":"怎样落实“六同步”机制？","evidence":["年检年报"]}`+"\n"+
 		`{"id":"b","question":"帮我写一首诗","evidence":[]}`+"\n"), 0o644)
 	out, _, err := run(t, t.TempDir(), "", "eval", "qa", qa)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var got map[string]float64
 	json.Unmarshal([]byte(out), &got)
-	if got["recall@1"] != 1 || got["refusal_accuracy"] != 1 || got["false_refusals"] != 0 {
-		t.Fatalf("metrics: %s", out)
-	}
+	assert.Equal(t, 1.0, got["recall@1"], "metrics: %s", out)
+	assert.Equal(t, 1.0, got["refusal_accuracy"], "metrics: %s", out)
+	assert.Equal(t, 0.0, got["false_refusals"], "metrics: %s", out)
 }
 
 func TestChatDemand(t *testing.T) {
 	dir := t.TempDir()
 	out, _, err := run(t, dir, "/demand 小区门口的井盖丢了，晚上很危险\n确认\n/mytickets\n", "chat")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, want := range []string{"拟交办部门：区城管局", "紧急程度：急", "工单号", "已派单"} {
-		if !strings.Contains(out, want) {
-			t.Fatalf("chat output lacks %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want, "chat output")
 	}
 	// The ticket is durable: the staff command line sees it.
 	out, _, err = run(t, dir, "", "tickets", "list")
-	if err != nil || !strings.Contains(out, "井盖") {
-		t.Fatalf("ticket not stored: %v\n%s", err, out)
-	}
+	require.NoError(t, err)
+	assert.Contains(t, out, "井盖", "ticket not stored")
 }
 
 func TestIngestPruneAndKB(t *testing.T) {
@@ -180,54 +152,45 @@ func TestIngestPruneAndKB(t *testing.T) {
 	a, b := filepath.Join(docs, "a.md"), filepath.Join(docs, "b.txt")
 	os.WriteFile(a, []byte("# 党费收缴办法\n\n党员应当按月缴纳党费。\n"), 0o644)
 	os.WriteFile(b, []byte("组织关系转接办法\n\n党员组织关系转接应当开具介绍信。\n"), 0o644)
-	if _, _, err := run(t, dir, "", "ingest", docs); err != nil {
-		t.Fatal(err)
-	}
+	_, _, err := run(t, dir, "", "ingest", docs)
+	require.NoError(t, err)
 	out, _, _ := run(t, dir, "", "kb", "list")
-	if !strings.Contains(out, "内置") || !strings.Contains(out, a) || !strings.Contains(out, b) {
-		t.Fatalf("kb list:\n%s", out)
-	}
+	assert.Contains(t, out, "内置", "kb list")
+	assert.Contains(t, out, a, "kb list")
+	assert.Contains(t, out, b, "kb list")
 	os.Remove(b)
-	out, _, err := run(t, dir, "", "ingest", "--prune", docs)
-	if err != nil || !strings.Contains(out, "移除  "+b) || !strings.Contains(out, "未变跳过 1") {
-		t.Fatalf("prune: %v\n%s", err, out)
-	}
-	if out, _, err = run(t, dir, "", "kb", "remove", a); err != nil || !strings.Contains(out, "已移除 1") {
-		t.Fatalf("kb remove: %v\n%s", err, out)
-	}
-	if _, _, err = run(t, dir, "", "kb", "remove", "docs/000_cd24362e620a5886.txt"); err == nil {
-		t.Fatal("removing a shipped document succeeded")
-	}
-	if out, _, _ = run(t, dir, "", "kb", "list"); strings.Contains(out, a) {
-		t.Fatalf("removed document still listed:\n%s", out)
-	}
+	out, _, err = run(t, dir, "", "ingest", "--prune", docs)
+	require.NoError(t, err, "prune")
+	assert.Contains(t, out, "移除  "+b, "prune")
+	assert.Contains(t, out, "未变跳过 1", "prune")
+	out, _, err = run(t, dir, "", "kb", "remove", a)
+	require.NoError(t, err, "kb remove")
+	assert.Contains(t, out, "已移除 1", "kb remove")
+	_, _, err = run(t, dir, "", "kb", "remove", "docs/000_cd24362e620a5886.txt")
+	assert.Error(t, err, "removing a shipped document succeeded")
+	out, _, _ = run(t, dir, "", "kb", "list")
+	assert.NotContains(t, out, a, "removed document still listed")
 }
 
 func TestChatChecklistSavesFile(t *testing.T) {
 	dir := t.TempDir()
 	out, _, err := run(t, dir, "/checklist 社会组织换届\n", "chat")
-	if err != nil || !strings.Contains(out, "附件已保存") {
-		t.Fatalf("err=%v\n%s", err, out)
-	}
+	require.NoError(t, err)
+	assert.Contains(t, out, "附件已保存")
 	files, _ := filepath.Glob(filepath.Join(dir, "files", "*.xlsx"))
-	if len(files) != 1 {
-		t.Fatalf("saved files: %v", files)
-	}
+	assert.Len(t, files, 1, "saved files")
 }
 
 func TestGlobalConfigFlag(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "partybot.yaml")
 	os.WriteFile(cfg, []byte("departments:\n  - key: renshe\n    keywords: [讨要血汗钱]\n"), 0o644)
 	out, _, err := run(t, t.TempDir(), "", "--config", cfg, "route", "--json", "讨要血汗钱")
-	if err != nil || !strings.Contains(out, `"department":"renshe"`) {
-		t.Fatalf("err=%v out=%s", err, out)
-	}
-	if _, _, err := run(t, t.TempDir(), "", "--config"); err == nil {
-		t.Fatal("a --config without a file was accepted")
-	}
+	require.NoError(t, err)
+	assert.Contains(t, out, `"department":"renshe"`)
+	_, _, err = run(t, t.TempDir(), "", "--config")
+	assert.Error(t, err, "a --config without a file was accepted")
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(bad, []byte("departments: [\n"), 0o644)
-	if _, _, err := run(t, t.TempDir(), "", "--config", bad, "route", "井盖"); err == nil || !strings.Contains(err.Error(), "bad.yaml") {
-		t.Fatalf("a broken config file: %v", err)
-	}
+	_, _, err = run(t, t.TempDir(), "", "--config", bad, "route", "井盖")
+	assert.ErrorContains(t, err, "bad.yaml", "a broken config file")
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"partybot/llm/llmtest"
 )
@@ -23,22 +25,15 @@ func TestAskWithModel(t *testing.T) {
 	t.Setenv("PARTYBOT_CHAT_MODEL", "fake-chat")
 	t.Setenv("PARTYBOT_EMBED_MODEL", "fake-embed")
 	out, stderr, err := run(t, t.TempDir(), "", "ask", "--json", "怎样落实“六同步”机制？")
-	if err != nil {
-		t.Fatal(err, stderr)
-	}
+	require.NoError(t, err, stderr)
 	var got askJSON
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	if got.Mode != "llm" || got.Refused || !strings.Contains(got.Answer, "[1]") || len(got.Sources) == 0 {
-		t.Fatalf("answer: %+v", got)
-	}
-	if len(srv.EmbedRequests()) == 0 {
-		t.Fatal("passages were not embedded by the endpoint")
-	}
-	if strings.Contains(out+stderr, "sk-secret-key") {
-		t.Fatal("the API key reached the output")
-	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	assert.Equal(t, "llm", got.Mode, "answer: %+v", got)
+	assert.False(t, got.Refused, "answer: %+v", got)
+	assert.Contains(t, got.Answer, "[1]")
+	assert.NotEmpty(t, got.Sources, "answer: %+v", got)
+	assert.NotEmpty(t, srv.EmbedRequests(), "passages were not embedded by the endpoint")
+	assert.NotContains(t, out+stderr, "sk-secret-key", "the API key reached the output")
 }
 
 // TestAskModelDown falls back to the extractive answer, saying so.
@@ -50,9 +45,9 @@ func TestAskModelDown(t *testing.T) {
 	t.Setenv("PARTYBOT_CHAT_MODEL", "fake-chat")
 	t.Setenv("PARTYBOT_EMBED_MODEL", "")
 	out, _, err := run(t, t.TempDir(), "", "ask", "怎样落实“六同步”机制？")
-	if err != nil || !strings.Contains(out, "模型服务暂时不可用") || !strings.Contains(out, "年检年报") {
-		t.Fatalf("err=%v\n%s", err, out)
-	}
+	require.NoError(t, err)
+	assert.Contains(t, out, "模型服务暂时不可用")
+	assert.Contains(t, out, "年检年报")
 }
 
 // TestModelTimeoutsFromConfig: the config file's llm section bounds a hung
@@ -68,10 +63,7 @@ func TestModelTimeoutsFromConfig(t *testing.T) {
 	os.WriteFile(cfg, []byte("llm:\n  timeout_seconds: 0.5\n  answer_timeout_seconds: 1\n  max_retries: 0\n"), 0o644)
 	start := time.Now()
 	out, _, err := run(t, t.TempDir(), "", "--config", cfg, "ask", "怎样落实“六同步”机制？")
-	if err != nil || !strings.Contains(out, "模型服务暂时不可用") {
-		t.Fatalf("err=%v\n%s", err, out)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("took %v with a 1 s answer limit", d)
-	}
+	require.NoError(t, err)
+	assert.Contains(t, out, "模型服务暂时不可用")
+	assert.LessOrEqual(t, time.Since(start), 5*time.Second, "took too long with a 1 s answer limit")
 }

@@ -7,10 +7,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
 	"partybot/tickets"
@@ -33,9 +34,7 @@ func ticketsCLI(t *testing.T, dir, configFile, stdin string, args ...string) (st
 func mustCLI(t *testing.T, dir, configFile string, args ...string) string {
 	t.Helper()
 	out, stderr, err := ticketsCLI(t, dir, configFile, "", args...)
-	if err != nil {
-		t.Fatalf("partybot %s: %v\n%s", strings.Join(args, " "), err, stderr)
-	}
+	require.NoError(t, err, "partybot %s\n%s", strings.Join(args, " "), stderr)
 	return out
 }
 
@@ -52,30 +51,23 @@ func TestRoute(t *testing.T) {
 		Department string  `json:"department"`
 		Confidence float64 `json:"confidence"`
 	}
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatalf("%v: %q", err, out)
-	}
-	if got.Department != "renshe" || got.Text != "老板拖欠我们快递员三个月工资了，怎么办？" || got.Confidence <= 0 || got.Confidence > 1 {
-		t.Fatalf("route --json: %+v", got)
-	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	assert.Equal(t, "renshe", got.Department, "route --json: %+v", got)
+	assert.Equal(t, "老板拖欠我们快递员三个月工资了，怎么办？", got.Text, "route --json: %+v", got)
+	assert.Greater(t, got.Confidence, 0.0, "route --json: %+v", got)
+	assert.LessOrEqual(t, got.Confidence, 1.0, "route --json: %+v", got)
 
 	out, _, err := ticketsCLI(t, dir, "", "人行道上的地砖翘起来了\n\n  \n孩子暑假想参加托管班\n", "route", "-", "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 2 || !strings.Contains(lines[0], `"chengguan"`) || !strings.Contains(lines[1], `"jiaoyu"`) {
-		t.Fatalf("route - : %q", out)
-	}
+	require.Len(t, lines, 2, "route - : %q", out)
+	assert.Contains(t, lines[0], `"chengguan"`, "route - : first line")
+	assert.Contains(t, lines[1], `"jiaoyu"`, "route - : second line")
 
 	out = mustCLI(t, dir, "", "route", "小区", "电梯", "坏了")
-	if !strings.Contains(out, "区住建局（zhujian）") || !strings.Contains(out, "小区 电梯 坏了") {
-		t.Fatalf("readable route: %q", out)
-	}
-	out = mustCLI(t, dir, "", "route", "你好")
-	if !strings.Contains(out, "人工分派") {
-		t.Fatalf("vague demand: %q", out)
-	}
+	assert.Contains(t, out, "区住建局（zhujian）", "readable route")
+	assert.Contains(t, out, "小区 电梯 坏了", "readable route")
+	assert.Contains(t, mustCLI(t, dir, "", "route", "你好"), "人工分派", "vague demand")
 }
 
 func TestRouteBadInput(t *testing.T) {
@@ -92,9 +84,8 @@ func TestRouteBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := ticketsCLI(t, t.TempDir(), "", "", tc.args...)
-			if err == nil || isUsage(err) != tc.usage {
-				t.Fatalf("err=%v usage=%v, want usage=%v", err, isUsage(err), tc.usage)
-			}
+			require.Error(t, err)
+			assert.Equal(t, tc.usage, isUsage(err), "err=%v is a usage error", err)
 		})
 	}
 }
@@ -108,36 +99,30 @@ func TestEvalRouting(t *testing.T) {
 {"id":"c","text":"井盖丢了","department":"sifa"}
 `), 0o644)
 	out := mustCLI(t, dir, "", "eval", "routing", file)
-	if strings.Count(out, "\n") != 1 {
-		t.Fatalf("want one line: %q", out)
-	}
+	require.Equal(t, 1, strings.Count(out, "\n"), "want one line: %q", out)
 	var rep tickets.RoutingReport
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatal(err)
-	}
-	if rep.N != 3 || rep.Correct != 2 || rep.Accuracy != 0.667 || rep.Departments["chengguan"].Predicted != 2 || len(rep.Misrouted) != 1 {
-		t.Fatalf("report %+v", rep)
-	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	assert.Equal(t, 3, rep.N, "report %+v", rep)
+	assert.Equal(t, 2, rep.Correct, "report %+v", rep)
+	assert.Equal(t, 0.667, rep.Accuracy, "report %+v", rep)
+	assert.Equal(t, 2, rep.Departments["chengguan"].Predicted, "report %+v", rep)
+	assert.Len(t, rep.Misrouted, 1, "report %+v", rep)
 
 	if dev := "../../../shared/eval/demands-dev.jsonl"; fileExists(dev) {
 		out := mustCLI(t, dir, "", "eval", "routing", dev)
 		json.Unmarshal([]byte(out), &rep)
-		if rep.Accuracy < 0.9 {
-			t.Fatalf("dev accuracy %.3f", rep.Accuracy)
-		}
+		assert.GreaterOrEqual(t, rep.Accuracy, 0.9, "dev accuracy")
 	}
 
 	os.WriteFile(file, []byte("{not json\n"), 0o644)
-	if _, _, err := ticketsCLI(t, dir, "", "", "eval", "routing", file); err == nil || isUsage(err) {
-		t.Fatalf("malformed file: %v", err)
-	}
+	_, _, err := ticketsCLI(t, dir, "", "", "eval", "routing", file)
+	require.Error(t, err, "malformed file")
+	assert.False(t, isUsage(err), "malformed file: %v", err)
 	os.WriteFile(file, []byte(`{"text":"井盖丢了","department":"nosuch"}`), 0o644)
-	if _, _, err := ticketsCLI(t, dir, "", "", "eval", "routing", file); err == nil || !strings.Contains(err.Error(), "未知部门") {
-		t.Fatalf("unknown department: %v", err)
-	}
-	if _, _, err := ticketsCLI(t, dir, "", "", "eval", "routing"); !isUsage(err) {
-		t.Fatalf("no file: %v", err)
-	}
+	_, _, err = ticketsCLI(t, dir, "", "", "eval", "routing", file)
+	assert.ErrorContains(t, err, "未知部门", "unknown department")
+	_, _, err = ticketsCLI(t, dir, "", "", "eval", "routing")
+	assert.True(t, isUsage(err), "no file: %v", err)
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
@@ -146,82 +131,59 @@ func TestTicketsLifecycleCLI(t *testing.T) {
 	dir := t.TempDir()
 	out, stderr, err := ticketsCLI(t, dir, "", "", "tickets", "create", "--from", "张三", "--contact", "13812345678",
 		"老板拖欠我们快递员三个月工资了，怎么办？")
-	if err != nil {
-		t.Fatal(err, stderr)
-	}
+	require.NoError(t, err, stderr)
 	number := strings.TrimSpace(out)
-	if _, _, err := tickets.ParseNumber(number); err != nil || strings.Count(out, "\n") != 1 {
-		t.Fatalf("create printed %q", out)
-	}
-	if !strings.Contains(stderr, "区人社局") {
-		t.Fatalf("create stderr %q", stderr)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "tickets.db")); err != nil {
-		t.Fatalf("ticket database: %v", err)
-	}
+	_, _, err = tickets.ParseNumber(number)
+	require.NoError(t, err, "create printed %q", out)
+	assert.Equal(t, 1, strings.Count(out, "\n"), "create printed %q", out)
+	assert.Contains(t, stderr, "区人社局", "create stderr")
+	assert.FileExists(t, filepath.Join(dir, "tickets.db"), "ticket database")
 
 	out = mustCLI(t, dir, "", "tickets", "list", "--json")
 	var tk tickets.Ticket
-	if err := json.Unmarshal([]byte(out), &tk); err != nil {
-		t.Fatalf("%v: %q", err, out)
-	}
-	if tk.Number != number || tk.Department != "renshe" || tk.Contact != "13812345678" || tk.Channel != tickets.ChannelPhone || tk.SubmitterName != "张三" {
-		t.Fatalf("list --json: %+v", tk)
-	}
-	if out := mustCLI(t, dir, "", "tickets", "list", "--status", "accepted"); !strings.Contains(out, "没有") {
-		t.Fatalf("list --status accepted: %q", out)
-	}
+	require.NoError(t, json.Unmarshal([]byte(out), &tk), out)
+	assert.Equal(t, number, tk.Number, "list --json: %+v", tk)
+	assert.Equal(t, "renshe", tk.Department, "list --json: %+v", tk)
+	assert.Equal(t, "13812345678", tk.Contact, "list --json: %+v", tk)
+	assert.Equal(t, tickets.ChannelPhone, tk.Channel, "list --json: %+v", tk)
+	assert.Equal(t, "张三", tk.SubmitterName, "list --json: %+v", tk)
+	assert.Contains(t, mustCLI(t, dir, "", "tickets", "list", "--status", "accepted"), "没有", "list --status accepted")
 
 	for _, args := range [][]string{
 		{"tickets", "accept", number, "--note", "已联系企业"},
 		{"tickets", "resolve", number, "--reply", "已责令企业发放工资"},
 		{"tickets", "rate", number, "--score", "5", "--comment", "满意"},
 	} {
-		if out := mustCLI(t, dir, "", args...); !strings.Contains(out, number) {
-			t.Fatalf("%v: %q", args, out)
-		}
+		assert.Contains(t, mustCLI(t, dir, "", args...), number, "%v", args)
 	}
 	out = mustCLI(t, dir, "", "tickets", "show", number)
 	for _, want := range []string{"已评价", "老板拖欠", "已责令企业发放工资", "5 分 满意", "接单", "办结", "评单"} {
-		if !strings.Contains(out, want) {
-			t.Fatalf("show lacks %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want, "show")
 	}
 
 	out = mustCLI(t, dir, "", "tickets", "stats", "--json")
 	var st tickets.Stats
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		t.Fatal(err)
-	}
-	if st.Total.Received != 1 || st.Total.Rated != 1 || st.Total.SatisfactionRate != 1 {
-		t.Fatalf("stats %+v", st.Total)
-	}
-	if out := mustCLI(t, dir, "", "tickets", "stats", "--from", "2020-01-01", "--to", "2020-12-31"); !strings.Contains(out, "合计") {
-		t.Fatalf("stats table: %q", out)
-	}
-	if out := mustCLI(t, dir, "", "tickets", "sweep"); !strings.Contains(out, "督办完成") {
-		t.Fatalf("sweep: %q", out)
-	}
+	require.NoError(t, json.Unmarshal([]byte(out), &st), out)
+	assert.Equal(t, 1, st.Total.Received, "stats %+v", st.Total)
+	assert.Equal(t, 1, st.Total.Rated, "stats %+v", st.Total)
+	assert.Equal(t, 1.0, st.Total.SatisfactionRate, "stats %+v", st.Total)
+	assert.Contains(t, mustCLI(t, dir, "", "tickets", "stats", "--from", "2020-01-01", "--to", "2020-12-31"), "合计", "stats table")
+	assert.Contains(t, mustCLI(t, dir, "", "tickets", "sweep"), "督办完成", "sweep")
 
 	xlsx := filepath.Join(dir, "台账.xlsx")
-	if out := mustCLI(t, dir, "", "tickets", "export", "--xlsx", xlsx); !strings.Contains(out, "已导出 1 件") {
-		t.Fatalf("export: %q", out)
-	}
+	assert.Contains(t, mustCLI(t, dir, "", "tickets", "export", "--xlsx", xlsx), "已导出 1 件", "export")
 	f, err := excelize.OpenFile(xlsx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	rows, _ := f.GetRows("台账")
 	f.Close()
-	if len(rows) != 2 || rows[1][0] != number || !slices.Contains(rows[1], "已责令企业发放工资") {
-		t.Fatalf("xlsx rows %v", rows)
-	}
+	require.Len(t, rows, 2, "xlsx rows %v", rows)
+	assert.Equal(t, number, rows[1][0], "xlsx rows %v", rows)
+	assert.Contains(t, rows[1], "已责令企业发放工资", "xlsx rows")
 	csvPath := filepath.Join(dir, "台账.csv")
 	mustCLI(t, dir, "", "tickets", "export", "--csv", csvPath)
 	b, _ := os.ReadFile(csvPath)
-	if !bytes.HasPrefix(b, []byte("\uFEFF工单编号")) || !bytes.Contains(b, []byte(number)) {
-		t.Fatalf("csv %q", b)
-	}
+	assert.True(t, bytes.HasPrefix(b, []byte("\uFEFF工单编号")), "csv %q", b)
+	assert.Contains(t, string(b), number, "csv")
 }
 
 func TestTicketsAccessCLI(t *testing.T) {
@@ -241,29 +203,20 @@ departments:
 	number := strings.TrimSpace(mustCLI(t, dir, cfg, "tickets", "create", "--from", "李四", "我们找老板讨说法，工资三个月没发"))
 
 	out, _, err := ticketsCLI(t, dir, cfg, "", "tickets", "show", number, "--as", "2002")
-	if err == nil || err.Error() != "无权查看该工单" || strings.Contains(out, "讨说法") {
-		t.Fatalf("stranger show: %v %q", err, out)
-	}
-	if _, _, err := ticketsCLI(t, dir, cfg, "", "tickets", "accept", number, "--as", "2002"); err == nil || !strings.Contains(err.Error(), "无权") {
-		t.Fatalf("stranger accept: %v", err)
-	}
-	if out := mustCLI(t, dir, cfg, "tickets", "list", "--as", "2002"); !strings.Contains(out, "没有") {
-		t.Fatalf("stranger list: %q", out)
-	}
-	if _, _, err := ticketsCLI(t, dir, cfg, "", "tickets", "stats", "--as", "2002"); err == nil {
-		t.Fatal("stranger stats: no error")
-	}
-	if _, _, err := ticketsCLI(t, dir, cfg, "", "tickets", "sweep", "--as", "3003"); err == nil {
-		t.Fatal("staff sweep: no error")
-	}
+	assert.EqualError(t, err, "无权查看该工单", "stranger show")
+	assert.NotContains(t, out, "讨说法", "stranger show")
+	_, _, err = ticketsCLI(t, dir, cfg, "", "tickets", "accept", number, "--as", "2002")
+	assert.ErrorContains(t, err, "无权", "stranger accept")
+	assert.Contains(t, mustCLI(t, dir, cfg, "tickets", "list", "--as", "2002"), "没有", "stranger list")
+	_, _, err = ticketsCLI(t, dir, cfg, "", "tickets", "stats", "--as", "2002")
+	assert.Error(t, err, "stranger stats")
+	_, _, err = ticketsCLI(t, dir, cfg, "", "tickets", "sweep", "--as", "3003")
+	assert.Error(t, err, "staff sweep")
 	mustCLI(t, dir, cfg, "tickets", "accept", number, "--as", "3003")
-	if out := mustCLI(t, dir, cfg, "tickets", "list", "--as", "3003"); !strings.Contains(out, number) {
-		t.Fatalf("staff list: %q", out)
-	}
+	assert.Contains(t, mustCLI(t, dir, cfg, "tickets", "list", "--as", "3003"), number, "staff list")
 	mustCLI(t, dir, cfg, "tickets", "transfer", number, "--to", "sifa", "--reason", "属于民间纠纷", "--as", "1001")
-	if _, _, err := ticketsCLI(t, dir, cfg, "", "tickets", "show", number, "--as", "3003"); err == nil {
-		t.Fatal("former department still sees the ticket")
-	}
+	_, _, err = ticketsCLI(t, dir, cfg, "", "tickets", "show", number, "--as", "3003")
+	assert.Error(t, err, "former department still sees the ticket")
 }
 
 func TestTicketsUsageCLI(t *testing.T) {
@@ -303,19 +256,14 @@ func TestTicketsUsageCLI(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := ticketsCLI(t, dir, "", "", tc.args...)
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if isUsage(err) != tc.usage || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err=%q usage=%v, want usage=%v containing %q", err, isUsage(err), tc.usage, tc.want)
-			}
+			require.Error(t, err)
+			assert.Equal(t, tc.usage, isUsage(err), "err=%q is a usage error", err)
+			assert.ErrorContains(t, err, tc.want)
 		})
 	}
 	// nothing of the above left a ticket behind
 	out := mustCLI(t, dir, "", "tickets", "list", "--json")
-	if strings.Count(out, "\n") != 1 {
-		t.Fatalf("tickets after bad input: %q", out)
-	}
+	assert.Equal(t, 1, strings.Count(out, "\n"), "tickets after bad input: %q", out)
 }
 
 func TestParseInterspersed(t *testing.T) {
@@ -333,8 +281,8 @@ func TestParseInterspersed(t *testing.T) {
 		fs := newFlagSet("x")
 		j := fs.Bool("json", false, "")
 		pos, err := parseInterspersed(fs, tc.args)
-		if err != nil || !slices.Equal(pos, tc.pos) || *j != tc.json {
-			t.Errorf("%v: pos=%v json=%v err=%v", tc.args, pos, *j, err)
-		}
+		assert.NoError(t, err, "%v", tc.args)
+		assert.Equal(t, tc.pos, pos, "%v: positional arguments", tc.args)
+		assert.Equal(t, tc.json, *j, "%v: --json", tc.args)
 	}
 }
