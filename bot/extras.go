@@ -79,13 +79,21 @@ func (a *Assistant) Upload(ctx context.Context, s *Session, name string, data []
 	if err != nil {
 		return Reply{Text: "文档收录失败，请稍后再试。"}, err
 	}
-	switch r := res[0]; r.Status {
+	r := res[0]
+	var text string
+	switch r.Status {
 	case IngestFailed:
 		return Reply{Text: "无法收录“" + name + "”：" + knowledge.Message(r.Err)}, nil
 	case IngestUnchanged:
 		return Reply{Text: "“" + name + "”已在知识库中，内容没有变化。"}, nil
 	case IngestUpdated:
-		return Reply{Text: "已更新知识库中的“" + name + "”。"}, nil
+		text = "已更新知识库中的“" + name + "”。"
+	default:
+		text = "已将“" + name + "”加入知识库，现在可以就其内容提问。"
 	}
-	return Reply{Text: "已将“" + name + "”加入知识库，现在可以就其内容提问。"}, nil
+	if len(r.Warnings) > 0 {
+		// A lost page or a skipped one: the admin checks the original.
+		text += "\n\n请注意：\n· " + strings.Join(r.Warnings, "\n· ")
+	}
+	return Reply{Text: text}, nil
 }

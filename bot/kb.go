@@ -181,12 +181,19 @@ func nameList(names []string) string {
 }
 
 // shippedDocs returns the documents of the shipped corpus and the key that
-// identifies this build: format, embedder, chunking and shipped content.
+// identifies this build: format, splitting rules, embedder, chunking,
+// errata and shipped content.
 func (kb *KnowledgeBase) shippedDocs() ([]retrieval.Document, string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "v%d|%s|%d|", retrieval.SnapshotVersion, kb.emb.ID(), kb.chunkSize)
+	fmt.Fprintf(h, "v%d|r%d|%s|%d|", retrieval.SnapshotVersion, knowledge.RulesVersion, kb.emb.ID(), kb.chunkSize)
+	// The errata change how the shipped documents read.
+	errata, err := fs.ReadFile(corpus.FS, corpus.ErrataFile)
+	if err != nil {
+		return nil, "", fmt.Errorf("read shipped errata: %w", err)
+	}
+	fmt.Fprintf(h, "errata:%x|", sha256.Sum256(errata))
 	var docs []retrieval.Document
-	err := fs.WalkDir(corpus.FS, corpus.DocsDir, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(corpus.FS, corpus.DocsDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -332,6 +339,10 @@ type IngestResult struct {
 	Name   string
 	Status IngestStatus
 	Err    error // why it failed; the loader's sentinel errors are wrapped
+	// Warnings, in Chinese, are the loader's about a document added or
+	// updated ([knowledge.Document.Warnings]): pages skipped, seams that
+	// look like a lost page. The document is indexed all the same.
+	Warnings []string
 }
 
 // IngestOptions are the optional settings of [KnowledgeBase.Ingest].
@@ -403,7 +414,7 @@ func (kb *KnowledgeBase) change(ctx context.Context, sources []Source, progress 
 			default:
 				var doc knowledge.Document
 				if doc, err = knowledge.Load(src.Name, data); err == nil {
-					res.Status = IngestAdded
+					res.Status, res.Warnings = IngestAdded, doc.Warnings
 					if known {
 						res.Status = IngestUpdated
 						replaced[src.Name] = true

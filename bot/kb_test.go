@@ -414,3 +414,24 @@ func TestKnowledgeBaseRemoveNeedsExactName(t *testing.T) {
 		})
 	}
 }
+
+// TestKnowledgeBaseRebuildsForNewRules: a data directory built before the
+// errata or the splitting rules changed is rebuilt, not served stale.
+func TestKnowledgeBaseRebuildsForNewRules(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	kb, err := bot.OpenKnowledgeBase(ctx, dir, bot.KnowledgeBaseOptions{})
+	require.NoError(t, err)
+	require.NotZero(t, kb.Len())
+	snap, err := retrieval.ReadSnapshot(filepath.Join(dir, "index.gob"))
+	require.NoError(t, err)
+	snap.Key = "a build under older rules"
+	require.NoError(t, retrieval.WriteSnapshot(filepath.Join(dir, "index.gob"), snap))
+	var notices []string
+	_, err = bot.OpenKnowledgeBase(ctx, dir, bot.KnowledgeBaseOptions{Notice: func(s string) { notices = append(notices, s) }})
+	require.NoError(t, err)
+	assert.NotEmpty(t, notices, "an index of other rules was served without a rebuild")
+	again, err := retrieval.ReadSnapshot(filepath.Join(dir, "index.gob"))
+	require.NoError(t, err)
+	assert.NotEqual(t, "a build under older rules", again.Key)
+}

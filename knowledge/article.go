@@ -87,9 +87,14 @@ const (
 //     without final punctuation is a subheading; a paragraph that ends
 //     without final punctuation (。！？；：… or such a mark before closing
 //     quotes) continues in the next paragraph and is joined to it without a
-//     space ("内" + "部建设"); a headline whose first line ends in "：" or
-//     "——", a one-line "<region>：…" headline, or a section header followed
-//     by a headline start the next article even without a source line.
+//     space ("内" + "部建设"), unless the join looks wrong, as after a lost
+//     page: the two characters across the seam make no word the document
+//     knows, and the text after it does not go on with the words of the
+//     text before it. Then the two stay apart, and the loaders warn about
+//     the seam ([Document.Warnings]). A headline whose first line ends in
+//     "：" or "——", a one-line "<region>：…" headline, or a section header
+//     followed by a headline start the next article even without a source
+//     line.
 //   - Blocks starting with "图为", "图：" or "▲" are captions wherever they
 //     stand.
 //
@@ -97,26 +102,34 @@ const (
 // section, source or caption. Any text that is not blank yields at least one
 // article; an empty or blank text yields none.
 func SplitBulletin(text string) []Article {
-	arts, _ := splitBulletin(text, 0)
-	return arts
+	r, _ := splitBulletin(text, 0, nil)
+	return r.arts
 }
 
-// splitBulletin is [SplitBulletin] stopping once the articles have more
-// than limit paragraphs (never when limit <= 0); over reports that it
+// bulletin is what splitBulletin makes of a text.
+type bulletin struct {
+	arts  []Article
+	seams []seam      // page-break seams left apart because the join looked wrong
+	fixed map[int]int // erratum index → the article its fix's block went to
+}
+
+// splitBulletin is [SplitBulletin] applying the errata's fixes (by the
+// byte offset of the block they start) and stopping once the articles have
+// more than limit paragraphs (never when limit <= 0); over reports that it
 // stopped.
-func splitBulletin(text string, limit int) (arts []Article, over bool) {
-	p := &parser{blocks: splitBlocks(normalizeText(text))}
+func splitBulletin(text string, limit int, fixes map[int]fix) (r bulletin, over bool) {
+	p := &parser{blocks: splitBlocks(normalizeText(text)), fixes: fixes}
 	for i := range p.blocks {
 		if limit > 0 && p.paragraphs() > limit {
-			return nil, true
+			return bulletin{}, true
 		}
 		p.step(i)
 	}
 	p.end()
 	if limit > 0 && p.paragraphs() > limit {
-		return nil, true
+		return bulletin{}, true
 	}
-	return p.arts, false
+	return bulletin{arts: p.arts, seams: p.seams, fixed: p.fixed}, false
 }
 
 // parser holds the state of [SplitBulletin].
@@ -130,6 +143,11 @@ type parser struct {
 	heads   []string // subheading lines not yet followed by a paragraph
 	tail    []string // pieces of the last paragraph while it is open
 	done    int      // paragraphs of the finished articles
+
+	fixes map[int]fix // errata's fixes by the byte offset of the block they start
+	fixed map[int]int // erratum index → the article its fix's block went to
+	seams []seam      // seams left apart
+	stats *seamStats  // the document's statistics for judging seams, once needed
 }
 
 // paragraphs returns the number of paragraphs read so far.
@@ -145,6 +163,9 @@ func (p *parser) step(i int) {
 	var next *block
 	if i+1 < len(p.blocks) {
 		next = &p.blocks[i+1]
+	}
+	if f, ok := p.fixes[b.start]; ok {
+		p.fix(f)
 	}
 	if p.cur == nil {
 		p.between(b, next)
@@ -163,6 +184,17 @@ func (p *parser) step(i int) {
 		p.finish()
 		p.start(b.title(), nil)
 	case p.tail != nil && (len(b.lines) == 1 || !b.isHeading()):
+		if !p.joins(i) {
+			// Keep a seam that looks wrong apart, and report it.
+			p.seams = append(p.seams, p.seamAt(i))
+			p.settle()
+			if b.isHeading() {
+				p.addHeading(b.title())
+			} else {
+				p.addParagraph(b.paragraph(), true)
+			}
+			return
+		}
 		// Heal a page break; the pieces are joined when the paragraph ends.
 		p.tail = append(p.tail, b.paragraph())
 		if terminated(b.last()) {
@@ -173,6 +205,32 @@ func (p *parser) step(i int) {
 	default:
 		p.addParagraph(b.paragraph(), true)
 	}
+}
+
+// fix applies an erratum's fix at the start of a block: the open
+// paragraph ends there, and for a split the article too; the block then
+// opens the erratum's article.
+func (p *parser) fix(f fix) {
+	if p.fixed == nil {
+		p.fixed = map[int]int{}
+	}
+	p.fixed[f.entry] = len(p.arts)
+	if !f.split {
+		if p.cur != nil {
+			p.settle()
+		}
+		return
+	}
+	switch {
+	case p.cur != nil:
+		p.finish()
+	case len(p.pending) > 0:
+		p.startPending()
+		p.finish()
+	}
+	p.fixed[f.entry] = len(p.arts)
+	p.start(f.title, nil)
+	p.cur.Source = f.source
 }
 
 // between handles block b when no article is open.
@@ -347,6 +405,7 @@ func captionParagraphs(captions []string) []Paragraph {
 // block is a run of non-blank lines, each trimmed.
 type block struct {
 	lines []string
+	start int // byte offset of its first line's text in the text split
 }
 
 func (b block) last() string { return b.lines[len(b.lines)-1] }
@@ -542,19 +601,25 @@ func fits(s string, n int) bool {
 func splitBlocks(text string) []block {
 	var bs []block
 	var cur []string
+	start, off := 0, 0
 	for line := range strings.SplitSeq(text, "\n") {
+		at := off + len(line) - len(strings.TrimLeftFunc(line, unicode.IsSpace))
+		off += len(line) + 1
 		line = strings.TrimSpace(line)
 		if line == "" {
 			if len(cur) > 0 {
-				bs = append(bs, block{lines: cur})
+				bs = append(bs, block{lines: cur, start: start})
 				cur = nil
 			}
 			continue
 		}
+		if cur == nil {
+			start = at
+		}
 		cur = append(cur, line)
 	}
 	if len(cur) > 0 {
-		bs = append(bs, block{lines: cur})
+		bs = append(bs, block{lines: cur, start: start})
 	}
 	return bs
 }

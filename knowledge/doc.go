@@ -5,7 +5,10 @@
 // [LoadFS]), reads the metadata they state (title, issuing body, document
 // number and date; [Document.Citation]), splits newsletter bulletins into
 // their articles ([SplitBulletin]) with title, region, section, body and
-// source line, cuts article bodies into Chinese-aware chunks
+// source line, healing page breaks and warning about seams that look like
+// a lost page ([Document.Warnings]), applies the errata of the shipped
+// corpus to its documents ([Erratum], corpus/errata.yaml), cuts article
+// bodies into Chinese-aware chunks
 // ([ChunkArticle], [ChunkDocument]) that keep their article metadata for
 // citations. The glossary of Party-affairs terms is in partybot/glossary.
 //
@@ -24,3 +27,8 @@
 // corpus (partybot/corpus), runs no program but pdftotext, and does not
 // log: it returns errors.
 package knowledge
+
+// RulesVersion numbers the rules that turn a document into articles and
+// passages (splitting, healing, errata): a knowledge base built under
+// other rules is rebuilt.
+const RulesVersion = 2

@@ -81,9 +81,13 @@ type Document struct {
 	// into this Document without the original file: store Text, not the
 	// file, to re-chunk later.
 	Text string
-	// Warnings, in Chinese, report problems that did not stop the loading,
-	// such as PDF pages skipped because their text was unreadable. They
-	// are not kept in Text.
+	// Warnings, in Chinese, report problems that did not stop the loading:
+	// PDF pages skipped because their text was unreadable (not kept in
+	// Text), and seams where a paragraph ends mid-sentence and the next
+	// one does not read as its continuation, as after a lost page; such
+	// paragraphs are kept apart, not joined ([SplitBulletin]), and the
+	// warning quotes the text on both sides: "第 46 段疑似缺页或断页：
+	// “…眼科医院、宛城区｜入社会组织管理全…”，已按段落分开，请核对原文".
 	Warnings []string
 }
 
@@ -185,12 +189,16 @@ func CheckSize(name string, size int64) error {
 // Metadata the document states (title, issuing body, document number and
 // date) fill the fields of [Document].
 //
+// A document named as [LoadFS] names those of the shipped corpus
+// (corpus.DocsDir + "/" + file name) gets the errata of
+// corpus/errata.yaml ([Erratum]) applied, whichever loader reads it.
+//
 // Returns, each wrapped with a message in Chinese: [ErrTooLarge] for data
 // over [MaxFileSize] or expanding beyond the limits; [ErrUnsupported] for
 // other types (with advice on what to convert .doc, .wps, images and such
 // to) and for PDFs without text; [ErrCorrupt] for damaged files;
 // [ErrGarbled] for PDFs whose text is unreadable; [ErrEmpty],
-// [ErrBinary] and [ErrEncoding] as [LoadText] does.
+// [ErrBinary], [ErrEncoding] and [ErrErratum] as [LoadText] does.
 func Load(name string, data []byte) (Document, error) {
 	format := formatOf(name)
 	if format == "" {
@@ -219,7 +227,7 @@ func Load(name string, data []byte) (Document, error) {
 		return Document{}, fmt.Errorf("load %s: %w", name, err)
 	}
 	doc, err := Reload(name, x.encode())
-	doc.Warnings = x.warnings
+	doc.Warnings = append(x.warnings, doc.Warnings...)
 	return doc, err
 }
 
@@ -242,8 +250,9 @@ func LoadReader(name string, r io.Reader) (Document, error) {
 
 // Reload rebuilds a Document from the [Document.Text] of one that a
 // loader returned under the same name, without the original file and
-// with the current splitting rules. Reload(d.Name, d.Text) equals d but
-// for Warnings.
+// with the current splitting rules and errata. Reload(d.Name, d.Text)
+// equals d but for the warnings about the original file (skipped PDF
+// pages); those about the text are made again.
 //
 // Returns ErrUnsupported for names of unsupported types, ErrEmpty for
 // text without content and ErrTooLarge for text over the limits of
@@ -279,8 +288,10 @@ func Reload(name, text string) (Document, error) {
 //
 // Returns ErrUnsupported for other extensions, ErrBinary for data with NUL
 // bytes or many control characters, ErrEncoding for data in no encoding it
-// recognises, ErrEmpty for data without text and ErrTooLarge for text of
-// a million lines or more than 200,000 paragraphs, each wrapped.
+// recognises, ErrEmpty for data without text, ErrTooLarge for text of
+// a million lines or more than 200,000 paragraphs, and ErrErratum for a
+// shipped document (see [Load]) an erratum of corpus/errata.yaml no longer
+// matches, each wrapped.
 func LoadText(name string, data []byte) (Document, error) {
 	format := formatOf(name)
 	if format != "txt" && format != "md" {
@@ -351,7 +362,7 @@ func Message(err error) string {
 		return ""
 	}
 	s := err.Error()
-	for _, sentinel := range []error{ErrUnsupported, ErrBinary, ErrEncoding, ErrEmpty, ErrTooLarge, ErrCorrupt, ErrGarbled} {
+	for _, sentinel := range []error{ErrUnsupported, ErrBinary, ErrEncoding, ErrEmpty, ErrTooLarge, ErrCorrupt, ErrGarbled, ErrErratum} {
 		if errors.Is(err, sentinel) {
 			s = strings.TrimSuffix(s, ": "+sentinel.Error())
 			break
@@ -382,29 +393,54 @@ func build(name, kind, text string, given meta) (Document, error) {
 	if err := checkLines(text); err != nil {
 		return Document{}, err
 	}
+	errata, err := errataFor(name)
+	if err != nil {
+		return Document{}, err
+	}
+	text, fixes, err := errata.apply(name, kind, text)
+	if err != nil {
+		return Document{}, err
+	}
 	lines := metaLines(kind, text)
 	m, header := scanMeta(lines)
 	m = given.or(m)
 	if m.Date == "" {
 		m.Date = m.Published
 	}
+	skipped := 0 // blocks of the masthead dropped, for the paragraph numbers of warnings
 	if kind != "md" && header > 0 {
-		text = dropLines(text, header)
+		rest := dropLines(text, header)
+		skipped = len(splitBlocks(text[:len(text)-len(rest)]))
+		if fixes, err = errata.shiftFixes(name, fixes, len(text)-len(rest)); err != nil {
+			return Document{}, err
+		}
+		text = rest
 	}
-	var arts []Article
+	var b bulletin
 	var over bool
 	if kind == "md" {
-		arts, over = parseMarkdown(text, maxParagraphs)
+		b.arts, over = parseMarkdown(text, maxParagraphs)
 	} else {
-		arts, over = splitBulletin(text, maxParagraphs)
+		b, over = splitBulletin(text, maxParagraphs, fixes)
 	}
 	if over {
 		return Document{}, errTooManyParagraphs()
 	}
+	arts := b.arts
 	if len(arts) == 0 {
 		return Document{}, fmt.Errorf("文件中没有文字内容: %w", ErrEmpty)
 	}
+	if err := errata.checkFixes(name, fixes, b); err != nil {
+		return Document{}, err
+	}
 	d := newDocument(name, arts)
+	for i, s := range b.seams {
+		if i == maxSeamWarnings {
+			d.Warnings = append(d.Warnings, fmt.Sprintf("另有 %d 处疑似缺页或断页，未一一列出，已按段落分开，请核对原文", len(b.seams)-i))
+			break
+		}
+		d.Warnings = append(d.Warnings, s.warning(skipped+s.block))
+	}
 	d.Issuer, d.DocNumber, d.Date = m.Issuer, m.DocNumber, m.Date
 	if m.Title != "" {
 		d.Title = m.Title

@@ -96,9 +96,12 @@ func TestLoadFSCorpus(t *testing.T) {
 	require.NotEmpty(t, docs, "no documents in the shipped corpus")
 	seed := docs[0]
 	assert.Equal(t, "docs/000_cd24362e620a5886.txt", seed.Name, "Name")
-	assert.Len(t, seed.Articles, 4, "seed articles")
+	assert.Len(t, seed.Articles, 5, "seed articles (the 绍兴 one split off by its erratum)")
+	assert.Empty(t, seed.Warnings, "Warnings")
 	for _, c := range seed.Chunks(knowledge.DefaultChunkRunes) {
-		assert.True(t, c.Title != "" && c.Source != "" && c.Doc == seed.Name, "chunk %s lacks citation metadata: %+v", c.ID, c)
+		// 宛城's source line was lost with the page.
+		lost := c.Region == "河南南阳宛城区"
+		assert.True(t, c.Title != "" && (c.Source != "" || lost) && c.Doc == seed.Name, "chunk %s lacks citation metadata: %+v", c.ID, c)
 	}
 }
 

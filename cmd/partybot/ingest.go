@@ -85,6 +85,11 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 		default:
 			fmt.Fprintf(m.Stdout, "未变  %s\n", r.Name)
 		}
+		// Imported all the same; what the loader doubts is for a person
+		// to check ("第 46 段疑似缺页或断页：…").
+		for _, w := range r.Warnings {
+			fmt.Fprintf(m.Stderr, "注意  %s：%s\n", r.Name, w)
+		}
 	}
 	for _, u := range c.unsupported {
 		fmt.Fprintf(m.Stderr, "跳过  %s\n", u)
