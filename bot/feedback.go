@@ -11,7 +11,8 @@ import (
 
 // feedbackOf is the record of answer a given to u, not yet voted on.
 func feedbackOf(u User, a Answer) feedback.Answer {
-	f := feedback.Answer{UserID: u.ID, Question: a.Question, Mode: a.Mode, Refused: a.Refused}
+	f := feedback.Answer{UserID: u.ID, Question: a.Question, Mode: a.Mode, Refused: a.Refused,
+		Outcome: string(a.Outcome), Missing: a.Missing, JudgedBy: a.JudgedBy}
 	for _, h := range a.Sources {
 		f.Sources = append(f.Sources, feedback.Source{ID: h.ID, Title: h.Title, Source: h.Source, Doc: h.Doc, Text: h.Text})
 	}

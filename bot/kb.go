@@ -607,6 +607,15 @@ func (kb *KnowledgeBase) CoverageOf(q string) func(text string) float64 {
 	return idx.CoverageOf(q)
 }
 
+// NamesConcepts returns a test of whether a text names a glossary concept
+// q names ([retrieval.Hybrid.NamesConcepts]).
+func (kb *KnowledgeBase) NamesConcepts(q string) func(text string) bool {
+	kb.mu.RLock()
+	idx := kb.idx
+	kb.mu.RUnlock()
+	return idx.NamesConcepts(q)
+}
+
 // Documents lists the indexed documents by name.
 func (kb *KnowledgeBase) Documents() []retrieval.Document {
 	kb.mu.RLock()

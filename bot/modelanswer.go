@@ -39,9 +39,10 @@ const modelUnavailable = "（模型服务暂时不可用，以下为知识库原
 // modelAnswer has the model answer q from the passages that answer it and
 // checks the citations; on any failure it falls back to the extractive
 // answer with a note.
-func (a *Answerer) modelAnswer(ctx context.Context, q, query string, hits []retrieval.Hit, onDelta func(string)) Answer {
+func (a *Answerer) modelAnswer(ctx context.Context, q, query string, j judgement, onDelta func(string)) Answer {
+	hits := j.hits
 	var use []retrieval.Hit
-	for _, h := range hits {
+	for _, h := range j.answering() {
 		if len(use) < maxModelPassages && (h.Coverage >= a.MinCoverage || len(use) < 3) {
 			use = append(use, h)
 		}
@@ -58,7 +59,7 @@ func (a *Answerer) modelAnswer(ctx context.Context, q, query string, hits []retr
 		text, err = checkCitations(text, len(use))
 	}
 	if err != nil {
-		ans := a.compose(query, hits)
+		ans := a.compose(query, j)
 		ans.Question = q
 		ans.Text = modelUnavailable + "\n" + ans.Text
 		ans.ModelError = err

@@ -10,6 +10,7 @@ import (
 	"partybot/apperr"
 	"partybot/corpus"
 	"partybot/glossary"
+	"partybot/question"
 	"partybot/retrieval"
 )
 
@@ -21,13 +22,14 @@ const DefaultMinMatch = 0.75
 // DefaultMinCoverage is the refusal threshold for topics without a
 // template: the assistant's calibrated threshold for answers (a test in
 // package bot keeps the two equal).
-const DefaultMinCoverage = 0.44
+const DefaultMinCoverage = 0.40
 
 // Retriever is the knowledge base a drafter finds passages in:
 // *bot.KnowledgeBase, or a *retrieval.Hybrid.
 type Retriever interface {
 	Search(ctx context.Context, q string, k int) ([]retrieval.Hit, error)
 	CoverageOf(q string) func(text string) float64
+	NamesConcepts(q string) func(text string) bool
 }
 
 var _ Retriever = (*retrieval.Hybrid)(nil)
@@ -45,6 +47,7 @@ type Options struct {
 // It is safe for concurrent use once configured.
 type Drafter struct {
 	kb        Retriever
+	cues      *question.Cues
 	templates []Template
 	index     *retrieval.Hybrid
 	owner     map[string]templatePassage // by index passage ID
@@ -80,8 +83,12 @@ func NewDrafter(ctx context.Context, kb Retriever, templates []Template) (*Draft
 	if err != nil {
 		return nil, fmt.Errorf("checklist drafter: %w", err)
 	}
+	cues, err := question.Shipped()
+	if err != nil {
+		return nil, fmt.Errorf("checklist drafter: %w", err)
+	}
 	d := &Drafter{
-		kb: kb, templates: templates, owner: map[string]templatePassage{},
+		kb: kb, cues: cues, templates: templates, owner: map[string]templatePassage{},
 		MinMatch: DefaultMinMatch, MinCoverage: DefaultMinCoverage,
 	}
 	var ps []retrieval.Passage

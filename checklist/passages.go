@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 
+	"partybot/glossary"
+	"partybot/question"
 	"partybot/retrieval"
 )
 
@@ -37,11 +39,12 @@ func (d *Drafter) fromPassages(ctx context.Context, core string) (Checklist, err
 	if err != nil && !errors.Is(err, retrieval.ErrEmptyQuery) {
 		return Checklist{}, fmt.Errorf("search: %w", err)
 	}
-	var use []retrieval.Hit
-	for _, h := range hits {
-		if h.Coverage >= d.MinCoverage && len(use) < maxPassageSources {
-			use = append(use, h)
-		}
+	use, v := d.speaking(core, hits)
+	switch v.Outcome {
+	case question.Refused:
+		return d.refuse(core, false), nil
+	case question.Partial:
+		return d.refuse(core, true), nil
 	}
 	cands := candidates(use, d.kb.CoverageOf(core))
 	if len(cands) == 0 {
@@ -65,6 +68,38 @@ func (d *Drafter) fromPassages(ctx context.Context, core string) (Checklist, err
 	c.Sources, c.Passages = cites.sources, cites.passages
 	c.Notes = append(c.Notes, fmt.Sprintf("知识库中没有“%s”的清单模板，以上各项摘自知识库原文中的相关做法，请结合本单位实际核对、补充后使用。", clip(core, 30)))
 	return c, nil
+}
+
+// speaking judges the hits as the assistant judges an answer's passages
+// (package question): those that speak of the topic's focus — its
+// concepts named, its particular need (标准, 条件 …) spoken of — are used,
+// at most maxPassageSources.
+func (d *Drafter) speaking(core string, hits []retrieval.Hit) ([]retrieval.Hit, question.Verdict) {
+	an := d.cues.Analyze(core)
+	focus, concepts := d.kb.CoverageOf(an.Focus), d.kb.NamesConcepts(an.Focus)
+	ps := make([]question.Passage, len(hits))
+	for i, h := range hits {
+		text := h.Title + "\n" + h.Text
+		ps[i] = question.Passage{Sentences: retrieval.Sentences(h.Text), Coverage: h.Coverage, Focus: focus(text),
+			Concepts: concepts(text), Needs: names(text, an.Needs)}
+	}
+	v := d.cues.Judge(an, ps, question.Thresholds{Coverage: d.MinCoverage, Focus: d.MinCoverage, Near: 0}, focus)
+	var use []retrieval.Hit
+	for _, i := range v.Speaking {
+		if len(use) < maxPassageSources {
+			use = append(use, hits[i])
+		}
+	}
+	return use, v
+}
+
+// names reports whether text names one of needs, or needs is empty.
+func names(text string, needs []string) bool {
+	if len(needs) == 0 {
+		return true
+	}
+	nt := glossary.Normalize(text)
+	return slices.ContainsFunc(needs, func(n string) bool { return strings.Contains(nt, n) })
 }
 
 // candidates are the actionable sentences of the passages that cover the

@@ -8,14 +8,19 @@ package corpus
 
 import "embed"
 
-// FS is the shipped corpus: docs/*.txt|md, glossary.yaml and errata.yaml.
+// FS is the shipped corpus: docs/*.txt|md, glossary.yaml, cues.yaml and
+// errata.yaml.
 //
-//go:embed docs glossary.yaml errata.yaml
+//go:embed docs glossary.yaml cues.yaml errata.yaml
 var FS embed.FS
 
 // GlossaryFile is the path of the glossary inside [FS]; read it with
 // [partybot/glossary.Load](FS, GlossaryFile).
 const GlossaryFile = "glossary.yaml"
+
+// CuesFile is the path of the question cue words inside [FS]; read them
+// with [partybot/question.Load](FS, CuesFile).
+const CuesFile = "cues.yaml"
 
 // ErrataFile is the path of the errata of the shipped documents inside
 // [FS]. The loaders of partybot/knowledge apply them to the documents they

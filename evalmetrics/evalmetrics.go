@@ -73,6 +73,25 @@ func (r Refusals) Accuracy() float64 { return ratio(float64(r.Refused), r.Unansw
 // FalseRate returns the share of answerable questions refused, 0 for none.
 func (r Refusals) FalseRate() float64 { return ratio(float64(r.False), r.Answerable) }
 
+// Outcomes counts how questions were answered — answered, partial or
+// refused — apart for the answerable and the unanswerable ones.
+type Outcomes struct {
+	Answerable   map[string]int `json:"answerable"`
+	Unanswerable map[string]int `json:"unanswerable"`
+}
+
+// Add counts one question's outcome.
+func (o *Outcomes) Add(answerable bool, outcome string) {
+	m := &o.Unanswerable
+	if answerable {
+		m = &o.Answerable
+	}
+	if *m == nil {
+		*m = map[string]int{}
+	}
+	(*m)[outcome]++
+}
+
 // EvidenceRank returns the 1-based rank of the first of texts that
 // contains one of the evidence strings, white space ignored, or 0.
 func EvidenceRank(texts, evidence []string) int {

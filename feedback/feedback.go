@@ -26,6 +26,11 @@ type Answer struct {
 	Question string
 	Mode     string // "extractive" or "llm"
 	Refused  bool
+	// Outcome is answered, partial or refused; Missing what a partial
+	// answer lacked; JudgedBy who decided ("offline" or "model").
+	Outcome  string
+	Missing  string
+	JudgedBy string
 	// Sources are the passages the answer cited, [1] first.
 	Sources   []Source
 	CreatedAt time.Time
@@ -99,13 +104,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open feedback store: %w", err)
 	}
+	if err := addColumns(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open feedback store: %w", err)
+	}
 	if _, err := db.ExecContext(ctx, "DELETE FROM answers WHERE vote = 0 AND created_at < ?",
 		s.now().Add(-keep).UnixMilli()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open feedback store: %w", err)
 	}
-	if s.insert, err = db.PrepareContext(ctx, `INSERT INTO answers (user_id, question, mode, refused, sources, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
+	if s.insert, err = db.PrepareContext(ctx, `INSERT INTO answers (user_id, question, mode, refused, outcome, missing, judged_by, sources, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open feedback store: %w", err)
 	}
@@ -124,7 +133,7 @@ func (s *Store) RecordAnswer(ctx context.Context, f Answer) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("record answer: %w", err)
 	}
-	res, err := s.insert.ExecContext(ctx, f.UserID, f.Question, f.Mode, f.Refused, string(src), s.now().UnixMilli())
+	res, err := s.insert.ExecContext(ctx, f.UserID, f.Question, f.Mode, f.Refused, f.Outcome, f.Missing, f.JudgedBy, string(src), s.now().UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("record answer: %w", err)
 	}
@@ -158,8 +167,9 @@ func (s *Store) FindAnswer(ctx context.Context, id int64) (Answer, error) {
 	var src string
 	var created int64
 	var voted sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT id, user_id, question, mode, refused, sources, created_at, vote, voted_at
-		FROM answers WHERE id = ?`, id).Scan(&f.ID, &f.UserID, &f.Question, &f.Mode, &f.Refused, &src, &created, &f.Vote, &voted)
+	err := s.db.QueryRowContext(ctx, `SELECT id, user_id, question, mode, refused, outcome, missing, judged_by, sources, created_at, vote, voted_at
+		FROM answers WHERE id = ?`, id).Scan(&f.ID, &f.UserID, &f.Question, &f.Mode, &f.Refused, &f.Outcome, &f.Missing, &f.JudgedBy,
+		&src, &created, &f.Vote, &voted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Answer{}, apperr.Errorf(apperr.ENotFound, "没有找到这条回答")
 	} else if err != nil {
@@ -173,4 +183,42 @@ func (s *Store) FindAnswer(ctx context.Context, id int64) (Answer, error) {
 		f.VotedAt = time.UnixMilli(voted.Int64)
 	}
 	return f, nil
+}
+
+// addedColumns are the columns added to answers since it was first
+// created, with their definitions: a database of an earlier version gets
+// them when it opens.
+var addedColumns = [][2]string{
+	{"outcome", "TEXT NOT NULL DEFAULT ''"},
+	{"missing", "TEXT NOT NULL DEFAULT ''"},
+	{"judged_by", "TEXT NOT NULL DEFAULT ''"},
+}
+
+// addColumns adds the columns of addedColumns that answers lacks.
+func addColumns(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, "SELECT name FROM pragma_table_info('answers')")
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		have[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range addedColumns {
+		if !have[c[0]] {
+			if _, err := db.ExecContext(ctx, "ALTER TABLE answers ADD COLUMN "+c[0]+" "+c[1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

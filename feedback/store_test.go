@@ -4,6 +4,7 @@ package feedback_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -60,4 +61,34 @@ func TestFeedbackFilesArePrivate(t *testing.T) {
 	fi, err := os.Stat(filepath.Dir(path))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+}
+
+// TestOlderFeedbackDatabaseGainsOutcome: a feedback.db written before
+// answers kept their outcome opens, gains the columns and keeps its rows.
+func TestOlderFeedbackDatabaseGainsOutcome(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "feedback.db")
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, `CREATE TABLE answers (id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, question TEXT NOT NULL,
+		mode TEXT NOT NULL, refused INTEGER NOT NULL, sources TEXT NOT NULL, created_at INTEGER NOT NULL,
+		vote INTEGER NOT NULL DEFAULT 0, voted_at INTEGER);
+		INSERT INTO answers (user_id, question, mode, refused, sources, created_at, vote) VALUES ('u', '旧问题', 'extractive', 0, '[]', 1, 1)`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	store, err := feedback.Open(ctx, path)
+	require.NoError(t, err)
+	defer store.Close()
+	old, err := store.FindAnswer(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, "旧问题", old.Question)
+	id, err := store.RecordAnswer(ctx, feedback.Answer{UserID: "u", Question: "哪天启动？", Mode: "extractive", Refused: true,
+		Outcome: "partial", Missing: "具体时间", JudgedBy: "model"})
+	require.NoError(t, err)
+	got, err := store.FindAnswer(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, "partial", got.Outcome)
+	assert.Equal(t, "具体时间", got.Missing)
+	assert.Equal(t, "model", got.JudgedBy)
 }

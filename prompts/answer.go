@@ -54,6 +54,20 @@ func AnswerMessages(question string, passages []Passage, maxRunes int) []Message
 	}
 }
 
+// JudgeMessages builds the messages that ask a model whether the numbered
+// passages answer question — yes, in part, or not at all — as JSON, before
+// any answer is written. Question and passages go inside delimited blocks.
+func JudgeMessages(question string, passages []Passage) []Message {
+	ps := make([]Passage, len(passages))
+	for i, p := range passages {
+		ps[i] = Passage{N: p.N, Title: defuse(p.Title), Source: defuse(p.Source), Text: defuse(p.Text)}
+	}
+	return []Message{
+		{"system", render("judge-system.tmpl", nil)},
+		{"user", render("judge-user.tmpl", map[string]any{"Passages": ps, "Question": defuse(question)})},
+	}
+}
+
 // RewriteMessages builds the messages that ask a model to turn a follow-up
 // question into a standalone one, given the recent turns.
 func RewriteMessages(turns []Turn, question string) []Message {

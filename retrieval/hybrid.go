@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+
+	"partybot/glossary"
 )
 
 // Hybrid is the retriever the assistant uses: a lexical BM25 index over
@@ -194,4 +197,20 @@ const coverageWeight = 0.5
 // assistant can score every sentence of the best passages cheaply.
 func (h *Hybrid) CoverageOf(q string) func(text string) float64 {
 	return h.parse(q).cover.measure
+}
+
+// NamesConcepts returns a test of whether a text names a glossary
+// concept q names, in any of its forms: a passage that names none of them
+// does not speak of q's topic, however many of its characters it shares
+// ("党费收缴标准" is not spoken of by "标准化建设"). A q that names no
+// concept is spoken of by every text.
+func (h *Hybrid) NamesConcepts(q string) func(text string) bool {
+	ms := h.exp.matches(q)
+	return func(text string) bool {
+		if len(ms) == 0 {
+			return true
+		}
+		nt := glossary.Normalize(text)
+		return slices.ContainsFunc(ms, func(m match) bool { return h.exp.names(nt, m.group) })
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"partybot/apperr"
+	"partybot/question"
 )
 
 // askJSON is one line of "ask --json".
@@ -18,6 +19,8 @@ type askJSON struct {
 	Question string       `json:"question"`
 	Answer   string       `json:"answer"`
 	Refused  bool         `json:"refused"`
+	Outcome  string       `json:"outcome"`
+	Missing  string       `json:"missing,omitempty"`
 	Mode     string       `json:"mode"`
 	Sources  []sourceJSON `json:"sources"`
 	Error    string       `json:"error,omitempty"`
@@ -69,9 +72,10 @@ func (m *Main) runAsk(ctx context.Context, args []string) error {
 			m.Logger.Warn("chat model failed; answered from the passages", "err", ans.ModelError)
 		}
 		if *asJSON {
-			out := askJSON{Question: q, Answer: ans.Text, Refused: ans.Refused, Mode: ans.Mode, Sources: []sourceJSON{}}
+			out := askJSON{Question: q, Answer: ans.Text, Refused: ans.Refused, Outcome: string(ans.Outcome), Missing: ans.Missing,
+				Mode: ans.Mode, Sources: []sourceJSON{}}
 			if err != nil {
-				out.Error, out.Refused = apperr.Message(err), true
+				out.Error, out.Refused, out.Outcome = apperr.Message(err), true, string(question.Refused)
 			}
 			for _, h := range ans.Hits {
 				out.Sources = append(out.Sources, sourceJSON{Rank: h.Rank, Title: h.Title, Source: h.Source, Text: h.Text, Score: h.Score})

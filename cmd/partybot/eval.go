@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,42 +90,75 @@ func (m *Main) runEvalQA(ctx context.Context, args []string) error {
 	}
 	a := bot.NewAnswerer(kb)
 	a.K = 10
-	var ranks evalmetrics.Ranks
-	var refusals evalmetrics.Refusals
+	var all qaTally
+	byType := map[string]*qaTally{}
 	for _, c := range cases {
 		ans, err := a.Ask(ctx, c.Question)
 		if apperr.Code(err) == apperr.EInternal {
 			return err
 		}
-		refused := err != nil || ans.Refused
-		refusals.Add(len(c.Evidence) > 0, refused)
-		rank := 0
-		if len(c.Evidence) > 0 {
-			rank = evalmetrics.EvidenceRank(hitTexts(ans.Hits), c.Evidence)
-			ranks = append(ranks, rank)
+		typ := cmp.Or(string(ans.Type), "general")
+		if byType[typ] == nil {
+			byType[typ] = &qaTally{}
 		}
+		rank := all.add(c, ans, err)
+		byType[typ].add(c, ans, err)
 		if *verbose {
-			m.traceQA(c, ans.Hits, refused, rank)
+			m.traceQA(c, ans, err != nil || ans.Refused, rank)
 		}
 	}
-	return writeJSONLine(m.Stdout, map[string]any{
-		"questions": len(cases), "answerable": refusals.Answerable, "unanswerable": refusals.Unanswerable,
-		"recall@1": evalmetrics.Round(ranks.Recall(1)), "recall@5": evalmetrics.Round(ranks.Recall(5)),
-		"mrr@10": evalmetrics.Round(ranks.MRR(10)), "refusal_accuracy": evalmetrics.Round(refusals.Accuracy()),
-		"false_refusals": refusals.False, "false_refusal_rate": evalmetrics.Round(refusals.FalseRate()),
-	})
+	out := all.metrics(len(cases))
+	types := map[string]any{}
+	for t, tally := range byType {
+		types[t] = tally.metrics(tally.refusals.Answerable + tally.refusals.Unanswerable)
+	}
+	out["by_type"] = types
+	return writeJSONLine(m.Stdout, out)
 }
 
-// traceQA prints to stderr how question c fared: its top coverage, and
-// a wrong refusal or a rank below the first.
-func (m *Main) traceQA(c qaCase, hits []retrieval.Hit, refused bool, rank int) {
+// qaTally counts the results of eval qa.
+type qaTally struct {
+	ranks    evalmetrics.Ranks
+	refusals evalmetrics.Refusals
+	outcomes evalmetrics.Outcomes
+}
+
+// add counts one question and returns the rank of its evidence (0 for an
+// unanswerable question or evidence not found).
+func (t *qaTally) add(c qaCase, ans bot.Answer, err error) int {
+	refused := err != nil || ans.Refused
 	answerable := len(c.Evidence) > 0
-	fmt.Fprintf(m.Stderr, "%.2f %v %s %s\n", topCoverage(hits), answerable, c.ID, c.Question)
+	t.refusals.Add(answerable, refused)
+	t.outcomes.Add(answerable, cmp.Or(string(ans.Outcome), "refused"))
+	if !answerable {
+		return 0
+	}
+	rank := evalmetrics.EvidenceRank(hitTexts(ans.Hits), c.Evidence)
+	t.ranks = append(t.ranks, rank)
+	return rank
+}
+
+// metrics are the figures of the tally.
+func (t *qaTally) metrics(n int) map[string]any {
+	return map[string]any{
+		"questions": n, "answerable": t.refusals.Answerable, "unanswerable": t.refusals.Unanswerable,
+		"recall@1": evalmetrics.Round(t.ranks.Recall(1)), "recall@5": evalmetrics.Round(t.ranks.Recall(5)),
+		"mrr@10": evalmetrics.Round(t.ranks.MRR(10)), "refusal_accuracy": evalmetrics.Round(t.refusals.Accuracy()),
+		"false_refusals": t.refusals.False, "false_refusal_rate": evalmetrics.Round(t.refusals.FalseRate()),
+		"outcomes": t.outcomes,
+	}
+}
+
+// traceQA prints to stderr how question c fared: its top coverage, type
+// and outcome, and a wrong refusal or a rank below the first.
+func (m *Main) traceQA(c qaCase, ans bot.Answer, refused bool, rank int) {
+	answerable := len(c.Evidence) > 0
+	fmt.Fprintf(m.Stderr, "%.2f %v %s %s [%s %s]\n", topCoverage(ans.Hits), answerable, c.ID, c.Question, cmp.Or(string(ans.Type), "general"), ans.Outcome)
 	switch {
 	case !answerable && !refused:
 		fmt.Fprintf(m.Stderr, "未拒答 %s %s\n", c.ID, c.Question)
 	case answerable && refused:
-		fmt.Fprintf(m.Stderr, "误拒答 %s %s (coverage %.2f)\n", c.ID, c.Question, topCoverage(hits))
+		fmt.Fprintf(m.Stderr, "误拒答 %s %s (coverage %.2f, %s)\n", c.ID, c.Question, topCoverage(ans.Hits), ans.Outcome)
 	}
 	if answerable && rank != 1 {
 		fmt.Fprintf(m.Stderr, "第 %d 名 %s %s\n", rank, c.ID, c.Question)

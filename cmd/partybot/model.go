@@ -63,7 +63,7 @@ func (m *Main) newAnswerer(kb *bot.KnowledgeBase) (*bot.Answerer, error) {
 		return nil, err
 	}
 	if c != nil && c.Config().ChatEnabled() {
-		a.Model = c
+		a.Model, a.JudgeModel = c, c
 		a.ModelTimeout = time.Duration(m.Config.LLM.AnswerTimeoutSeconds * float64(time.Second))
 	}
 	return a, nil

@@ -1,0 +1,260 @@
+package bot
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"partybot/glossary"
+	"partybot/question"
+	"partybot/retrieval"
+)
+
+// judgement is the judge's verdict on a question with the retrieved
+// passages put in its order: those that speak of the focus first (those
+// holding the detail asked for before the others), then the rest.
+type judgement struct {
+	question.Verdict
+	hits     []retrieval.Hit
+	speaking int           // hits[:speaking] speak of the focus
+	evidence map[int][]int // hit index → sentences holding the answer
+	focus    func(string) float64
+	typ      question.Type
+	byModel  bool // the model judge decided
+}
+
+// judge analyses which passages speak of what an asks and whether they
+// hold it, and orders the hits accordingly.
+func (a *Answerer) judge(an question.Analysis, hits []retrieval.Hit) judgement {
+	focus := a.r.CoverageOf(an.Focus)
+	concepts := a.r.NamesConcepts(an.Focus)
+	needs := a.speaksOfNeeds(an.Needs)
+	ps := make([]question.Passage, len(hits))
+	for i, h := range hits {
+		text := h.Title + "\n" + h.Text
+		ps[i] = question.Passage{Sentences: retrieval.Sentences(h.Text), Coverage: h.Coverage, Focus: focus(text),
+			Concepts: concepts(text), Needs: needs(text)}
+	}
+	// A detail is near the focus in a sentence that covers enough of it
+	// and names one of its concepts.
+	near := func(s string) float64 {
+		if !concepts(s) {
+			return 0
+		}
+		return focus(s)
+	}
+	v := a.cues.Judge(an, ps, question.Thresholds{Coverage: a.MinCoverage, Focus: a.MinFocus, Near: a.MinNear}, near)
+	j := judgement{Verdict: v, speaking: len(v.Speaking), evidence: map[int][]int{}, focus: focus, typ: an.Type}
+	// The passages that speak of the focus rise above the others, those
+	// that hold the detail asked for first.
+	order := append([]int(nil), v.Speaking...)
+	for i := range hits {
+		if !slices.Contains(order, i) {
+			order = append(order, i)
+		}
+	}
+	for n, i := range order {
+		h := hits[i]
+		h.Rank = n + 1
+		j.hits = append(j.hits, h)
+		if e := v.Evidence[i]; len(e) > 0 {
+			j.evidence[n] = e
+		}
+	}
+	return j
+}
+
+// speaksOfNeeds returns a test of whether a text speaks of one of needs
+// ("申请", "条件"): names it, or one like it ("资料" for "材料"). With no
+// needs, every text does.
+func (a *Answerer) speaksOfNeeds(needs []string) func(text string) bool {
+	covers := make([]func(string) float64, len(needs))
+	for i, n := range needs {
+		covers[i] = a.r.CoverageOf(n)
+	}
+	return func(text string) bool {
+		if len(needs) == 0 {
+			return true
+		}
+		nt := glossary.Normalize(text)
+		for i, n := range needs {
+			if strings.Contains(nt, n) || covers[i](text) >= 0.5 {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// answering are the hits that speak of the focus, best first.
+func (j judgement) answering() []retrieval.Hit { return j.hits[:j.speaking] }
+
+// sentence is a candidate sentence of the answer.
+type sentence struct {
+	text     string
+	hit      int // index into hits
+	pos      int // position in the passage
+	score    float64
+	evidence bool // holds the detail asked for
+}
+
+// Composition limits of an extractive answer.
+const (
+	maxAnswerSentences = 5
+	maxAnswerRunes     = 420
+	maxAnswerPassages  = 3
+)
+
+// compose builds the extractive answer: the sentences that cover the
+// question best, taken from the passages that answer it, each with its
+// citation marker — those that hold the detail asked for first, then the
+// others in reading order.
+func (a *Answerer) compose(q string, j judgement) Answer {
+	chosen := a.choose(q, j)
+	var sources []retrieval.Hit
+	cite := map[int]int{}
+	var b strings.Builder
+	for i, c := range chosen {
+		n, ok := cite[c.hit]
+		if !ok {
+			sources = append(sources, j.hits[c.hit])
+			n = len(sources)
+			cite[c.hit] = n
+		}
+		if i > 0 && chosen[i-1].hit != c.hit {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "%s[%d]", c.text, n)
+	}
+	writeSources(&b, sources)
+	return Answer{Question: q, Text: b.String(), Mode: "extractive", Outcome: question.Answered, Sources: sources, Hits: j.hits}
+}
+
+// choose picks the sentences of an extractive answer.
+func (a *Answerer) choose(q string, j judgement) []sentence {
+	use := j.answering()
+	best := 0.0
+	for _, h := range use {
+		best = max(best, h.Coverage)
+	}
+	coverage := a.r.CoverageOf(q)
+	var cands []sentence
+	for i, h := range use {
+		if i == maxAnswerPassages || h.Coverage < best-0.2 {
+			break
+		}
+		for k, s := range readable(retrieval.Sentences(h.Text)) {
+			ev := slices.Contains(j.evidence[i], k) && j.typ.Specific()
+			sc := coverage(s)
+			if ev {
+				sc += 1 // the detail asked for leads
+			}
+			if sc > 0 {
+				cands = append(cands, sentence{text: s, hit: i, pos: k, score: sc, evidence: ev})
+			}
+		}
+	}
+	sort.SliceStable(cands, func(x, y int) bool { return cands[x].score > cands[y].score })
+	var chosen []sentence
+	runes := 0
+	for _, c := range cands {
+		if len(chosen) == maxAnswerSentences || (len(chosen) > 0 && !c.evidence && c.score < cands[0].score*0.5) {
+			break
+		}
+		if slices.ContainsFunc(chosen, func(o sentence) bool { return retrieval.SaysNearly(c.text, o.text) }) {
+			continue
+		}
+		n := utf8.RuneCountInString(c.text)
+		if len(chosen) > 0 && runes+n > maxAnswerRunes {
+			continue
+		}
+		chosen = append(chosen, c)
+		runes += n
+	}
+	if len(chosen) == 0 {
+		// The passage covers the question only as a whole: quote its start.
+		return []sentence{{text: clip(use[0].Text, 200)}}
+	}
+	// The detail asked for first, then reading order: by passage rank,
+	// then position.
+	sort.SliceStable(chosen, func(x, y int) bool {
+		cx, cy := chosen[x], chosen[y]
+		if cx.evidence != cy.evidence {
+			return cx.evidence
+		}
+		if cx.hit != cy.hit {
+			return cx.hit < cy.hit
+		}
+		return cx.pos < cy.pos
+	})
+	return chosen
+}
+
+// partial says the knowledge base speaks of what q is about but not of
+// what it asks, naming what is missing, and shows what it does say, cited.
+func (a *Answerer) partial(q string, an question.Analysis, j judgement) Answer {
+	chosen := a.choose(an.Focus, judgement{hits: j.hits, speaking: j.speaking, focus: j.focus})
+	if len(chosen) > 2 {
+		chosen = chosen[:2]
+	}
+	var b strings.Builder
+	missing := cmp.Or(j.Missing, an.Label)
+	fmt.Fprintf(&b, "知识库中有与“%s”相关的内容，但没有说明%s", clip(q, 40), missing)
+	if an.Cue != "" && !j.byModel {
+		fmt.Fprintf(&b, "（您问的是“%s”）", an.Cue)
+	}
+	b.WriteString("。知识库中相关的说法是：\n")
+	var sources []retrieval.Hit
+	cite := map[int]int{}
+	for _, c := range chosen {
+		n, ok := cite[c.hit]
+		if !ok {
+			sources = append(sources, j.hits[c.hit])
+			n = len(sources)
+			cite[c.hit] = n
+		}
+		fmt.Fprintf(&b, "%s[%d]\n", c.text, n)
+	}
+	b.WriteString("如需了解具体情况，可以用 /demand 提交诉求，我们会转给相关部门答复。")
+	writeSources(&b, sources)
+	return Answer{Question: q, Text: b.String(), Refused: true, Outcome: question.Partial, Missing: missing,
+		Mode: "extractive", Sources: sources, Hits: j.hits}
+}
+
+// writeSources ends an answer with its numbered sources.
+func writeSources(b *strings.Builder, sources []retrieval.Hit) {
+	b.WriteString("\n\n来源：")
+	for i, s := range sources {
+		fmt.Fprintf(b, "\n[%d] %s", i+1, s.Citation())
+	}
+}
+
+// connectives open a sentence that leans on the one before it; an answer
+// quoting the sentence alone drops them.
+var connectives = []string{"另一方面", "一方面", "与此同时", "同时", "此外", "另外", "因此", "所以", "对此", "为此", "其次", "再次", "最后", "总之", "而且", "并且", "但是", "不过"}
+
+// pointers open a sentence whose subject is in the sentence before.
+var pointers = []string{"这", "此", "该", "其", "上述", "以上", "他们", "它们"}
+
+// readable returns sentences as an answer may quote them alone: a leading
+// connective dropped, a sentence that opens with a pointer ("这一做法…")
+// joined to the one it points back to.
+func readable(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		for _, c := range connectives {
+			if t, ok := strings.CutPrefix(s, c); ok && utf8.RuneCountInString(t) > 4 {
+				s = strings.TrimLeft(t, "，,、：: ")
+				break
+			}
+		}
+		if i > 0 && slices.ContainsFunc(pointers, func(p string) bool { return strings.HasPrefix(s, p) }) {
+			s = ss[i-1] + s
+		}
+		out[i] = s
+	}
+	return out
+}
