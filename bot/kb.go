@@ -25,16 +25,19 @@ import (
 // embedNoticeMin is how many passages to embed before progress is shown.
 const embedNoticeMin = 256
 
-// indexFile is the snapshot's name inside the data directory.
+// indexFile is the index's manifest inside the data directory; its
+// segments are in the folder "index" beside it ([retrieval.OpenIndex]).
 const indexFile = "index.gob"
 
 // KnowledgeBase is the assistant's searchable knowledge: the shipped corpus
 // and the documents ingested into the data directory, chunked, embedded and
-// indexed. The index is persisted as one snapshot file written atomically,
-// and rebuilt by itself when the shipped corpus, the chunking or the
-// embedder changes. Each ingested document is also kept as a record of its
-// own beside the snapshot, so that a damaged snapshot is rebuilt without
-// losing them.
+// indexed. The index is persisted as segment files listed by a manifest,
+// each written atomically and used in place (memory-mapped) when opened,
+// so opening rebuilds nothing; an ingest or removal writes only a small
+// segment more. It is rebuilt by itself when the shipped corpus, the
+// chunking or the embedder changes. Each ingested document is also kept as
+// a record of its own beside the index, so that a damaged index is rebuilt
+// without losing them.
 type KnowledgeBase struct {
 	dir       string
 	notice    func(string)
@@ -44,8 +47,7 @@ type KnowledgeBase struct {
 
 	writeMu sync.Mutex // one Ingest at a time
 	mu      sync.RWMutex
-	snap    *retrieval.Snapshot
-	idx     *retrieval.Hybrid
+	idx     *retrieval.Hybrid // the current generation
 }
 
 // KnowledgeBaseOptions are the optional settings of [OpenKnowledgeBase].
@@ -63,14 +65,15 @@ type KnowledgeBaseOptions struct {
 
 // OpenKnowledgeBase opens the knowledge base kept in dir, creating dir
 // (mode 0700) and building the index from the shipped corpus on first use.
-// A snapshot built with other settings is rebuilt, keeping the ingested
-// documents. A damaged or missing snapshot is moved aside and the index
+// An index built with other settings is rebuilt, keeping the ingested
+// documents; one of the single-file format before segments is converted,
+// its vectors kept. A damaged or missing index is moved aside and the index
 // rebuilt from the shipped corpus and the records of the ingested
 // documents kept in dir/documents (see [KnowledgeBase.Ingest]); a document
 // whose record is gone too is re-read from its original file when that is
 // still a regular file, and named in a notice otherwise.
 //
-// A current snapshot is opened without writing anything, so a read-only
+// A current index is opened without writing anything, so a read-only
 // dir serves searches; when a rebuild is needed and dir is not writable,
 // the index is built in memory and a notice says it could not be saved.
 // Returns an error when dir cannot be created or read.
@@ -107,68 +110,102 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 		return nil, err
 	}
 	path := filepath.Join(dir, indexFile)
-	snap, err := retrieval.ReadSnapshot(path)
-	var lost string // why the snapshot could not be used, for the notice
+	idx, err := retrieval.OpenIndex(path, kb.emb, kb.exp)
+	var (
+		lost  string               // why the index could not be used, for the notice
+		prior []retrieval.Document // the ingested documents of an index to rebuild
+		found bool                 // an index (of any settings) was read
+	)
 	switch {
-	case errors.Is(err, retrieval.ErrNoSnapshot):
-		snap = nil
-	case errors.Is(err, fs.ErrPermission):
-		return nil, fmt.Errorf("无法读取数据目录 %s 中的索引（没有权限）：%w", dir, err)
-	case err != nil:
-		aside := path + ".damaged-" + time.Now().Format("20060102-150405")
-		if rerr := os.Rename(path, aside); rerr != nil {
-			lost = fmt.Sprintf("索引文件已损坏（无法移走：%v）", rerr)
-		} else {
-			lost = "索引文件已损坏，已移到 " + aside
-		}
-		snap = nil
-	}
-	if snap != nil && snap.Version == retrieval.SnapshotVersion && snap.Key == key {
-		idx, err := retrieval.NewHybrid(ctx, snap.Passages, snap.Vectors, kb.emb, kb.exp)
-		if err != nil {
-			return nil, err
-		}
-		kb.snap, kb.idx = snap, idx
+	case err == nil && idx.Key() == key:
+		kb.idx = idx
 		// A data directory from before the records (or one whose last
 		// write was interrupted) gets them now, when it is writable.
-		kb.syncRecords(snap.Docs)
+		kb.syncRecords(idx)
 		return kb, nil
+	case err == nil:
+		prior, found = idx.Documents(true), true
+	case errors.Is(err, retrieval.ErrOldFormat):
+		snap, serr := retrieval.ReadSnapshot(path)
+		if serr == nil && kb.carryOver(ctx, snap, key) {
+			return kb, nil
+		}
+		if serr == nil {
+			prior, found = snap.Docs, true
+			break
+		}
+		lost = kb.moveAside(path)
+	case errors.Is(err, retrieval.ErrNoIndex):
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("无法读取数据目录 %s 中的索引（没有权限）：%w", dir, err)
+	default:
+		lost = kb.moveAside(path)
 	}
 	// Rebuild: the shipped corpus as it is now, plus every document that
 	// was ingested before.
 	docs := shipped
-	if snap != nil {
+	if found {
 		notice("知识库设置已变化，正在重建索引……")
-		for _, d := range snap.Docs {
+		for _, d := range prior {
 			if !d.Shipped {
 				docs = append(docs, d)
 			}
 		}
 	} else {
-		rec := kb.recoverDocs()
-		docs = append(docs, rec.docs...)
-		switch {
-		case lost != "" && len(rec.docs) == 0:
-			notice(lost + "，正在用内置资料重建索引。")
-		case lost != "":
-			notice(fmt.Sprintf("%s，正在用内置资料和 %d 个导入文档的记录重建索引。", lost, len(rec.docs)))
-		case len(rec.docs) > 0 || len(rec.lost) > 0:
-			notice(fmt.Sprintf("索引文件不存在，正在用内置资料和 %d 个导入文档的记录重建索引。", len(rec.docs)))
-		}
-		if len(rec.reread) > 0 {
-			notice("以下导入文档的记录缺失或损坏，已从原文件重新读取：" + nameList(rec.reread))
-		}
-		if len(rec.lost) > 0 {
-			notice("以下导入的文档无法重新读取，需要重新导入：" + nameList(rec.lost))
-		}
-		if rec.unnamed > 0 {
-			notice(fmt.Sprintf("另有 %d 个导入文档的记录已损坏，无法辨认是哪些文档，需要重新导入。", rec.unnamed))
-		}
+		docs = append(docs, kb.recoverWithNotices(lost)...)
 	}
 	if err := kb.rebuild(ctx, key, docs); err != nil {
 		return nil, err
 	}
 	return kb, nil
+}
+
+// moveAside moves the damaged index at path aside and says so, for the
+// notice.
+func (kb *KnowledgeBase) moveAside(path string) string {
+	aside := path + ".damaged-" + time.Now().Format("20060102-150405")
+	if err := os.Rename(path, aside); err != nil {
+		return fmt.Sprintf("索引文件已损坏（无法移走：%v）", err)
+	}
+	return "索引文件已损坏，已移到 " + aside
+}
+
+// recoverWithNotices returns the ingested documents as their records keep
+// them, for a rebuild without an index, and says what was recovered and
+// lost; lost is why the index could not be used, or "" when there was none.
+func (kb *KnowledgeBase) recoverWithNotices(lost string) []retrieval.Document {
+	rec := kb.recoverDocs()
+	switch {
+	case lost != "" && len(rec.docs) == 0:
+		kb.notice(lost + "，正在用内置资料重建索引。")
+	case lost != "":
+		kb.notice(fmt.Sprintf("%s，正在用内置资料和 %d 个导入文档的记录重建索引。", lost, len(rec.docs)))
+	case len(rec.docs) > 0 || len(rec.lost) > 0:
+		kb.notice(fmt.Sprintf("索引文件不存在，正在用内置资料和 %d 个导入文档的记录重建索引。", len(rec.docs)))
+	}
+	if len(rec.reread) > 0 {
+		kb.notice("以下导入文档的记录缺失或损坏，已从原文件重新读取：" + nameList(rec.reread))
+	}
+	if len(rec.lost) > 0 {
+		kb.notice("以下导入的文档无法重新读取，需要重新导入：" + nameList(rec.lost))
+	}
+	if rec.unnamed > 0 {
+		kb.notice(fmt.Sprintf("另有 %d 个导入文档的记录已损坏，无法辨认是哪些文档，需要重新导入。", rec.unnamed))
+	}
+	return rec.docs
+}
+
+// carryOver converts a snapshot of the format before segments, built with
+// the current settings (key), to the current format, keeping its passages
+// and vectors: nothing is re-embedded. It reports whether it did; when not,
+// the caller rebuilds from the snapshot's documents.
+func (kb *KnowledgeBase) carryOver(ctx context.Context, snap *retrieval.Snapshot, key string) bool {
+	if snap.Version != retrieval.SnapshotVersion || snap.Key != key {
+		return false
+	}
+	kb.notice("索引文件格式已更新，正在转换（不重新生成向量）……")
+	b := retrieval.Batch{Docs: snap.Docs, Passages: snap.Passages, Vectors: snap.Vectors, Key: key}
+	return kb.install(ctx, b, false) == nil
 }
 
 // nameList joins document names for a notice, at most 20 of them.
@@ -185,7 +222,7 @@ func nameList(names []string) string {
 // errata and shipped content.
 func (kb *KnowledgeBase) shippedDocs() ([]retrieval.Document, string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "v%d|r%d|%s|%d|", retrieval.SnapshotVersion, knowledge.RulesVersion, kb.emb.ID(), kb.chunkSize)
+	fmt.Fprintf(h, "v%d|r%d|%s|%d|", retrieval.AnalysisVersion, knowledge.RulesVersion, kb.emb.ID(), kb.chunkSize)
 	// The errata change how the shipped documents read.
 	errata, err := fs.ReadFile(corpus.FS, corpus.ErrataFile)
 	if err != nil {
@@ -212,9 +249,9 @@ func (kb *KnowledgeBase) shippedDocs() ([]retrieval.Document, string, error) {
 	return docs, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// rebuild chunks, embeds and indexes docs, then saves the snapshot.
+// rebuild chunks, embeds and indexes docs, then saves the index.
 func (kb *KnowledgeBase) rebuild(ctx context.Context, key string, docs []retrieval.Document) error {
-	snap := &retrieval.Snapshot{Version: retrieval.SnapshotVersion, Key: key}
+	b := retrieval.Batch{Key: key}
 	for _, d := range docs {
 		doc, err := knowledge.Reload(d.Name, d.Text)
 		if err != nil {
@@ -223,68 +260,57 @@ func (kb *KnowledgeBase) rebuild(ctx context.Context, key string, docs []retriev
 			continue
 		}
 		d.Title = doc.Title
-		snap.Docs = append(snap.Docs, d)
-		snap.Passages = append(snap.Passages, passagesOf(doc, kb.chunkSize)...)
+		b.Docs = append(b.Docs, d)
+		b.Passages = append(b.Passages, passagesOf(doc, kb.chunkSize)...)
 	}
-	return kb.install(ctx, snap, false)
+	return kb.install(ctx, b, false)
 }
 
-// install indexes snap (embedding passages without vectors), saves it and
-// makes it current. When the snapshot cannot be saved, install returns the
-// error if mustSave, and otherwise keeps the index in memory and says so.
-func (kb *KnowledgeBase) install(ctx context.Context, snap *retrieval.Snapshot, mustSave bool) error {
-	if snap.Vectors == nil {
-		snap.Vectors = make([][]float32, len(snap.Passages))
+// install embeds the passages of b that have no vector, indexes b as a
+// whole, saves it and makes it current. When the index cannot be saved,
+// install keeps it in memory and says so.
+func (kb *KnowledgeBase) install(ctx context.Context, b retrieval.Batch, mustSave bool) error {
+	if b.Vectors == nil {
+		b.Vectors = make([][]float32, len(b.Passages))
 	}
-	// A passage whose text is already indexed by the same embedder keeps
-	// its vector: re-chunked or re-ingested unchanged text costs nothing.
-	kb.mu.RLock()
-	cur := kb.snap
-	kb.mu.RUnlock()
-	if cur != nil && cur.Key == snap.Key {
-		known := make(map[string][]float32, len(cur.Passages))
-		for i, p := range cur.Passages {
-			known[p.Title+"\n"+p.Text] = cur.Vectors[i]
-		}
-		for i, p := range snap.Passages {
-			if snap.Vectors[i] == nil {
-				snap.Vectors[i] = known[p.Title+"\n"+p.Text]
-			}
-		}
-	}
-	missing := 0
-	for _, v := range snap.Vectors {
-		if v == nil {
-			missing++
-		}
-	}
-	var progress func(done, total int)
-	if missing > embedNoticeMin {
-		kb.notice(fmt.Sprintf("正在为 %d 个段落生成向量（%s）……", missing, kb.emb.ID()))
-		progress = func(done, total int) {
-			if done == total || done%(embedNoticeMin*4) < 64 {
-				kb.notice(fmt.Sprintf("  已完成 %d/%d", done, total))
-			}
-		}
-	}
-	if err := retrieval.EmbedPassages(ctx, kb.emb, snap.Passages, snap.Vectors, progress); err != nil {
+	if err := retrieval.EmbedPassages(ctx, kb.emb, b.Passages, b.Vectors, kb.embedProgress()); err != nil {
 		return fmt.Errorf("生成向量失败：%w", err)
 	}
-	idx, err := retrieval.NewHybrid(ctx, snap.Passages, snap.Vectors, kb.emb, kb.exp)
+	idx, err := retrieval.Build(ctx, b, kb.emb, kb.exp)
 	if err != nil {
 		return err
 	}
-	snap.Vectors = idx.Vectors()
-	if err := kb.save(snap); err != nil {
+	saved, err := kb.save(idx, b.Docs)
+	if err != nil {
 		if mustSave {
 			return fmt.Errorf("无法写入数据目录 %s：%w", kb.dir, err)
 		}
 		kb.notice(fmt.Sprintf("无法保存索引（数据目录 %s 不可写：%v），本次只在内存中使用重建的索引，下次启动还会重建。", kb.dir, err))
+		saved = idx
 	}
 	kb.mu.Lock()
-	kb.snap, kb.idx = snap, idx
+	kb.idx = saved
 	kb.mu.Unlock()
 	return nil
+}
+
+// embedProgress returns the progress function of an embedding run: it
+// says how many passages are being embedded, when more than
+// embedNoticeMin, and how far it has come.
+func (kb *KnowledgeBase) embedProgress() func(done, total int) {
+	started := false
+	return func(done, total int) {
+		if total <= embedNoticeMin {
+			return
+		}
+		if !started {
+			started = true
+			kb.notice(fmt.Sprintf("正在为 %d 个段落生成向量（%s）……", total, kb.emb.ID()))
+		}
+		if done == total || done%(embedNoticeMin*4) < 64 {
+			kb.notice(fmt.Sprintf("  已完成 %d/%d", done, total))
+		}
+	}
 }
 
 // passagesOf chunks a loaded document into retrieval passages. A passage
@@ -361,9 +387,9 @@ type IngestOptions struct {
 // saves everything at once: a thousand files cost one index build. One
 // document that fails to read or load never stops the others; its result
 // says why and the index keeps its previous version. A source whose name
-// repeats an earlier one is ignored. Besides the snapshot, every ingested
+// repeats an earlier one is ignored. Besides the index, every ingested
 // document's text is kept as a record in the data directory, so that a
-// damaged snapshot loses nothing. Returns an error only when the index
+// damaged index loses nothing. Returns an error only when the index
 // cannot be built or saved, and then nothing changes.
 func (kb *KnowledgeBase) Ingest(ctx context.Context, sources []Source, opt IngestOptions) ([]IngestResult, error) {
 	kb.writeMu.Lock()
@@ -381,10 +407,11 @@ func (kb *KnowledgeBase) Ingest(ctx context.Context, sources []Source, opt Inges
 // as [KnowledgeBase.Ingest] describes. The caller holds writeMu.
 func (kb *KnowledgeBase) change(ctx context.Context, sources []Source, progress func(done, total int), drop func(retrieval.Document) bool) ([]IngestResult, error) {
 	kb.mu.RLock()
-	cur := kb.snap
+	cur := kb.idx
 	kb.mu.RUnlock()
-	hashes := make(map[string]string, len(cur.Docs))
-	for _, d := range cur.Docs {
+	curDocs := cur.Documents(false)
+	hashes := make(map[string]string, len(curDocs))
+	for _, d := range curDocs {
 		hashes[d.Name] = d.Hash
 	}
 	var (
@@ -432,7 +459,7 @@ func (kb *KnowledgeBase) change(ctx context.Context, sources []Source, progress 
 			progress(i+1, len(sources))
 		}
 	}
-	for _, d := range cur.Docs {
+	for _, d := range curDocs {
 		if !d.Shipped && !seen[d.Name] && drop(d) {
 			replaced[d.Name] = true
 			results = append(results, IngestResult{Name: d.Name, Status: IngestRemoved})
@@ -441,24 +468,26 @@ func (kb *KnowledgeBase) change(ctx context.Context, sources []Source, progress 
 	if len(added) == 0 && len(replaced) == 0 {
 		return results, nil
 	}
-	next := &retrieval.Snapshot{Version: cur.Version, Key: cur.Key}
-	for _, d := range cur.Docs {
-		if !replaced[d.Name] {
-			next.Docs = append(next.Docs, d)
-		}
+	remove := make([]string, 0, len(replaced))
+	for name := range replaced {
+		remove = append(remove, name)
 	}
-	for i, p := range cur.Passages {
-		if !replaced[p.Doc] {
-			next.Passages = append(next.Passages, p)
-			next.Vectors = append(next.Vectors, cur.Vectors[i])
-		}
+	sort.Strings(remove)
+	next, err := cur.Update(ctx, retrieval.Change{
+		Remove:   remove,
+		Add:      retrieval.Batch{Docs: added, Passages: passages},
+		Progress: kb.embedProgress(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("更新索引失败：%w", err)
 	}
-	next.Docs = append(next.Docs, added...)
-	next.Passages = append(next.Passages, passages...)
-	next.Vectors = append(next.Vectors, make([][]float32, len(passages))...)
-	if err := kb.install(ctx, next, true); err != nil {
-		return nil, err
+	saved, err := kb.save(next, added)
+	if err != nil {
+		return nil, fmt.Errorf("无法写入数据目录 %s：%w", kb.dir, err)
 	}
+	kb.mu.Lock()
+	kb.idx = saved
+	kb.mu.Unlock()
 	return results, nil
 }
 
@@ -477,10 +506,10 @@ func (kb *KnowledgeBase) Remove(ctx context.Context, names, folders []string) ([
 	kb.writeMu.Lock()
 	defer kb.writeMu.Unlock()
 	kb.mu.RLock()
-	cur := kb.snap
+	curDocs := kb.idx.Documents(false)
 	kb.mu.RUnlock()
-	byName := make(map[string]retrieval.Document, len(cur.Docs))
-	for _, d := range cur.Docs {
+	byName := make(map[string]retrieval.Document, len(curDocs))
+	for _, d := range curDocs {
 		byName[d.Name] = d
 	}
 	drop := map[string]bool{}
@@ -493,7 +522,7 @@ func (kb *KnowledgeBase) Remove(ctx context.Context, names, folders []string) ([
 			problems, code = append(problems, "文档名不能为空"), apperr.EInvalid
 		case !ok:
 			msg := "知识库中没有名为“" + clip(n, 80) + "”的导入文档"
-			if k := countUnder(cur.Docs, n); k > 0 {
+			if k := countUnder(curDocs, n); k > 0 {
 				msg += fmt.Sprintf("（这不是文档名，但有 %d 个导入的文档以它开头；请按完整的文档名移除）", k)
 			}
 			problems = append(problems, msg)
@@ -509,7 +538,7 @@ func (kb *KnowledgeBase) Remove(ctx context.Context, names, folders []string) ([
 			continue
 		}
 		k := 0
-		for _, d := range cur.Docs {
+		for _, d := range curDocs {
 			if !d.Shipped && under(d.Name, []string{f}) {
 				drop[d.Name] = true
 				k++
@@ -598,6 +627,36 @@ func (kb *KnowledgeBase) Search(ctx context.Context, q string, k int) ([]retriev
 	return idx.Search(ctx, q, k)
 }
 
+// Refresh makes current the index another process saved in the data
+// directory since this one was opened or last saved (a replica's ingest),
+// and reports whether it did. The new generation is opened in place, as at
+// start, and swapped in at once: searches see the old index or the new,
+// never a mix. Returns an error when it cannot be read or was built with
+// other settings; the current index stays.
+func (kb *KnowledgeBase) Refresh(ctx context.Context) (bool, error) {
+	kb.writeMu.Lock()
+	defer kb.writeMu.Unlock()
+	kb.mu.RLock()
+	cur := kb.idx
+	kb.mu.RUnlock()
+	path := filepath.Join(kb.dir, indexFile)
+	gen, err := retrieval.Generation(path)
+	if err != nil || gen == cur.Generation() {
+		return false, err
+	}
+	next, err := retrieval.OpenIndex(path, kb.emb, kb.exp)
+	if err != nil {
+		return false, err
+	}
+	if next.Key() != cur.Key() {
+		return false, fmt.Errorf("数据目录 %s 中的索引由其他设置建立，未切换", kb.dir)
+	}
+	kb.mu.Lock()
+	kb.idx = next
+	kb.mu.Unlock()
+	return true, nil
+}
+
 // CoverageOf measures how much of q a text covers; see
 // [retrieval.Hybrid.CoverageOf].
 func (kb *KnowledgeBase) CoverageOf(q string) func(text string) float64 {
@@ -619,12 +678,8 @@ func (kb *KnowledgeBase) NamesConcepts(q string) func(text string) bool {
 // Documents lists the indexed documents by name.
 func (kb *KnowledgeBase) Documents() []retrieval.Document {
 	kb.mu.RLock()
-	defer kb.mu.RUnlock()
-	docs := make([]retrieval.Document, len(kb.snap.Docs))
-	for i, d := range kb.snap.Docs {
-		d.Text = ""
-		docs[i] = d
-	}
+	docs := kb.idx.Documents(false)
+	kb.mu.RUnlock()
 	sort.Slice(docs, func(i, j int) bool { return docs[i].Name < docs[j].Name })
 	return docs
 }

@@ -88,6 +88,13 @@ func TestKnowledgeBaseFilePermissions(t *testing.T) {
 	}
 	assert.Equal(t, os.FileMode(0o700), mode(dir))
 	assert.Equal(t, os.FileMode(0o600), mode(filepath.Join(dir, "index.gob")))
+	assert.Equal(t, os.FileMode(0o700), mode(filepath.Join(dir, "index")))
+	segs, err := filepath.Glob(filepath.Join(dir, "index", "*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, segs)
+	for _, f := range segs {
+		assert.Equal(t, os.FileMode(0o600), mode(f), f)
+	}
 	assert.Equal(t, os.FileMode(0o700), mode(filepath.Join(dir, "documents")))
 	files, err := filepath.Glob(filepath.Join(dir, "documents", "*"))
 	require.NoError(t, err)

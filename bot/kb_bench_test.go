@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,6 +14,7 @@ import (
 
 	"partybot/bot"
 	"partybot/corpus"
+	"partybot/retrieval/retrievaltest"
 )
 
 // benchSources makes n documents of about 2 KB of Chinese policy text each,
@@ -62,5 +66,33 @@ func BenchmarkIngestUnchanged(b *testing.B) {
 		if err != nil || res[0].Status != bot.IngestUnchanged {
 			b.Fatal(err, res[0])
 		}
+	}
+}
+
+// TestWriteSyntheticDocuments writes synthetic documents to the folder
+// $PARTYBOT_SYNTH_DIR, $PARTYBOT_SYNTH_DOCS of them (default 455: about
+// 10,000 passages), for measuring the command line on a large data
+// directory:
+//
+//	PARTYBOT_SYNTH_DIR=/tmp/docs10k go test -run TestWriteSyntheticDocuments ./bot
+//	PARTYBOT_DATA=/tmp/data10k go run ./cmd/partybot ingest /tmp/docs10k
+//
+// It is skipped without the variable.
+func TestWriteSyntheticDocuments(t *testing.T) {
+	dir := os.Getenv("PARTYBOT_SYNTH_DIR")
+	if dir == "" {
+		t.Skip("PARTYBOT_SYNTH_DIR not set")
+	}
+	n := 455
+	if s := os.Getenv("PARTYBOT_SYNTH_DOCS"); s != "" {
+		var err error
+		n, err = strconv.Atoi(s)
+		require.NoError(t, err)
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	g, err := retrievaltest.NewGenerator()
+	require.NoError(t, err)
+	for i := range n {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("%05d.md", i)), []byte(g.Document(i)), 0o600))
 	}
 }

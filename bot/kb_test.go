@@ -56,11 +56,16 @@ func TestKnowledgeBaseReopensWithoutRebuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	segs, err := filepath.Glob(filepath.Join(dir, "index", "*.seg"))
+	require.NoError(t, err)
 	kb2 := open(t, dir, opt)
 	st2, _ := os.Stat(filepath.Join(dir, "index.gob"))
 	if kb2.Len() != n || !st2.ModTime().Equal(st.ModTime()) || len(notices) != 0 {
 		t.Fatalf("reopen rebuilt: len %d→%d, notices %v", n, kb2.Len(), notices)
 	}
+	segs2, err := filepath.Glob(filepath.Join(dir, "index", "*.seg"))
+	require.NoError(t, err)
+	assert.Equal(t, segs, segs2, "segments written at reopen")
 }
 
 func TestKnowledgeBaseIngest(t *testing.T) {
@@ -206,7 +211,7 @@ func writeDoc(tb testing.TB, dir, name, text string) bot.Source {
 	return bot.Source{Name: path, Read: func() ([]byte, error) { return os.ReadFile(path) }}
 }
 
-// damageIndex truncates the snapshot in dir.
+// damageIndex truncates the index's manifest in dir.
 func damageIndex(tb testing.TB, dir string) {
 	tb.Helper()
 	path := filepath.Join(dir, "index.gob")
@@ -252,7 +257,7 @@ func cites(tb testing.TB, kb *bot.KnowledgeBase, q, title string) bool {
 	return false
 }
 
-// TestKnowledgeBaseDamagedIndexKeepsIngestedDocuments: a damaged index.gob
+// TestKnowledgeBaseDamagedIndexKeepsIngestedDocuments: a damaged index
 // is rebuilt from the records of the ingested documents, not from the
 // shipped corpus alone; a document whose record is gone is re-read from its
 // file, and one whose file is gone too is named in a notice.
@@ -296,7 +301,7 @@ func TestKnowledgeBaseDamagedIndexKeepsIngestedDocuments(t *testing.T) {
 }
 
 // TestKnowledgeBaseRecordsForOldDataDir: a data directory made before the
-// records (a snapshot, no documents/) gets them on first open, so that a
+// records (an index, no documents/) gets them on first open, so that a
 // later damage loses nothing.
 func TestKnowledgeBaseRecordsForOldDataDir(t *testing.T) {
 	dir := t.TempDir()
@@ -306,7 +311,7 @@ func TestKnowledgeBaseRecordsForOldDataDir(t *testing.T) {
 
 	var notices []string
 	open(t, dir, bot.KnowledgeBaseOptions{Notice: func(s string) { notices = append(notices, s) }})
-	assert.Empty(t, notices, "a healthy snapshot is opened without a rebuild")
+	assert.Empty(t, notices, "a healthy index is opened without a rebuild")
 	assert.FileExists(t, filepath.Join(dir, "documents", "manifest.json"))
 
 	damageIndex(t, dir)
@@ -416,22 +421,127 @@ func TestKnowledgeBaseRemoveNeedsExactName(t *testing.T) {
 }
 
 // TestKnowledgeBaseRebuildsForNewRules: a data directory built before the
-// errata or the splitting rules changed is rebuilt, not served stale.
+// errata or the splitting rules changed is rebuilt, not served stale; so
+// is one built with other settings.
 func TestKnowledgeBaseRebuildsForNewRules(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	kb, err := bot.OpenKnowledgeBase(ctx, dir, bot.KnowledgeBaseOptions{})
 	require.NoError(t, err)
 	require.NotZero(t, kb.Len())
-	snap, err := retrieval.ReadSnapshot(filepath.Join(dir, "index.gob"))
+	ingestOne(t, kb, "/docs/dangfei.md", dangfeiDoc)
+	path := filepath.Join(dir, "index.gob")
+	idx, err := retrieval.OpenIndex(path, retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}, nil)
 	require.NoError(t, err)
-	snap.Key = "a build under older rules"
-	require.NoError(t, retrieval.WriteSnapshot(filepath.Join(dir, "index.gob"), snap))
+	key := idx.Key()
+	// An index of the format before segments, built under older rules.
+	old := &retrieval.Snapshot{Version: retrieval.SnapshotVersion, Key: "a build under older rules", Docs: idx.Documents(true)}
+	require.NoError(t, retrieval.WriteSnapshot(path, old))
 	var notices []string
-	_, err = bot.OpenKnowledgeBase(ctx, dir, bot.KnowledgeBaseOptions{Notice: func(s string) { notices = append(notices, s) }})
+	opt := bot.KnowledgeBaseOptions{Notice: func(s string) { notices = append(notices, s) }}
+	kb, err = bot.OpenKnowledgeBase(ctx, dir, opt)
 	require.NoError(t, err)
 	assert.NotEmpty(t, notices, "an index of other rules was served without a rebuild")
-	again, err := retrieval.ReadSnapshot(filepath.Join(dir, "index.gob"))
+	assert.True(t, cites(t, kb, "党员每月怎么缴纳党费", "党费收缴管理办法"), "the ingested document is kept")
+	again, err := retrieval.OpenIndex(path, retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}, nil)
 	require.NoError(t, err)
-	assert.NotEqual(t, "a build under older rules", again.Key)
+	assert.Equal(t, key, again.Key())
+
+	// Other settings (the chunk size is part of the key).
+	notices = nil
+	opt.ChunkRunes = 80
+	kb, err = bot.OpenKnowledgeBase(ctx, dir, opt)
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(notices, "\n"), "设置已变化")
+	assert.True(t, cites(t, kb, "党员每月怎么缴纳党费", "党费收缴管理办法"), "the ingested document is kept")
+	again, err = retrieval.OpenIndex(path, retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}, nil)
+	require.NoError(t, err)
+	assert.NotEqual(t, key, again.Key())
+}
+
+// TestKnowledgeBaseDamagedSegment: a segment file cut short is found at
+// open, and the index rebuilt from the records like a damaged manifest.
+func TestKnowledgeBaseDamagedSegment(t *testing.T) {
+	dir := t.TempDir()
+	kb := open(t, dir, bot.KnowledgeBaseOptions{})
+	ingestOne(t, kb, "/docs/dangfei.md", dangfeiDoc)
+	segs, err := filepath.Glob(filepath.Join(dir, "index", "*.seg"))
+	require.NoError(t, err)
+	require.NotEmpty(t, segs)
+	for _, seg := range segs {
+		data, err := os.ReadFile(seg)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(seg, data[:len(data)-100], 0o600))
+	}
+	var notices []string
+	kb = open(t, dir, bot.KnowledgeBaseOptions{Notice: func(s string) { notices = append(notices, s) }})
+	require.NotEmpty(t, notices)
+	assert.Contains(t, notices[0], "损坏")
+	assert.True(t, cites(t, kb, "党员每月怎么缴纳党费", "党费收缴管理办法"))
+	kb = open(t, dir, bot.KnowledgeBaseOptions{Notice: func(s string) { t.Errorf("notice after the rebuild: %s", s) }})
+	assert.True(t, cites(t, kb, "党员每月怎么缴纳党费", "党费收缴管理办法"))
+}
+
+// TestKnowledgeBaseIngestWritesADelta: ingesting or removing a document
+// writes a small segment and a new manifest, never the whole index again,
+// and another process opening the data directory sees the change.
+func TestKnowledgeBaseIngestWritesADelta(t *testing.T) {
+	dir := t.TempDir()
+	kb := open(t, dir, bot.KnowledgeBaseOptions{})
+	ingestOne(t, kb, "/docs/dangfei.md", policyDoc+strings.Repeat("党员应当按时参加组织生活。\n", 60))
+	segFiles := func() map[string]int64 {
+		entries, err := os.ReadDir(filepath.Join(dir, "index"))
+		require.NoError(t, err)
+		m := map[string]int64{}
+		for _, e := range entries {
+			info, err := e.Info()
+			require.NoError(t, err)
+			m[e.Name()] = info.Size()
+		}
+		return m
+	}
+	before := segFiles()
+	ingestOne(t, kb, "/docs/zhuanjie.md", zhuanjieDoc)
+	after := segFiles()
+	var added []string
+	for name, size := range after {
+		if _, ok := before[name]; !ok {
+			added = append(added, name)
+			assert.Less(t, size, int64(16<<10), "the new segment holds one small document")
+		}
+	}
+	assert.Len(t, added, 1, "one new segment: %v → %v", before, after)
+	other := open(t, dir, bot.KnowledgeBaseOptions{})
+	assert.True(t, cites(t, other, "组织关系转接要开介绍信吗", "组织关系转接办法"))
+
+	_, err := kb.Remove(context.Background(), []string{"/docs/zhuanjie.md"}, nil)
+	require.NoError(t, err)
+	assert.False(t, cites(t, kb, "组织关系转接要开介绍信吗", "组织关系转接办法"))
+	other = open(t, dir, bot.KnowledgeBaseOptions{})
+	assert.False(t, cites(t, other, "组织关系转接要开介绍信吗", "组织关系转接办法"))
+	assert.True(t, cites(t, other, "党员每月怎么缴纳党费", "党费收缴管理办法"))
+}
+
+// TestKnowledgeBaseRefresh: a knowledge base open in one process picks up
+// a document another ingested into the same data directory, without a
+// restart, and nothing when nothing changed.
+func TestKnowledgeBaseRefresh(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	replica := open(t, dir, bot.KnowledgeBaseOptions{})
+	writer := open(t, dir, bot.KnowledgeBaseOptions{})
+	changed, err := replica.Refresh(ctx)
+	require.NoError(t, err)
+	assert.False(t, changed)
+
+	ingestOne(t, writer, "/docs/dangfei.md", dangfeiDoc)
+	assert.False(t, cites(t, replica, "党员每月怎么缴纳党费", "党费收缴管理办法"))
+	changed, err = replica.Refresh(ctx)
+	require.NoError(t, err)
+	assert.True(t, changed)
+	assert.True(t, cites(t, replica, "党员每月怎么缴纳党费", "党费收缴管理办法"))
+	assert.Equal(t, writer.Len(), replica.Len())
+	changed, err = replica.Refresh(ctx)
+	require.NoError(t, err)
+	assert.False(t, changed)
 }

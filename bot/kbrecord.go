@@ -17,13 +17,13 @@ import (
 	"partybot/retrieval"
 )
 
-// The records of ingested documents: the snapshot alone would be the only
-// copy of every ingested document's text, and a damaged snapshot would lose
+// The records of ingested documents: the index alone would be the only
+// copy of every ingested document's text, and a damaged index would lose
 // them all. So each ingested document is also kept in recordDir as a record
 // (its name, title, content hash and extracted text, with a checksum), and
 // manifestFile lists the current ones. Records are named by a hash of the
 // document's name and of its content, so a record is never rewritten in
-// place: a save writes the new records, then the snapshot, then the
+// place: a save writes the new records, then the index, then the
 // manifest, then deletes the records nothing lists. A crash at any point
 // leaves a manifest whose records exist. The directory is 0700 and the
 // files 0600, as the documents may not be public.
@@ -39,7 +39,7 @@ type record struct {
 	Version int    `json:"version"`
 	Name    string `json:"name"`
 	Title   string `json:"title"`
-	Hash    string `json:"hash"` // SHA-256 of the document's bytes, as in the snapshot
+	Hash    string `json:"hash"` // SHA-256 of the document's bytes, as in the index
 	Text    string `json:"text"`
 	Sum     string `json:"sum"` // checksum of the fields above
 }
@@ -73,25 +73,28 @@ func recordFile(name, hash string) string {
 	return hex.EncodeToString(n[:10]) + "-" + hex.EncodeToString(c[:6]) + recordExt
 }
 
-// save writes snap's records, snap, and the manifest listing the records.
-// A failure before the snapshot is written leaves everything as it was;
-// a manifest that cannot be written is only reported, as the snapshot is
-// already saved and the next open writes the manifest again.
-func (kb *KnowledgeBase) save(snap *retrieval.Snapshot) error {
-	if err := kb.writeRecords(snap.Docs); err != nil {
-		return err
+// save writes the records of added (the documents idx holds that may have
+// none yet), then idx, then the manifest listing the records, and returns
+// idx as saved ([retrieval.Hybrid.Save]). A failure before the index is
+// written leaves everything as it was; a manifest that cannot be written
+// is only reported, as the index is already saved and the next open writes
+// the manifest again.
+func (kb *KnowledgeBase) save(idx *retrieval.Hybrid, added []retrieval.Document) (*retrieval.Hybrid, error) {
+	if err := kb.writeRecords(added); err != nil {
+		return nil, err
 	}
-	if err := retrieval.WriteSnapshot(filepath.Join(kb.dir, indexFile), snap); err != nil {
-		return err
+	saved, err := idx.Save(filepath.Join(kb.dir, indexFile))
+	if err != nil {
+		return nil, err
 	}
-	if err := kb.writeManifest(snap.Docs); err != nil {
+	if err := kb.writeManifest(saved.Documents(false)); err != nil {
 		kb.notice(fmt.Sprintf("导入文档的记录清单未能更新（%v），下次启动时会再次更新。", err))
 	}
-	return nil
+	return saved, nil
 }
 
 // writeRecords writes the records of docs' ingested documents that are not
-// in recordDir yet. Each is synced before the snapshot that needs it is
+// in recordDir yet. Each is synced before the index that needs it is
 // written; as one fsync costs milliseconds, they are written several at a
 // time, which lets the file system commit them together.
 func (kb *KnowledgeBase) writeRecords(docs []retrieval.Document) error {
@@ -186,16 +189,17 @@ func (kb *KnowledgeBase) writeManifest(docs []retrieval.Document) error {
 	return nil
 }
 
-// syncRecords brings the records in line with docs, the documents of a
-// healthy snapshot, when the manifest does not list exactly them with
-// their records present: a data directory from before the records, or one
-// whose last save was interrupted. It writes nothing when they agree, and
-// fails quietly on a read-only data directory: the records are a second
-// copy, and the next save retries.
-func (kb *KnowledgeBase) syncRecords(docs []retrieval.Document) {
-	if kb.recordsMatch(docs) {
+// syncRecords brings the records in line with the documents of idx, a
+// healthy index, when the manifest does not list exactly them with their
+// records present: a data directory from before the records, or one whose
+// last save was interrupted. It writes nothing when they agree, and fails
+// quietly on a read-only data directory: the records are a second copy,
+// and the next save retries.
+func (kb *KnowledgeBase) syncRecords(idx *retrieval.Hybrid) {
+	if kb.recordsMatch(idx.Documents(false)) {
 		return
 	}
+	docs := idx.Documents(true)
 	if err := kb.writeRecords(docs); err != nil {
 		return
 	}
@@ -276,7 +280,7 @@ type recovered struct {
 }
 
 // recoverDocs returns the ingested documents as the records keep them, for
-// a rebuild without a snapshot. A document the manifest lists whose record
+// a rebuild without an index. A document the manifest lists whose record
 // is missing or damaged is re-read from its original file (see
 // readOriginal). Without a readable manifest, every sound record counts.
 func (kb *KnowledgeBase) recoverDocs() recovered {

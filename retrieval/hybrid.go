@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -12,16 +13,27 @@ import (
 )
 
 // Hybrid is the retriever the assistant uses: a lexical BM25 index over
-// character grams fused with vector search in chromem-go, with glossary
-// query expansion and a coverage score that tells whether the best
-// passages answer the query at all.
+// character grams fused with vector search, with glossary query expansion
+// and a coverage score that tells whether the best passages answer the
+// query at all.
+//
+// A Hybrid is one generation of an index: immutable segments (one base,
+// then the deltas of incremental changes) less the documents removed
+// since, used in place from their files ([OpenIndex]) or from memory. A
+// change makes a new Hybrid ([Hybrid.Update]); searches of the old one go
+// on unaffected. It is safe for concurrent use.
 type Hybrid struct {
-	passages []Passage
-	vectors  [][]float32
-	lex      *Lexical
-	vec      *vectorIndex
-	emb      Embedder
-	exp      *Expander
+	segs      []*segment
+	removed   []DocRef // documents of segs removed since, ascending
+	lex       *Lexical
+	dim       int
+	centroids [][]float32 // the base's partitions; nil when search is exact
+	emb       Embedder
+	exp       *Expander
+
+	key   string   // what built it ([Hybrid.Key])
+	gen   uint64   // generation saved under; 0 when never saved
+	files []string // its segment files, when saved
 
 	// VectorWeight is the weight of the cosine similarity added to the
 	// lexical score (normalised to the best lexical hit).
@@ -31,42 +43,132 @@ type Hybrid struct {
 	ExpansionWeight float64
 }
 
+// DocRef names a document of an index by its segment and its position
+// there.
+type DocRef struct {
+	Seg, Doc int
+}
+
 // ErrEmptyQuery is returned by Search for a query with no searchable text.
 var ErrEmptyQuery = errors.New("retrieval: empty query")
 
-// NewHybrid embeds and indexes the passages. vectors may be nil, or hold a
-// vector per passage computed earlier by the same embedder (a loaded
-// snapshot); missing vectors are computed.
+// NewHybrid embeds and indexes the passages in memory. vectors may be nil,
+// or hold a vector per passage computed earlier by the same embedder;
+// missing vectors are computed.
 func NewHybrid(ctx context.Context, passages []Passage, vectors [][]float32, emb Embedder, exp *Expander) (*Hybrid, error) {
+	return Build(ctx, Batch{Passages: passages, Vectors: vectors}, emb, exp)
+}
+
+// Batch is documents to index, their passages and the passages' vectors.
+type Batch struct {
+	// Docs hold their text (kept to re-chunk without the files). The
+	// passages of each document are consecutive in Passages and in the
+	// order of Docs, and name it in Passage.Doc. Docs may be empty when
+	// the passages belong to no document.
+	Docs     []Document
+	Passages []Passage
+	// Vectors is nil or has one entry per passage; nil entries are
+	// embedded.
+	Vectors [][]float32
+	// Key names what built the batch (embedder, chunking, corpus): an
+	// index is saved with it and [Hybrid.Key] returns it.
+	Key string
+}
+
+// Build embeds the batch's missing vectors and indexes it in memory as one
+// base segment: lexical postings, and vectors partitioned by k-means when
+// there are more than exactLimit. Returns an error when the embedder
+// fails, the vectors disagree in length, or the passages of a document
+// are not consecutive.
+func Build(ctx context.Context, b Batch, emb Embedder, exp *Expander) (*Hybrid, error) {
 	if emb == nil {
 		return nil, errors.New("retrieval: nil embedder")
 	}
+	vectors := b.Vectors
 	if vectors == nil {
-		vectors = make([][]float32, len(passages))
+		vectors = make([][]float32, len(b.Passages))
 	}
-	if len(vectors) != len(passages) {
-		return nil, fmt.Errorf("retrieval: %d vectors for %d passages", len(vectors), len(passages))
+	if len(vectors) != len(b.Passages) {
+		return nil, fmt.Errorf("retrieval: %d vectors for %d passages", len(vectors), len(b.Passages))
 	}
-	if err := EmbedPassages(ctx, emb, passages, vectors, nil); err != nil {
+	if err := EmbedPassages(ctx, emb, b.Passages, vectors, nil); err != nil {
 		return nil, err
 	}
-	vec, err := newVectorIndex(ctx, vectors)
+	w, err := buildSegment(segmentInput{docs: b.Docs, passages: b.Passages, vectors: vectors, partition: true})
 	if err != nil {
 		return nil, err
 	}
-	return &Hybrid{
-		passages: passages, vectors: vectors,
-		lex: NewLexical(passages), vec: vec, emb: emb, exp: exp,
-		VectorWeight: 0.1, ExpansionWeight: 0.4,
-	}, nil
+	seg, err := openSegment(w.bytes(), "")
+	if err != nil {
+		return nil, err
+	}
+	h, err := assemble([]*segment{seg}, nil, emb, exp)
+	if err != nil {
+		return nil, err
+	}
+	h.key = b.Key
+	return h, nil
 }
 
-// Len is the number of passages indexed.
-func (h *Hybrid) Len() int { return len(h.passages) }
+// assemble makes the Hybrid of segs less the removed documents. The first
+// segment is the base, whose partitions the others share.
+func assemble(segs []*segment, removed []DocRef, emb Embedder, exp *Expander) (*Hybrid, error) {
+	h := &Hybrid{segs: segs, removed: removed, emb: emb, exp: exp, VectorWeight: 0.1, ExpansionWeight: 0.4}
+	starts := make([]int, len(segs)+1)
+	for i, s := range segs {
+		starts[i+1] = starts[i] + s.n
+		if len(s.members) > 0 {
+			if h.dim != 0 && s.dim != h.dim {
+				return nil, damaged("segments of %d and %d dimensions", h.dim, s.dim)
+			}
+			h.dim = s.dim
+		}
+	}
+	if len(segs) > 0 && len(segs[0].centroids) > 0 {
+		base := segs[0]
+		for c := range base.parts {
+			h.centroids = append(h.centroids, base.centroids[c*base.dim:(c+1)*base.dim])
+		}
+		for _, s := range segs[1:] {
+			if len(s.members) > 0 && s.parts != base.parts {
+				return nil, damaged("a delta of %d partitions for a base of %d", s.parts, base.parts)
+			}
+		}
+	}
+	var deleted []uint64
+	if len(removed) > 0 {
+		deleted = make([]uint64, (starts[len(segs)]+63)/64)
+		for _, r := range removed {
+			if r.Seg < 0 || r.Seg >= len(segs) || r.Doc < 0 || r.Doc >= len(segs[r.Seg].docs) {
+				return nil, damaged("removed document %d of segment %d", r.Doc, r.Seg)
+			}
+			d := segs[r.Seg].docs[r.Doc]
+			for i := range d.count {
+				g := starts[r.Seg] + d.first + i
+				deleted[g>>6] |= 1 << (g & 63)
+			}
+		}
+	}
+	h.lex = newLexical(segs, starts, deleted)
+	return h, nil
+}
 
-// Vectors returns the passages' vectors, in passage order; the caller must
-// not modify them.
-func (h *Hybrid) Vectors() [][]float32 { return h.vectors }
+// Len is the number of passages indexed (removed documents' not counted).
+func (h *Hybrid) Len() int { return h.lex.live }
+
+// Key returns the key the index was built or saved with ([Batch.Key]).
+func (h *Hybrid) Key() string { return h.key }
+
+// Generation returns the generation h was saved as or opened at (see
+// [Generation]); for an index changed by [Hybrid.Update] and not saved
+// since, that of the index it was changed from; 0 for one never saved.
+func (h *Hybrid) Generation() uint64 { return h.gen }
+
+// passage returns passage i by global index.
+func (h *Hybrid) passage(i int) Passage {
+	si := h.lex.seg(i)
+	return h.segs[si].passage(i - h.lex.starts[si])
+}
 
 // query is a parsed query: its weighted grams and what coverage needs.
 type query struct {
@@ -136,11 +238,8 @@ func (h *Hybrid) Search(ctx context.Context, q string, k int) ([]Hit, error) {
 		// lexical side answers alone rather than not at all.
 		if qv, err := h.emb.Embed(ctx, pq.text); err == nil {
 			// The vector side only nudges the fusion (VectorWeight is small), so
-			// its few best are enough; chromem's cost grows with the number kept.
-			vs, err := h.vec.search(ctx, qv, max(k, vectorPool))
-			if err != nil {
-				return nil, err
-			}
+			// its few best are enough.
+			vs := h.vectorSearch(qv, max(k, vectorPool))
 			for _, s := range vs {
 				if s.score > 0 {
 					fused[s.doc] += h.VectorWeight * s.score
@@ -156,7 +255,7 @@ func (h *Hybrid) Search(ctx context.Context, q string, k int) ([]Hit, error) {
 	cov := make([]float64, len(best))
 	for i := range best {
 		if i < coveredHits {
-			p := &h.passages[best[i].doc]
+			p := h.passage(best[i].doc)
 			cov[i] = pq.cover.measureDoc(h.lex, best[i].doc, p.Title+"\n"+p.Text)
 			best[i].score += coverageWeight * cov[i]
 		}
@@ -168,9 +267,9 @@ func (h *Hybrid) Search(ctx context.Context, q string, k int) ([]Hit, error) {
 	sort.SliceStable(order, func(a, b int) bool { return best[order[a]].score > best[order[b]].score })
 	hits := make([]Hit, 0, k)
 	for _, i := range order[:min(k, len(order))] {
-		p := &h.passages[best[i].doc]
-		hits = append(hits, Hit{Passage: *p, Rank: len(hits) + 1, Score: best[i].score, Coverage: cov[i]})
+		hits = append(hits, Hit{Passage: h.passage(best[i].doc), Rank: len(hits) + 1, Score: best[i].score, Coverage: cov[i]})
 	}
+	runtime.KeepAlive(h) // the segments' bytes stay mapped until here
 	return hits, nil
 }
 
@@ -196,7 +295,9 @@ const coverageWeight = 0.5
 // rarity, that a text covers (0–1). The query is analysed once, so the
 // assistant can score every sentence of the best passages cheaply.
 func (h *Hybrid) CoverageOf(q string) func(text string) float64 {
-	return h.parse(q).cover.measure
+	m := h.parse(q).cover.measure
+	runtime.KeepAlive(h)
+	return m
 }
 
 // NamesConcepts returns a test of whether a text names a glossary

@@ -110,9 +110,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "index.gob")
 	_, err := retrieval.ReadSnapshot(path)
-	require.ErrorIs(t, err, retrieval.ErrNoSnapshot, "missing")
-	h := mustHybrid(t, testPassages)
-	s := &retrieval.Snapshot{Version: retrieval.SnapshotVersion, Key: "k", Passages: testPassages, Vectors: h.Vectors(),
+	require.ErrorIs(t, err, retrieval.ErrNoIndex, "missing")
+	s := &retrieval.Snapshot{Version: retrieval.SnapshotVersion, Key: "k", Passages: testPassages, Vectors: make([][]float32, len(testPassages)),
 		Docs: []retrieval.Document{{Name: "x.txt", Hash: "h"}}}
 	require.NoError(t, retrieval.WriteSnapshot(path, s))
 	got, err := retrieval.ReadSnapshot(path)
@@ -125,6 +124,10 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(dir)
 	assert.Len(t, entries, 1, "temporary files left: %v", entries)
+
+	// The current format does not take it for an index of its own.
+	_, err = retrieval.OpenIndex(path, retrieval.HashEmbedder{Dim: 64}, nil)
+	assert.ErrorIs(t, err, retrieval.ErrOldFormat)
 }
 
 func TestSnapshotDamaged(t *testing.T) {
@@ -133,7 +136,7 @@ func TestSnapshotDamaged(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("not a snapshot"), 0o644))
 	_, err := retrieval.ReadSnapshot(path)
 	require.Error(t, err, "damaged: want a decode error")
-	assert.NotErrorIs(t, err, retrieval.ErrNoSnapshot, "damaged: want a decode error")
+	assert.NotErrorIs(t, err, retrieval.ErrNoIndex, "damaged: want a decode error")
 }
 
 func TestSnapshotWriteFailureKeepsOld(t *testing.T) {

@@ -7,102 +7,101 @@ import (
 	"sync"
 )
 
-// Lexical is an in-memory BM25 index over character grams, suited to Chinese
-// without word segmentation. A passage's title is indexed with its text at a
-// boost (BM25F-style), so that every passage of an article matches the
-// article's subject and the words of the question that differ decide.
+// Lexical is the BM25 index over character grams of an index's segments,
+// suited to Chinese without word segmentation. Its statistics are those of
+// the live passages: a passage of a removed document (see [Hybrid.Update])
+// counts neither in the number of passages, the mean length nor any gram's
+// document frequency, so scores are what a fresh build would give.
 type Lexical struct {
-	k1, b      float64
-	uniWeight  float64 // weight of a shared Han character relative to a bigram
-	titleBoost float32 // term frequency a title occurrence adds
+	segs    []*segment
+	starts  []int    // global index of each segment's first passage, then the total
+	deleted []uint64 // bit set of removed passages, by global index; nil when none
+	live    int
+	avgLen  float64
 
-	ids      map[gram]uint32
-	postings [][]posting
-	lengths  []float32
-	avgLen   float64
-
-	acc sync.Pool // *[]float32 of len(lengths)
+	acc sync.Pool // *[]float32 of len(total)
 }
 
-// posting is one passage's weighted frequency of one gram.
+// posting is one passage's weighted frequency of one gram. Its layout is
+// the segment file's.
 type posting struct {
 	doc uint32
 	tf  float32
 }
 
-// NewLexical indexes the passages; passage i is document i.
-func NewLexical(passages []Passage) *Lexical {
-	l := &Lexical{
-		k1: 1.0, b: 0.5, uniWeight: 0.6, titleBoost: 3,
-		ids: make(map[gram]uint32),
-	}
-	for i, p := range passages {
-		doc := uint32(i)
-		var length float32
-		add := func(g gram, tf float32) {
-			id := l.id(g)
-			ps := l.postings[id]
-			if n := len(ps); n > 0 && ps[n-1].doc == doc {
-				ps[n-1].tf += tf
-				return
-			}
-			l.postings[id] = append(ps, posting{doc, tf})
-		}
-		eachGram(p.Text, func(g gram) {
-			add(g, 1)
-			if g.kind() != kindUni {
-				length++
-			}
-		})
-		eachGram(p.Title, func(g gram) { add(g, l.titleBoost) })
-		l.lengths = append(l.lengths, length)
-	}
+// newLexical returns the lexical index of segs, less the deleted passages.
+func newLexical(segs []*segment, starts []int, deleted []uint64) *Lexical {
+	l := &Lexical{segs: segs, starts: starts, deleted: deleted}
+	total := starts[len(starts)-1]
 	var sum float64
-	for _, n := range l.lengths {
-		sum += float64(n)
+	for _, s := range segs {
+		sum += s.sumLen
+	}
+	l.live = total
+	if deleted != nil {
+		for i := range total {
+			if l.isDeleted(uint32(i)) {
+				s := l.seg(i)
+				sum -= float64(segs[s].lengths[i-starts[s]])
+				l.live--
+			}
+		}
 	}
 	l.avgLen = 1
-	if len(l.lengths) > 0 && sum > 0 {
-		l.avgLen = sum / float64(len(l.lengths))
+	if l.live > 0 && sum > 0 {
+		l.avgLen = sum / float64(l.live)
 	}
-	n := len(l.lengths)
-	l.acc.New = func() any { s := make([]float32, n); return &s }
+	l.acc.New = func() any { s := make([]float32, total); return &s }
 	return l
 }
 
-func (l *Lexical) id(g gram) uint32 {
-	id, ok := l.ids[g]
-	if !ok {
-		id = uint32(len(l.postings))
-		l.ids[g] = id
-		l.postings = append(l.postings, nil)
-	}
-	return id
+func (l *Lexical) isDeleted(doc uint32) bool {
+	return l.deleted != nil && l.deleted[doc>>6]&(1<<(doc&63)) != 0
 }
 
-// docFreq is the number of passages that contain the gram.
+// hasDeleted reports whether any passage is marked deleted.
+func (l *Lexical) hasDeleted() bool { return l.deleted != nil }
+
+// seg returns the segment holding global passage doc.
+func (l *Lexical) seg(doc int) int {
+	return sort.Search(len(l.segs), func(i int) bool { return l.starts[i+1] > doc })
+}
+
+// docFreq is the number of live passages that contain the gram.
 func (l *Lexical) docFreq(g gram) int {
-	if id, ok := l.ids[g]; ok {
-		return len(l.postings[id])
+	n := 0
+	for i, s := range l.segs {
+		ps := s.gramPostings(g)
+		if l.deleted == nil {
+			n += len(ps)
+			continue
+		}
+		base := uint32(l.starts[i])
+		for _, p := range ps {
+			if !l.isDeleted(base + p.doc) {
+				n++
+			}
+		}
 	}
-	return 0
+	return n
 }
 
 // has reports whether passage doc contains gram g (in its text or title).
 // Postings are in passage order, so this is a binary search.
 func (l *Lexical) has(g gram, doc int) bool {
-	id, ok := l.ids[g]
-	if !ok {
+	si := l.seg(doc)
+	if si == len(l.segs) {
 		return false
 	}
-	ps := l.postings[id]
-	i := sort.Search(len(ps), func(i int) bool { return ps[i].doc >= uint32(doc) })
-	return i < len(ps) && ps[i].doc == uint32(doc)
+	ps := l.segs[si].gramPostings(g)
+	local := uint32(doc - l.starts[si])
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].doc >= local })
+	return i < len(ps) && ps[i].doc == local
 }
 
 // idf is the BM25 inverse document frequency of a gram found in df passages.
 func (l *Lexical) idf(df int) float64 {
-	n := float64(len(l.lengths))
+	n := float64(l.live)
 	return math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
 }
 
@@ -120,8 +119,7 @@ type scored struct {
 
 // search returns the best k passages for the query grams, highest first.
 func (l *Lexical) search(q []weightedGram, k int) []scored {
-	n := len(l.lengths)
-	if n == 0 || k <= 0 {
+	if l.live == 0 || k <= 0 {
 		return nil
 	}
 	accp := l.acc.Get().(*[]float32)
@@ -129,22 +127,31 @@ func (l *Lexical) search(q []weightedGram, k int) []scored {
 	defer l.acc.Put(accp)
 	var touched []uint32
 	for _, qg := range q {
-		id, ok := l.ids[qg.g]
-		if !ok {
+		df := l.docFreq(qg.g)
+		if df == 0 {
 			continue
 		}
-		ps := l.postings[id]
-		w := qg.weight * l.idf(len(ps))
+		w := qg.weight * l.idf(df)
 		if qg.g.kind() == kindUni {
-			w *= l.uniWeight
+			w *= uniWeight
 		}
-		for _, p := range ps {
-			tf := float64(p.tf)
-			norm := l.k1 * (1 - l.b + l.b*float64(l.lengths[p.doc])/l.avgLen)
-			if acc[p.doc] == 0 {
-				touched = append(touched, p.doc)
+		for si, s := range l.segs {
+			base, n := uint32(l.starts[si]), uint32(s.n)
+			for _, p := range s.gramPostings(qg.g) {
+				if p.doc >= n { // a damaged segment: skip, never index out of range
+					continue
+				}
+				d := base + p.doc
+				if l.isDeleted(d) {
+					continue
+				}
+				tf := float64(p.tf)
+				norm := bm25K1 * (1 - bm25B + bm25B*float64(s.lengths[p.doc])/l.avgLen)
+				if acc[d] == 0 {
+					touched = append(touched, d)
+				}
+				acc[d] += float32(w * tf * (bm25K1 + 1) / (tf + norm))
 			}
-			acc[p.doc] += float32(w * tf * (l.k1 + 1) / (tf + norm))
 		}
 	}
 	out := make([]scored, 0, len(touched))

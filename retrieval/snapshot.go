@@ -9,10 +9,6 @@ import (
 	"path/filepath"
 )
 
-// SnapshotVersion changes when the snapshot format or the lexical analysis
-// changes; a snapshot of another version is rebuilt.
-const SnapshotVersion = 1
-
 // Document is a source document of the index: what it was built from, so
 // that unchanged documents are skipped and changed ones replaced.
 type Document struct {
@@ -23,8 +19,11 @@ type Document struct {
 	Text    string // normalised text, kept to re-chunk without the file
 }
 
-// Snapshot is everything needed to reopen an index without re-embedding:
-// the documents, their passages and the passages' vectors.
+// Snapshot is the single-file index written before segments
+// (SnapshotVersion): the documents, their passages and the passages'
+// vectors, decoded whole at every open. It is read to carry an index over
+// to the current format without re-embedding ([Build] its documents,
+// passages and vectors).
 type Snapshot struct {
 	Version  int
 	Key      string // what built it: embedder, chunking and shipped-corpus identity
@@ -33,10 +32,8 @@ type Snapshot struct {
 	Vectors  [][]float32
 }
 
-// ErrNoSnapshot is returned by ReadSnapshot when there is none yet.
-var ErrNoSnapshot = errors.New("retrieval: no snapshot")
-
-// WriteSnapshot writes s to path atomically: to a temporary file in the same
+// WriteSnapshot writes s to path in the format before segments, for tests
+// of the carrying over. It writes atomically: to a temporary file in the same
 // directory, synced, then renamed over path, and the directory synced. A
 // crash at any point leaves either the old or the new snapshot.
 func WriteSnapshot(path string, s *Snapshot) (err error) {
@@ -74,12 +71,12 @@ func WriteSnapshot(path string, s *Snapshot) (err error) {
 	return nil
 }
 
-// ReadSnapshot reads the snapshot at path. Returns ErrNoSnapshot when the
+// ReadSnapshot reads the snapshot at path. Returns ErrNoIndex when the
 // file does not exist, and an error when it is unreadable or damaged.
 func ReadSnapshot(path string) (*Snapshot, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, ErrNoSnapshot
+		return nil, ErrNoIndex
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read index: %w", err)
