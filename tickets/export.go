@@ -33,7 +33,7 @@ func (s *Store) ExportTickets(ctx context.Context, v Viewer, f TicketFilter) ([]
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT h.ticket_id, h.id, h.at, h.actor, h.action, h.from_status, h.to_status, h.note
+	rows, err := s.query(ctx, s.db, `SELECT h.ticket_id, h.id, h.at, h.actor, h.action, h.from_status, h.to_status, h.note
 		FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id WHERE `+where+` ORDER BY h.ticket_id, h.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("export history: %w", err)

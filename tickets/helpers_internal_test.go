@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,17 +23,28 @@ func InsertSyntheticTickets(tb testing.TB, s *Store, n int, end time.Time, seed 
 	tb.Helper()
 	rng := rand.New(rand.NewPCG(seed, seed))
 	ctx := context.Background()
+	const cols = 17 // parameters per row
+	perInsert := 45 // rows per statement: SQLite takes 999 parameters
+	if s.sql.dollar {
+		perInsert = 500
+	}
+	row := "(?, ?, ?, ?, '', 'chat', ?, '', '', ?, 'normal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO tickets (number, year, seq, submitter_id, submitter_name, channel,
-			text, summary, category, department, urgency, status, created_at, respond_due, due_at, accepted_at,
-			resolved_at, rated_at, closed_at, updated_at, rating, overdue, escalation)
-			VALUES (?, ?, ?, ?, '', 'chat', ?, '', '', ?, 'normal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
 		start := end.AddDate(-1, 0, 0)
 		span := end.Sub(start)
+		var args []any
+		flush := func() error {
+			if len(args) == 0 {
+				return nil
+			}
+			rows := strings.TrimSuffix(strings.Repeat(row+", ", len(args)/cols), ", ")
+			_, err := s.exec(ctx, tx, `INSERT INTO tickets (number, year, seq, submitter_id, submitter_name, channel,
+				text, summary, category, department, urgency, status, created_at, respond_due, due_at, accepted_at,
+				resolved_at, rated_at, closed_at, updated_at, rating, overdue, escalation)
+				VALUES `+rows, args...)
+			args = args[:0]
+			return err
+		}
 		for i := range n {
 			d := s.depts.list[rng.IntN(len(s.depts.list))]
 			created := start.Add(time.Duration(rng.Int64N(int64(span))))
@@ -54,18 +66,29 @@ func InsertSyntheticTickets(tb testing.TB, s *Store, n int, end time.Time, seed 
 				rating = 1 + rng.IntN(5)
 				rated, closed = resolved, resolved
 			}
-			_, err := stmt.ExecContext(ctx, FormatNumber(1900+i/1000000, i%1000000+1), 1900+i/1000000, i%1000000+1,
+			args = append(args, FormatNumber(1900+i/1000000, i%1000000+1), 1900+i/1000000, i%1000000+1,
 				fmt.Sprintf("u%d", rng.IntN(5000)), "synthetic demand", d.Key, status, created.UnixMilli(),
 				created.Add(respond).UnixMilli(), created.Add(resolve).UnixMilli(), accepted, resolved, rated, closed,
 				created.UnixMilli(), rating, false)
-			if err != nil {
-				return err
+			if len(args) == perInsert*cols {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
-		return nil
+		return flush()
 	})
 	require.NoError(tb, err, "insert synthetic tickets")
+	// Fresh statistics for the planner, as autovacuum would keep them.
+	if s.sql.dollar {
+		_, err := s.db.ExecContext(ctx, "VACUUM ANALYZE tickets")
+		require.NoError(tb, err, "vacuum")
+	}
 }
+
+// Bind returns the statement q, written with ? placeholders, in s's
+// engine's form, for tests that write SQL of their own.
+func Bind(s *Store, q string) string { return s.sql.bind(q) }
 
 // TestWriteBatchIsolation checks the group commit: concurrent writes share
 // transactions, and a write that fails after writing leaves no trace while

@@ -329,6 +329,7 @@ type Notification struct {
 	CreatedAt     time.Time
 	DeliveredAt   time.Time // zero while not delivered
 	LastError     string
+	LeasedUntil   time.Time // set by [Store.LeaseNotifications]: held for the caller until then
 }
 
 // Recipient kinds of a [Notification].

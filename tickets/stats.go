@@ -49,7 +49,7 @@ type Stats struct {
 }
 
 // Stats computes per-department figures for the period with one grouped
-// query over the covering index tickets_stats. Administrators get every
+// query (on SQLite over the covering index tickets_stats). Administrators get every
 // department, staff their own. Returns apperr.EForbidden for anyone else, EINVALID
 // for an unknown department or dates out of range.
 func (s *Store) Stats(ctx context.Context, v Viewer, f StatsFilter) (*Stats, error) {
@@ -88,12 +88,13 @@ func (s *Store) Stats(ctx context.Context, v Viewer, f StatsFilter) (*Stats, err
 	if !f.To.IsZero() {
 		to = f.To.UnixMilli()
 	}
-	got, err := s.statsQuery(ctx, true, now, from, to, keys)
+	packed := s.sql.packedStats
+	got, err := s.statsQuery(ctx, packed, now, from, to, keys)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range got {
-		if d.Received >= packLimit { // a packed field could overflow: count the plain way
+		if packed && d.Received >= packLimit { // a packed field could overflow: count the plain way
 			if got, err = s.statsQuery(ctx, false, now, from, to, keys); err != nil {
 				return nil, err
 			}
@@ -139,15 +140,16 @@ func (s *Store) Stats(ctx context.Context, v Viewer, f StatsFilter) (*Stats, err
 
 // The statistics query. Open means not yet resolved (resolved_at IS NULL)
 // and "accepted" means accepted_at IS NOT NULL: CHECK constraints on the
-// table guarantee both, so the query needs no status column and reads only
-// the covering index tickets_stats, in department order.
+// table guarantee both, so the query needs no status column. On SQLite it
+// reads only the covering index tickets_stats, in department order.
 //
-// statsPacked adds three 0/1 flags per sum(), each shifted into its own
-// 20-bit field, which more than halves the aggregate steps over statsPlain.
-// It is exact while a group has fewer than packLimit rows; above that the
-// plain query runs instead.
+// statsPlain counts with FILTER clauses and runs on both engines.
+// statsPacked (SQLite) adds three 0/1 flags per sum(), each shifted into
+// its own 20-bit field, which more than halves the aggregate steps over
+// statsPlain there. It is exact while a group has fewer than packLimit
+// rows; above that the plain query runs instead.
 const (
-	statsWhere  = ` FROM tickets INDEXED BY tickets_stats WHERE created_at >= ?2 AND created_at < ?3`
+	statsWhere  = ` WHERE created_at >= ?2 AND created_at < ?3`
 	statsPacked = `SELECT department, count(*),
 		sum(ifnull(accepted_at IS NOT NULL OR respond_due <= ?1, 0)
 			+ ifnull(accepted_at <= respond_due, 0) * 1048576
@@ -156,16 +158,16 @@ const (
 			+ (rating IS NOT NULL) * 1048576
 			+ ifnull(rating >= 4, 0) * 1099511627776),
 		sum((resolved_at IS NULL)
-			+ (resolved_at IS NULL AND (due_at <= ?1 OR (accepted_at IS NULL AND respond_due <= ?1))) * 1048576)` + statsWhere
+			+ (resolved_at IS NULL AND (due_at <= ?1 OR (accepted_at IS NULL AND respond_due <= ?1))) * 1048576)`
 	statsPlain = `SELECT department, count(*),
-		sum(accepted_at IS NOT NULL OR respond_due <= ?1),
-		sum(accepted_at IS NOT NULL AND accepted_at <= respond_due),
-		sum(resolved_at IS NOT NULL OR due_at <= ?1),
-		sum(resolved_at IS NOT NULL AND resolved_at <= due_at),
-		sum(rating IS NOT NULL),
-		sum(rating >= 4),
-		sum(resolved_at IS NULL),
-		sum(resolved_at IS NULL AND (due_at <= ?1 OR (accepted_at IS NULL AND respond_due <= ?1)))` + statsWhere
+		count(*) FILTER (WHERE accepted_at IS NOT NULL OR respond_due <= ?1),
+		count(*) FILTER (WHERE accepted_at IS NOT NULL AND accepted_at <= respond_due),
+		count(*) FILTER (WHERE resolved_at IS NOT NULL OR due_at <= ?1),
+		count(*) FILTER (WHERE resolved_at IS NOT NULL AND resolved_at <= due_at),
+		count(*) FILTER (WHERE rating IS NOT NULL),
+		count(*) FILTER (WHERE rating >= 4),
+		count(*) FILTER (WHERE resolved_at IS NULL),
+		count(*) FILTER (WHERE resolved_at IS NULL AND (due_at <= ?1 OR (accepted_at IS NULL AND respond_due <= ?1)))`
 	packField = 1 << 20
 )
 
@@ -177,6 +179,7 @@ func (s *Store) statsQuery(ctx context.Context, packed bool, now, from, to int64
 	if packed {
 		q = statsPacked
 	}
+	q += s.sql.statsFrom + statsWhere
 	args := []any{now, from, to}
 	if keys != nil {
 		ph := make([]string, len(keys))
@@ -187,7 +190,7 @@ func (s *Store) statsQuery(ctx context.Context, packed bool, now, from, to int64
 		q += " AND department IN (" + strings.Join(ph, ", ") + ")"
 	}
 	q += " GROUP BY department"
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, s.db, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("stats: %w", err)
 	}

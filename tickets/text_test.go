@@ -85,85 +85,89 @@ func TestHiddenCharactersDoNotDefeatRouting(t *testing.T) {
 // TestStoredTicketHasNoHiddenCharacters: what a new ticket stores, and what
 // staff later add to it, holds no hidden character.
 func TestStoredTicketHasNoHiddenCharacters(t *testing.T) {
-	s, _ := MustOpenStore(t)
-	ctx := context.Background()
-	tk, err := s.CreateTicket(ctx, tickets.NewTicket{
-		SubmitterID: "u1", SubmitterName: "张\u202e三", Text: "井盖\u200b丢了，在幸福\u2066路\u2069口，电话 138\u200b1234\u200b5678",
-		Location: "幸福\u200d路",
+	eachEngine(t, func(t *testing.T, e testEngine) {
+		s, _ := e.MustOpen(t)
+		ctx := context.Background()
+		tk, err := s.CreateTicket(ctx, tickets.NewTicket{
+			SubmitterID: "u1", SubmitterName: "张\u202e三", Text: "井盖\u200b丢了，在幸福\u2066路\u2069口，电话 138\u200b1234\u200b5678",
+			Location: "幸福\u200d路",
+		})
+		require.NoError(t, err)
+		_, err = s.Accept(ctx, admin, tk.Number, "已\u200b联系")
+		require.NoError(t, err)
+		_, err = s.Resolve(ctx, admin, tk.Number, "已\u202e补装井盖")
+		require.NoError(t, err)
+
+		got, err := s.FindTicketByNumber(ctx, admin, tk.Number)
+		require.NoError(t, err)
+		assert.Equal(t, "井盖丢了，在幸福路口，电话 13812345678", got.Text)
+		assert.Equal(t, "张三", got.SubmitterName)
+		assert.Equal(t, "幸福路", got.Location)
+		assert.Equal(t, "chengguan", got.Department)
+		assert.Equal(t, "已补装井盖", got.Reply)
+		for _, field := range []string{got.Text, got.Summary, got.Location, got.Contact, got.Reply, got.Describe("区城管局")} {
+			assert.Equal(t, field, tickets.CleanText(field), "hidden character in %q", field)
+		}
+		for _, h := range got.History {
+			assert.Equal(t, h.Note, tickets.CleanText(h.Note))
+		}
+		notes, err := s.PendingNotifications(ctx, 100)
+		require.NoError(t, err)
+		for _, n := range notes {
+			assert.Equal(t, n.Text, tickets.CleanText(n.Text))
+		}
+
+		// a demand of nothing but hidden characters is empty
+		_, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u1", Text: "\u200b\u202e\u200b"})
+		wantCode(t, err, apperr.EInvalid)
 	})
-	require.NoError(t, err)
-	_, err = s.Accept(ctx, admin, tk.Number, "已\u200b联系")
-	require.NoError(t, err)
-	_, err = s.Resolve(ctx, admin, tk.Number, "已\u202e补装井盖")
-	require.NoError(t, err)
-
-	got, err := s.FindTicketByNumber(ctx, admin, tk.Number)
-	require.NoError(t, err)
-	assert.Equal(t, "井盖丢了，在幸福路口，电话 13812345678", got.Text)
-	assert.Equal(t, "张三", got.SubmitterName)
-	assert.Equal(t, "幸福路", got.Location)
-	assert.Equal(t, "chengguan", got.Department)
-	assert.Equal(t, "已补装井盖", got.Reply)
-	for _, field := range []string{got.Text, got.Summary, got.Location, got.Contact, got.Reply, got.Describe("区城管局")} {
-		assert.Equal(t, field, tickets.CleanText(field), "hidden character in %q", field)
-	}
-	for _, h := range got.History {
-		assert.Equal(t, h.Note, tickets.CleanText(h.Note))
-	}
-	notes, err := s.PendingNotifications(ctx, 100)
-	require.NoError(t, err)
-	for _, n := range notes {
-		assert.Equal(t, n.Text, tickets.CleanText(n.Text))
-	}
-
-	// a demand of nothing but hidden characters is empty
-	_, err = s.CreateTicket(ctx, tickets.NewTicket{SubmitterID: "u1", Text: "\u200b\u202e\u200b"})
-	wantCode(t, err, apperr.EInvalid)
 }
 
 // TestOldTicketShowsHiddenCharacters: a ticket stored before cleaning shows
 // its hidden characters as ⟨U+202E⟩ wherever staff read it: details, list
 // line, 台账 (CSV and .xlsx), and new notifications about it.
 func TestOldTicketShowsHiddenCharacters(t *testing.T) {
-	s, _ := MustOpenStore(t)
-	ctx := context.Background()
-	tk := MustCreate(t, s, "u1", "井盖丢了")
-	const old = "井盖\u202e了丢"
-	_, err := s.DB().ExecContext(ctx, "UPDATE tickets SET text = ?, summary = ? WHERE id = ?", old, old, tk.ID)
-	require.NoError(t, err)
+	eachEngine(t, func(t *testing.T, e testEngine) {
+		s, _ := e.MustOpen(t)
+		ctx := context.Background()
+		tk := MustCreate(t, s, "u1", "井盖丢了")
+		const old = "井盖\u202e了丢"
+		_, err := s.DB().ExecContext(ctx, tickets.Bind(s, "UPDATE tickets SET text = ?, summary = ? WHERE id = ?"), old, old, tk.ID)
+		require.NoError(t, err)
 
-	got, err := s.FindTicketByNumber(ctx, admin, tk.Number)
-	require.NoError(t, err)
-	require.Equal(t, old, got.Text, "the stored text is kept as it was")
-	for what, text := range map[string]string{"Describe": got.Describe("区城管局"), "Line": got.Line("区城管局")} {
-		assert.Contains(t, text, "井盖⟨U+202E⟩了丢", what)
-		assert.NotContains(t, text, "\u202e", what)
-	}
-
-	all, err := s.ExportTickets(ctx, admin, tickets.TicketFilter{})
-	require.NoError(t, err)
-	var csv bytes.Buffer
-	require.NoError(t, s.WriteCSV(&csv, all))
-	assert.Contains(t, csv.String(), "井盖⟨U+202E⟩了丢")
-	assert.NotContains(t, csv.String(), "\u202e")
-	var xlsx bytes.Buffer
-	require.NoError(t, s.WriteXLSX(&xlsx, all))
-	f, err := excelize.OpenReader(&xlsx)
-	require.NoError(t, err)
-	defer f.Close()
-	cell, err := f.GetCellValue("台账", "F2") // 诉求内容
-	require.NoError(t, err)
-	assert.Equal(t, "井盖⟨U+202E⟩了丢", cell)
-
-	_, err = s.Transfer(ctx, admin, tk.Number, "zhujian", "不属于城管")
-	require.NoError(t, err)
-	notes, err := s.PendingNotifications(ctx, 100)
-	require.NoError(t, err)
-	var transfer string
-	for _, n := range notes {
-		if strings.Contains(n.Text, "转派") {
-			transfer = n.Text
+		got, err := s.FindTicketByNumber(ctx, admin, tk.Number)
+		require.NoError(t, err)
+		require.Equal(t, old, got.Text, "the stored text is kept as it was")
+		for what, text := range map[string]string{"Describe": got.Describe("区城管局"), "Line": got.Line("区城管局")} {
+			assert.Contains(t, text, "井盖⟨U+202E⟩了丢", what)
+			assert.NotContains(t, text, "\u202e", what)
 		}
-	}
-	assert.Contains(t, transfer, "井盖⟨U+202E⟩了丢")
+
+		all, err := s.ExportTickets(ctx, admin, tickets.TicketFilter{})
+		require.NoError(t, err)
+		var csv bytes.Buffer
+		require.NoError(t, s.WriteCSV(&csv, all))
+		assert.Contains(t, csv.String(), "井盖⟨U+202E⟩了丢")
+		assert.NotContains(t, csv.String(), "\u202e")
+		var xlsx bytes.Buffer
+		require.NoError(t, s.WriteXLSX(&xlsx, all))
+		f, err := excelize.OpenReader(&xlsx)
+		require.NoError(t, err)
+		defer f.Close()
+		cell, err := f.GetCellValue("台账", "F2") // 诉求内容
+		require.NoError(t, err)
+		assert.Equal(t, "井盖⟨U+202E⟩了丢", cell)
+
+		_, err = s.Transfer(ctx, admin, tk.Number, "zhujian", "不属于城管")
+		require.NoError(t, err)
+		notes, err := s.PendingNotifications(ctx, 100)
+		require.NoError(t, err)
+		var transfer string
+		for _, n := range notes {
+			if strings.Contains(n.Text, "转派") {
+				transfer = n.Text
+			}
+		}
+		assert.Contains(t, transfer, "井盖⟨U+202E⟩了丢")
+	})
 }

@@ -1,0 +1,298 @@
+package tickets
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"partybot/apperr"
+	"partybot/redact"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// postgresEngine runs a [Store] on PostgreSQL, through pgx's database/sql
+// driver (github.com/jackc/pgx/v5/stdlib), for a district that outgrows one
+// machine: several replicas may share the database.
+//
+// Writes are committed in batches, as on SQLite ([groupCommit]), in READ
+// COMMITTED transactions; reads run on the connection pool. Between
+// replicas, what must not interleave is locked: the year's number row
+// (ticket_seq) by the upsert that advances it, an idempotency key and a
+// submitter's hourly count by transaction-level advisory locks, a ticket by
+// its conditional UPDATE (and by FOR UPDATE in the sweep), the outbox rows a
+// replica leases by FOR UPDATE SKIP LOCKED, the 督办 sweep by an advisory
+// lock only one replica gets. A batch that loses a deadlock or a
+// serialization conflict is run again. Times stay integer milliseconds
+// (BIGINT), as on SQLite.
+type postgresEngine struct{}
+
+var postgresDialect = &dialect{
+	name:       "PostgreSQL",
+	dir:        "postgres",
+	dollar:     true,
+	forUpdate:  " FOR UPDATE",
+	skipLocked: " FOR UPDATE OF n SKIP LOCKED",
+	limitAll:   "LIMIT ALL",
+	statsFrom:  " FROM tickets",
+}
+
+// IsPostgresURL reports whether dsn names a PostgreSQL database: a URL
+// beginning postgres:// or postgresql://.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// NewPostgresStore returns a store on the PostgreSQL database at url
+// (postgres://user:password@host:port/database?sslmode=…, or a socket
+// directory as ?host=/run/postgresql); call Open before use. The password
+// may also come from PGPASSWORD or ~/.pgpass. It never appears in an error.
+func NewPostgresStore(url string, opts ...Option) *Store {
+	return newStore(postgresEngine{}, postgresDialect, url, postgresLabel(url), opts)
+}
+
+// OpenPostgres opens the PostgreSQL ticket database at url and migrates
+// it. See [Store.Open].
+func OpenPostgres(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	s := NewPostgresStore(url, opts...)
+	if err := s.Open(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// postgresLabel names the database of url in messages: its name and host,
+// never the user or password.
+func postgresLabel(dsn string) string {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "（PostgreSQL）"
+	}
+	return fmt.Sprintf("%s（PostgreSQL，%s）", cfg.Database, hostOf(cfg.Host, cfg.Port))
+}
+
+func hostOf(host string, port uint16) string {
+	if strings.HasPrefix(host, "/") {
+		return host // a socket directory
+	}
+	return fmt.Sprintf("%s:%d", host, port)
+}
+
+func (postgresEngine) open(ctx context.Context, s *Store) (*sql.DB, bool, error) {
+	if !IsPostgresURL(s.dsn) {
+		return nil, false, apperr.Errorf(apperr.EInvalid, "PostgreSQL 数据库地址应以 postgres:// 开头")
+	}
+	cfg, err := pgx.ParseConfig(s.dsn)
+	if err != nil {
+		var pe *pgconn.ParseConfigError
+		if errors.As(err, &pe) {
+			err = pe.Unwrap()
+		}
+		msg := "格式不正确"
+		if err != nil {
+			msg = redactDSN(s.dsn, err).Error()
+		}
+		return nil, false, apperr.Errorf(apperr.EInvalid, "PostgreSQL 数据库地址无效：%s", msg)
+	}
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = "partybot"
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(s.maxConns)
+	db.SetMaxIdleConns(s.maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, false, apperr.Wrap(redactDSN(s.dsn, err), apperr.EInternal, "无法连接工单库 %s：%s", s.label, redactDSN(s.dsn, err))
+	}
+	return db, s.readOnly, nil
+}
+
+// start starts the writer: optimistic batches (see [groupCommit]), run
+// again when they lose a deadlock to another replica's.
+func (postgresEngine) start(_ context.Context, s *Store) (committer, error) {
+	return newGroupCommit(s, postgresEngine{}, true, retryable), nil
+}
+
+func (postgresEngine) tableExists(ctx context.Context, q querier, name string) (bool, error) {
+	var ok bool
+	err := q.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", name).Scan(&ok)
+	return ok, err
+}
+
+// lock takes a transaction-level advisory lock on key within the current
+// schema, so that two installations sharing a database in different
+// schemas do not wait for each other.
+func (postgresEngine) lock(ctx context.Context, tx *sql.Tx, key string) error {
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':partybot.tickets:' || $1, 0))", key)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", key, err)
+	}
+	return nil
+}
+
+// tryLock is lock that does not wait: it reports false when another
+// transaction holds the lock.
+func (postgresEngine) tryLock(ctx context.Context, tx *sql.Tx, key string) (bool, error) {
+	var ok bool
+	err := tx.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock(hashtextextended(current_schema() || ':partybot.tickets:' || $1, 0))", key).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("lock %s: %w", key, err)
+	}
+	return ok, nil
+}
+
+// pgInsertTicket returns the statement that allocates a ticket's number and
+// writes the ticket, nh history rows and nn notifications: on PostgreSQL
+// every statement of a write is a round trip the batch waits for, so a
+// creation is one. The number is formatted as [FormatNumber] does
+// (TestPostgresNumberFormat) and put into the notifications' text in place
+// of [numberMarker].
+func pgInsertTicket(nh, nn int) string {
+	key := [2]int{nh, nn}
+	if q, ok := pgInsertCache.Load(key); ok {
+		return q.(string)
+	}
+	rows := func(n int, row string) string {
+		vs := make([]string, n)
+		for i := range vs {
+			vs[i] = fmt.Sprintf("(%d, %s)", i, row)
+		}
+		return strings.Join(vs, ", ")
+	}
+	q := postgresDialect.bind(`WITH seq AS (INSERT INTO ticket_seq (year, last) VALUES (?, 1)
+		ON CONFLICT (year) DO UPDATE SET last = ticket_seq.last + 1 RETURNING last),
+	t AS (INSERT INTO tickets (` + ticketInsertNames + `)
+		SELECT lpad((?::integer)::text, 4, '0') || '-' || lpad(seq.last::text, greatest(6, length(seq.last::text)), '0'),
+			?, seq.last, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		FROM seq RETURNING id, number, seq),
+	h AS (INSERT INTO ticket_history (ticket_id, at, actor, action, from_status, to_status, note)
+		SELECT t.id, h.at, h.actor, h.action, h.from_status, h.to_status, h.note
+		FROM t, (VALUES ` + rows(nh, "?::bigint, ?, ?, ?, ?, ?") + `) AS h (i, at, actor, action, from_status, to_status, note)
+		ORDER BY h.i),
+	n AS (INSERT INTO notifications (ticket_id, kind, recipient_kind, recipient, department, text, created_at, next_attempt_at)
+		SELECT t.id, n.kind, n.recipient_kind, n.recipient, n.department, replace(n.text, n.marker, t.number), n.at, n.at
+		FROM t, (VALUES ` + rows(nn, "?, ?, ?, ?, ?, ?, ?::bigint") + `) AS n (i, kind, recipient_kind, recipient, department, text, marker, at)
+		ORDER BY n.i)
+	SELECT id, seq FROM t`)
+	pgInsertCache.Store(key, q)
+	return q
+}
+
+// pgInsertCache holds the statements of pgInsertTicket by shape.
+var pgInsertCache sync.Map
+
+// numberMarker stands for a new ticket's number in the text of its
+// notifications until [pgInsertTicket] knows it. Its U+2063 can be in no
+// ticket field ([CleanText] removes it) and is shown as ⟨U+2063⟩ anywhere
+// else ([ShowHidden]), so only the marker is replaced.
+const numberMarker = "\u2063№\u2063"
+
+// insertTicket writes r with [pgInsertTicket]: the same rows as
+// [Store.insertTicketRows] writes on SQLite, with one round trip.
+func (postgresEngine) insertTicket(ctx context.Context, _ *Store, tx *sql.Tx, r newTicketRows) error {
+	t := r.t
+	t.Number = numberMarker
+	ns := r.notices()
+	// The year for the sequence, the number and its column, then the
+	// values after number, year and seq.
+	args := append([]any{r.year, r.year, r.year}, r.values(0)[3:]...)
+	for _, h := range r.history {
+		args = append(args, h.At.UnixMilli(), h.Actor, string(h.Action), string(h.From), string(h.To), h.Note)
+	}
+	for _, n := range ns {
+		parts := strings.Split(n.Text, numberMarker)
+		for i, p := range parts {
+			parts[i] = ShowHidden(p)
+		}
+		args = append(args, n.Kind, n.RecipientKind, n.Recipient, t.Department, strings.Join(parts, numberMarker), numberMarker, r.now.UnixMilli())
+	}
+	var seq int
+	if err := tx.QueryRowContext(ctx, pgInsertTicket(len(r.history), len(ns)), args...).Scan(&t.ID, &seq); err != nil {
+		t.Number = ""
+		return fmt.Errorf("insert ticket: %w", err)
+	}
+	t.Number = FormatNumber(r.year, seq)
+	return nil
+}
+
+func (postgresEngine) resetIDs(ctx context.Context, tx *sql.Tx, table string) error {
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), coalesce(max(id), 0) + 1, false) FROM %[1]s", table))
+	if err != nil {
+		return fmt.Errorf("reset %s ids: %w", table, err)
+	}
+	return nil
+}
+
+func (postgresEngine) readOnlyError(s *Store) error {
+	return apperr.Errorf(apperr.EReadOnly, "无法保存更改：工单库 %s 是以只读方式打开的，目前只能查看工单。", s.label)
+}
+
+// PostgreSQL error codes the store translates.
+const (
+	pgUniqueViolation      = "23505"
+	pgSerializationFailure = "40001"
+	pgDeadlockDetected     = "40P01"
+	pgLockNotAvailable     = "55P03"
+)
+
+// formatError translates PostgreSQL errors as SQLite's are: a unique
+// violation becomes EConflict, a deadlock, a serialization failure or a
+// lock not available an EConflict asking to retry, each over the driver's
+// error. Other errors pass through.
+func (postgresEngine) formatError(err error) error {
+	var pe *pgconn.PgError
+	if err == nil || !errors.As(err, &pe) {
+		return err
+	}
+	switch pe.Code {
+	case pgUniqueViolation:
+		return apperr.Wrap(err, apperr.EConflict, "数据冲突，请刷新后重试")
+	case pgSerializationFailure, pgDeadlockDetected, pgLockNotAvailable:
+		return apperr.Wrap(err, apperr.EConflict, "系统繁忙，请稍后重试")
+	}
+	return err
+}
+
+// retryable reports whether a transaction that failed with err may succeed
+// when run again: it lost a deadlock or a serialization conflict.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == pgSerializationFailure || pe.Code == pgDeadlockDetected)
+}
+
+// redactDSN returns err with dsn and its password masked wherever they
+// appear in its text; errors.Is and errors.As still see err.
+func redactDSN(dsn string, err error) error {
+	var secrets []string
+	secrets = append(secrets, dsn)
+	if u, perr := url.Parse(dsn); perr == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			secrets = append(secrets, p)
+		}
+	}
+	if cfg, perr := pgx.ParseConfig(dsn); perr == nil && cfg.Password != "" {
+		secrets = append(secrets, cfg.Password)
+	}
+	r := redact.New(secrets...)
+	if msg := r.Error(err); msg != err.Error() {
+		return &redactedError{msg: msg, err: err}
+	}
+	return err
+}
+
+// redactedError is an error whose text had secrets masked.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
