@@ -3,14 +3,14 @@ package tickets
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
+
+	"partybot/sqlstore"
 )
 
 // engine is what differs between the two databases a [Store] runs on,
 // SQLite ([sqliteEngine]) and PostgreSQL ([postgresEngine]): opening and
 // checking the database, how writes are committed, locking between
-// processes, and how driver errors read. The dialect beside it holds the
+// processes ([sqlstore.Engine]), and how driver errors read. The dialect beside it holds the
 // few words of SQL that differ.
 //
 // Why one Store over database/sql with a small engine, rather than a store
@@ -26,14 +26,6 @@ type engine interface {
 	open(ctx context.Context, s *Store) (db *sql.DB, readOnly bool, err error)
 	// start checks the migrated database and returns what commits writes.
 	start(ctx context.Context, s *Store) (committer, error)
-	// tableExists reports whether the database's schema has table name.
-	tableExists(ctx context.Context, q querier, name string) (bool, error)
-	// lock takes the lock named key until tx ends, against other processes
-	// (replicas) writing the same database. SQLite writes one transaction
-	// at a time anyway: there it does nothing.
-	lock(ctx context.Context, tx *sql.Tx, key string) error
-	// tryLock is lock without waiting: false when another process holds it.
-	tryLock(ctx context.Context, tx *sql.Tx, key string) (bool, error)
 	// insertTicket writes a new ticket (setting its ID) with its first
 	// history rows and notifications.
 	insertTicket(ctx context.Context, s *Store, tx *sql.Tx, r newTicketRows) error
@@ -64,10 +56,8 @@ type committer interface {
 type dialect struct {
 	// name names the engine in messages and logs.
 	name string
-	// dir holds the engine's own migrations, under migration/.
-	dir string
-	// dollar: placeholders are $1, $2 … (PostgreSQL), not ?.
-	dollar bool
+	// eng is the engine: placeholders, locks, migrations.
+	eng sqlstore.Engine
 	// forUpdate locks the rows a SELECT in a write transaction reads,
 	// where other processes write at the same time.
 	forUpdate string
@@ -82,42 +72,6 @@ type dialect struct {
 	packedStats bool
 }
 
-// bind returns q with its placeholders in the engine's form: unchanged for
-// SQLite; for PostgreSQL each ? becomes $1, $2 … in order and ?N becomes
-// $N. Quoted text is left alone.
-func (d *dialect) bind(q string) string {
-	if !d.dollar || !strings.Contains(q, "?") {
-		return q
-	}
-	var b strings.Builder
-	b.Grow(len(q) + 16)
-	n := 0
-	var quote byte
-	for i := 0; i < len(q); i++ {
-		c := q[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '?':
-			j := i + 1
-			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
-				j++
-			}
-			b.WriteByte('$')
-			if j > i+1 {
-				b.WriteString(q[i+1 : j])
-				i = j - 1
-			} else {
-				n++
-				b.WriteString(strconv.Itoa(n))
-			}
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
+// bind returns q with its placeholders in the engine's form; see
+// [sqlstore.Engine.Bind].
+func (d *dialect) bind(q string) string { return d.eng.Bind(q) }

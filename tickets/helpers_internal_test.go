@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"partybot/sqlstore"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,7 +26,7 @@ func InsertSyntheticTickets(tb testing.TB, s *Store, n int, end time.Time, seed 
 	ctx := context.Background()
 	const cols = 17 // parameters per row
 	perInsert := 45 // rows per statement: SQLite takes 999 parameters
-	if s.sql.dollar {
+	if s.sql.eng == sqlstore.Postgres {
 		perInsert = 500
 	}
 	row := "(?, ?, ?, ?, '', 'chat', ?, '', '', ?, 'normal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
@@ -80,7 +81,7 @@ func InsertSyntheticTickets(tb testing.TB, s *Store, n int, end time.Time, seed 
 	})
 	require.NoError(tb, err, "insert synthetic tickets")
 	// Fresh statistics for the planner, as autovacuum would keep them.
-	if s.sql.dollar {
+	if s.sql.eng == sqlstore.Postgres {
 		_, err := s.db.ExecContext(ctx, "VACUUM ANALYZE tickets")
 		require.NoError(tb, err, "vacuum")
 	}

@@ -3,19 +3,12 @@ package tickets
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
-	"time"
 
 	"partybot/apperr"
-	"partybot/redact"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
+	"partybot/sqlstore"
 )
 
 // postgresEngine runs a [Store] on PostgreSQL, through pgx's database/sql
@@ -36,26 +29,23 @@ type postgresEngine struct{}
 
 var postgresDialect = &dialect{
 	name:       "PostgreSQL",
-	dir:        "postgres",
-	dollar:     true,
+	eng:        sqlstore.Postgres,
 	forUpdate:  " FOR UPDATE",
 	skipLocked: " FOR UPDATE OF n SKIP LOCKED",
 	limitAll:   "LIMIT ALL",
 	statsFrom:  " FROM tickets",
 }
 
-// IsPostgresURL reports whether dsn names a PostgreSQL database: a URL
-// beginning postgres:// or postgresql://.
-func IsPostgresURL(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
+// IsPostgresURL reports whether dsn names a PostgreSQL database; see
+// [sqlstore.IsPostgresURL].
+func IsPostgresURL(dsn string) bool { return sqlstore.IsPostgresURL(dsn) }
 
 // NewPostgresStore returns a store on the PostgreSQL database at url
 // (postgres://user:password@host:port/database?sslmode=…, or a socket
 // directory as ?host=/run/postgresql); call Open before use. The password
 // may also come from PGPASSWORD or ~/.pgpass. It never appears in an error.
 func NewPostgresStore(url string, opts ...Option) *Store {
-	return newStore(postgresEngine{}, postgresDialect, url, postgresLabel(url), opts)
+	return newStore(postgresEngine{}, postgresDialect, url, sqlstore.Label(url), opts)
 }
 
 // OpenPostgres opens the PostgreSQL ticket database at url and migrates
@@ -68,85 +58,15 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*Store, erro
 	return s, nil
 }
 
-// postgresLabel names the database of url in messages: its name and host,
-// never the user or password.
-func postgresLabel(dsn string) string {
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		return "（PostgreSQL）"
-	}
-	return fmt.Sprintf("%s（PostgreSQL，%s）", cfg.Database, hostOf(cfg.Host, cfg.Port))
-}
-
-func hostOf(host string, port uint16) string {
-	if strings.HasPrefix(host, "/") {
-		return host // a socket directory
-	}
-	return fmt.Sprintf("%s:%d", host, port)
-}
-
 func (postgresEngine) open(ctx context.Context, s *Store) (*sql.DB, bool, error) {
-	if !IsPostgresURL(s.dsn) {
-		return nil, false, apperr.Errorf(apperr.EInvalid, "PostgreSQL 数据库地址应以 postgres:// 开头")
-	}
-	cfg, err := pgx.ParseConfig(s.dsn)
-	if err != nil {
-		var pe *pgconn.ParseConfigError
-		if errors.As(err, &pe) {
-			err = pe.Unwrap()
-		}
-		msg := "格式不正确"
-		if err != nil {
-			msg = redactDSN(s.dsn, err).Error()
-		}
-		return nil, false, apperr.Errorf(apperr.EInvalid, "PostgreSQL 数据库地址无效：%s", msg)
-	}
-	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
-		cfg.RuntimeParams["application_name"] = "partybot"
-	}
-	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(s.maxConns)
-	db.SetMaxIdleConns(s.maxConns)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, false, apperr.Wrap(redactDSN(s.dsn, err), apperr.EInternal, "无法连接工单库 %s：%s", s.label, redactDSN(s.dsn, err))
-	}
-	return db, s.readOnly, nil
+	db, err := sqlstore.OpenPostgres(ctx, s.dsn, "工单库", s.maxConns)
+	return db, s.readOnly, err
 }
 
 // start starts the writer: optimistic batches (see [groupCommit]), run
 // again when they lose a deadlock to another replica's.
 func (postgresEngine) start(_ context.Context, s *Store) (committer, error) {
-	return newGroupCommit(s, postgresEngine{}, true, retryable), nil
-}
-
-func (postgresEngine) tableExists(ctx context.Context, q querier, name string) (bool, error) {
-	var ok bool
-	err := q.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", name).Scan(&ok)
-	return ok, err
-}
-
-// lock takes a transaction-level advisory lock on key within the current
-// schema, so that two installations sharing a database in different
-// schemas do not wait for each other.
-func (postgresEngine) lock(ctx context.Context, tx *sql.Tx, key string) error {
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':partybot.tickets:' || $1, 0))", key)
-	if err != nil {
-		return fmt.Errorf("lock %s: %w", key, err)
-	}
-	return nil
-}
-
-// tryLock is lock that does not wait: it reports false when another
-// transaction holds the lock.
-func (postgresEngine) tryLock(ctx context.Context, tx *sql.Tx, key string) (bool, error) {
-	var ok bool
-	err := tx.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock(hashtextextended(current_schema() || ':partybot.tickets:' || $1, 0))", key).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("lock %s: %w", key, err)
-	}
-	return ok, nil
+	return newGroupCommit(s, postgresEngine{}, true, sqlstore.Retryable), nil
 }
 
 // pgInsertTicket returns the statement that allocates a ticket's number and
@@ -235,64 +155,16 @@ func (postgresEngine) readOnlyError(s *Store) error {
 	return apperr.Errorf(apperr.EReadOnly, "无法保存更改：工单库 %s 是以只读方式打开的，目前只能查看工单。", s.label)
 }
 
-// PostgreSQL error codes the store translates.
-const (
-	pgUniqueViolation      = "23505"
-	pgSerializationFailure = "40001"
-	pgDeadlockDetected     = "40P01"
-	pgLockNotAvailable     = "55P03"
-)
-
 // formatError translates PostgreSQL errors as SQLite's are: a unique
 // violation becomes EConflict, a deadlock, a serialization failure or a
 // lock not available an EConflict asking to retry, each over the driver's
 // error. Other errors pass through.
 func (postgresEngine) formatError(err error) error {
-	var pe *pgconn.PgError
-	if err == nil || !errors.As(err, &pe) {
-		return err
-	}
-	switch pe.Code {
-	case pgUniqueViolation:
+	switch {
+	case sqlstore.IsUniqueViolation(err):
 		return apperr.Wrap(err, apperr.EConflict, "数据冲突，请刷新后重试")
-	case pgSerializationFailure, pgDeadlockDetected, pgLockNotAvailable:
+	case sqlstore.IsBusy(err):
 		return apperr.Wrap(err, apperr.EConflict, "系统繁忙，请稍后重试")
 	}
 	return err
 }
-
-// retryable reports whether a transaction that failed with err may succeed
-// when run again: it lost a deadlock or a serialization conflict.
-func retryable(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == pgSerializationFailure || pe.Code == pgDeadlockDetected)
-}
-
-// redactDSN returns err with dsn and its password masked wherever they
-// appear in its text; errors.Is and errors.As still see err.
-func redactDSN(dsn string, err error) error {
-	var secrets []string
-	secrets = append(secrets, dsn)
-	if u, perr := url.Parse(dsn); perr == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok {
-			secrets = append(secrets, p)
-		}
-	}
-	if cfg, perr := pgx.ParseConfig(dsn); perr == nil && cfg.Password != "" {
-		secrets = append(secrets, cfg.Password)
-	}
-	r := redact.New(secrets...)
-	if msg := r.Error(err); msg != err.Error() {
-		return &redactedError{msg: msg, err: err}
-	}
-	return err
-}
-
-// redactedError is an error whose text had secrets masked.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"partybot/apperr"
+	"partybot/sqlstore"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -23,7 +24,7 @@ type sqliteEngine struct{}
 
 var sqliteDialect = &dialect{
 	name:        "SQLite",
-	dir:         "sqlite",
+	eng:         sqlstore.SQLite,
 	limitAll:    "LIMIT -1",
 	statsFrom:   " FROM tickets INDEXED BY tickets_stats",
 	packedStats: true,
@@ -58,19 +59,6 @@ func (sqliteEngine) start(ctx context.Context, s *Store) (committer, error) {
 	}
 	return newGroupCommit(s, sqliteEngine{}, false, nil), nil
 }
-
-func (sqliteEngine) tableExists(ctx context.Context, q querier, name string) (bool, error) {
-	var n int
-	err := q.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", name).Scan(&n)
-	return n > 0, err
-}
-
-// lock does nothing: a SQLite database has one writer at a time, and
-// every write transaction is immediate (it takes the write lock at BEGIN).
-func (sqliteEngine) lock(context.Context, *sql.Tx, string) error { return nil }
-
-// tryLock always succeeds, as lock does nothing.
-func (sqliteEngine) tryLock(context.Context, *sql.Tx, string) (bool, error) { return true, nil }
 
 // insertTicket writes r with one statement per row: calls within the
 // process cost little.

@@ -59,7 +59,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	var res SweepResult
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res = SweepResult{}
-		if ok, err := s.eng.tryLock(ctx, tx, "sweep"); err != nil || !ok {
+		if ok, err := s.sql.eng.TryLock(ctx, tx, "tickets:sweep"); err != nil || !ok {
 			res.Busy = !ok && err == nil
 			return err
 		}

@@ -127,7 +127,7 @@ func (s *Store) fileTicket(ctx context.Context, tx *sql.Tx, n NewTicket, dept De
 	if n.IdempotencyKey != "" {
 		// Retries of one submission wait for each other (PostgreSQL:
 		// concurrent transactions would otherwise both miss the key).
-		if err := s.eng.lock(ctx, tx, "key:"+n.IdempotencyKey); err != nil {
+		if err := s.sql.eng.Lock(ctx, tx, "tickets:key:"+n.IdempotencyKey); err != nil {
 			return nil, err
 		}
 		t, err := s.ticketByKey(ctx, tx, n.IdempotencyKey)
@@ -224,7 +224,7 @@ func (s *Store) checkRate(ctx context.Context, tx *sql.Tx, submitter string, now
 		return nil
 	}
 	// One submitter's tickets are counted one transaction at a time.
-	if err := s.eng.lock(ctx, tx, "submitter:"+submitter); err != nil {
+	if err := s.sql.eng.Lock(ctx, tx, "tickets:submitter:"+submitter); err != nil {
 		return err
 	}
 	since := now.Add(-time.Hour).UnixMilli()
