@@ -145,5 +145,5 @@ type lockErr struct {
 }
 
 func lockError(key string, err error) error { return &lockErr{key, err} }
-func (e *lockErr) Error() string              { return "lock " + e.key + ": " + e.err.Error() }
-func (e *lockErr) Unwrap() error              { return e.err }
+func (e *lockErr) Error() string            { return "lock " + e.key + ": " + e.err.Error() }
+func (e *lockErr) Unwrap() error            { return e.err }
