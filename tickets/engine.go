@@ -29,9 +29,6 @@ type engine interface {
 	// insertTicket writes a new ticket (setting its ID) with its first
 	// history rows and notifications.
 	insertTicket(ctx context.Context, s *Store, tx *sql.Tx, r newTicketRows) error
-	// resetIDs makes the ids table generates follow the highest id in it,
-	// after rows were inserted with ids of their own.
-	resetIDs(ctx context.Context, tx *sql.Tx, table string) error
 	// formatError translates the driver's errors (see [apperr]).
 	formatError(err error) error
 	// readOnlyError is what a write to a read-only store returns: an

@@ -143,14 +143,6 @@ func (postgresEngine) insertTicket(ctx context.Context, _ *Store, tx *sql.Tx, r 
 	return nil
 }
 
-func (postgresEngine) resetIDs(ctx context.Context, tx *sql.Tx, table string) error {
-	_, err := tx.ExecContext(ctx, fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), coalesce(max(id), 0) + 1, false) FROM %[1]s", table))
-	if err != nil {
-		return fmt.Errorf("reset %s ids: %w", table, err)
-	}
-	return nil
-}
-
 func (postgresEngine) readOnlyError(s *Store) error {
 	return apperr.Errorf(apperr.EReadOnly, "无法保存更改：工单库 %s 是以只读方式打开的，目前只能查看工单。", s.label)
 }

@@ -66,9 +66,6 @@ func (sqliteEngine) insertTicket(ctx context.Context, s *Store, tx *sql.Tx, r ne
 	return s.insertTicketRows(ctx, tx, r)
 }
 
-// resetIDs does nothing: an INTEGER PRIMARY KEY follows the highest rowid.
-func (sqliteEngine) resetIDs(context.Context, *sql.Tx, string) error { return nil }
-
 func (sqliteEngine) readOnlyError(s *Store) error {
 	return apperr.Errorf(apperr.EReadOnly, "数据目录只读，无法保存更改：工单库 %s 是以只读方式打开的（该文件或其所在目录不可写），目前只能查看工单。请检查数据目录及其中文件的权限。", s.label)
 }

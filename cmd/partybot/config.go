@@ -20,6 +20,10 @@ type Config struct {
 	DataDir string
 	// ConfigFile is the optional YAML file (PARTYBOT_CONFIG).
 	ConfigFile string
+	// DatabaseURL is the PostgreSQL database the replicas share
+	// (PARTYBOT_DATABASE_URL or database.url); empty for the SQLite files
+	// in DataDir.
+	DatabaseURL string
 
 	// Access says who may use the bot and who administers it.
 	Access access.Config
@@ -87,6 +91,7 @@ type fileConfig struct {
 	Telegram     TelegramConfig     `yaml:"telegram"`
 	LLM          LLMConfig          `yaml:"llm"`
 	Conversation conversationConfig `yaml:"conversation"`
+	Database     databaseConfig     `yaml:"database"`
 }
 
 // routingConfig is the "routing" section.
@@ -123,6 +128,7 @@ func ConfigFromEnv() Config {
 		c.ConfigFile = v
 	}
 	c.Telegram.readEnv()
+	c.readDatabaseEnv()
 	return c
 }
 
@@ -168,6 +174,9 @@ func (c *Config) parse(data []byte) error {
 	next.Departments, next.RouteThreshold = f.Departments, f.Routing.Threshold
 	next.LLM, next.StepMinutes = f.LLM, f.Conversation.StepMinutes
 	next.Telegram.apply(f.Telegram)
+	if next.DatabaseURL == "" { // the environment wins
+		next.DatabaseURL = f.Database.URL
+	}
 	if err := next.resolve(); err != nil {
 		return doc.Locate(err, "departments")
 	}
@@ -188,6 +197,7 @@ func (f *fileConfig) validate(doc *strictyaml.Document) error {
 		{"telegram", f.Telegram.validate()},
 		{"llm", f.LLM.validate()},
 		{"conversation", f.Conversation.validate()},
+		{"database", f.Database.validate()},
 	} {
 		if s.err != nil {
 			return doc.Locate(s.err, s.under)

@@ -101,12 +101,13 @@ const usage = `partybot — 党务助手
   partybot route [--json] 诉求...           判断诉求应交办的部门；"-" 从标准输入读取
   partybot tickets list|show|create|...     在终端处理工单
   partybot serve                            运行 Telegram 机器人（需 TELEGRAM_BOT_TOKEN）
+  partybot migrate [--from 数据目录]         把 SQLite 中的记录复制到 PostgreSQL（PARTYBOT_DATABASE_URL）
   partybot eval qa 文件                     检索与拒答质量评测
   partybot eval routing 文件                诉求分派准确率评测
   partybot eval retrieval 目录 [--run 文件] 段落检索基准评测
 
 全局选项：--config 配置文件（也可用环境变量 PARTYBOT_CONFIG）
-环境变量：PARTYBOT_DATA（数据目录，默认 ./data）`
+环境变量：PARTYBOT_DATA（数据目录，默认 ./data）；PARTYBOT_DATABASE_URL（多台服务器共用的 PostgreSQL，默认不用）`
 
 // Run executes the subcommand named by args[0].
 func (m *Main) Run(ctx context.Context, args []string) error {
@@ -143,6 +144,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runTickets(ctx, rest)
 	case "serve":
 		return m.runServe(ctx, rest)
+	case "migrate":
+		return m.runMigrate(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil

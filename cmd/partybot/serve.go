@@ -143,7 +143,11 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := m.Config.Telegram.validate(); err != nil {
 		return err
 	}
-	fb, err := feedback.Open(ctx, filepath.Join(m.Config.DataDir, "feedback.db"))
+	fbDSN, err := m.Config.storeDSN("feedback.db")
+	if err != nil {
+		return err
+	}
+	fb, err := feedback.Open(ctx, fbDSN)
 	if err != nil {
 		return fmt.Errorf("打开反馈库失败：%w", err)
 	}

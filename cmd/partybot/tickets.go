@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -115,7 +114,11 @@ func (m *Main) openTickets(ctx context.Context, r *tickets.Router) (*tickets.Sto
 	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("无法创建数据目录 %s：%w", m.Config.DataDir, err)
 	}
-	s, err := tickets.Open(ctx, filepath.Join(m.Config.DataDir, "tickets.db"),
+	dsn, err := m.Config.storeDSN("tickets.db")
+	if err != nil {
+		return nil, err
+	}
+	s, err := openTicketStore(ctx, dsn,
 		tickets.WithDepartments(r.Departments()), tickets.WithExtractor(r.ExtractContext),
 		tickets.WithTicketsPerHour(m.Config.policy.TicketsPerHour()))
 	if err != nil {
