@@ -27,7 +27,7 @@ func (m *Main) runChat(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usagef("用法：partybot chat [--as 用户ID]")
 	}
-	asst, _, err := m.newAssistant(ctx)
+	asst, err := m.newAssistant(ctx)
 	if err != nil {
 		return err
 	}
@@ -138,29 +138,47 @@ func (m *Main) saveFiles(files []bot.File) {
 
 // newAssistant opens the knowledge base and the ticket desk and returns
 // the assistant over them, with checklists, knowledge administration and
-// the extra options, and the ticket store of its desk.
-func (m *Main) newAssistant(ctx context.Context, extra ...bot.Option) (*bot.Assistant, *tickets.Store, error) {
+// the extra options.
+func (m *Main) newAssistant(ctx context.Context, extra ...bot.Option) (*bot.Assistant, error) {
+	parts, err := m.openParts(ctx, extra...)
+	if err != nil {
+		return nil, err
+	}
+	return parts.asst, nil
+}
+
+// parts are what an assistant is made of, for serve, which also watches
+// the knowledge base, sweeps the tickets and reports readiness.
+type parts struct {
+	asst  *bot.Assistant
+	kb    *bot.KnowledgeBase
+	store *tickets.Store
+}
+
+// openParts opens the knowledge base and the desk and builds the
+// assistant over them, with the model endpoint when one is configured.
+func (m *Main) openParts(ctx context.Context, extra ...bot.Option) (*parts, error) {
 	kb, err := m.openKnowledgeBase(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	desk, store, err := m.openDesk(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	answerer, err := m.newAnswerer(kb) // with the model endpoint when one is configured
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	drafter, err := m.checklistDrafter(ctx, kb)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	opts := append([]bot.Option{
 		bot.WithDesk(desk), bot.WithKnowledgeBase(kb), bot.WithChecklists(drafter),
 		bot.WithStepTimeout(time.Duration(m.Config.StepMinutes * float64(time.Minute))),
 	}, extra...)
-	return bot.NewAssistant(answerer, opts...), store, nil
+	return &parts{asst: bot.NewAssistant(answerer, opts...), kb: kb, store: store}, nil
 }
 
 // terminalUser is who talks in the terminal: the user id given with

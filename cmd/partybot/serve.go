@@ -54,6 +54,9 @@ type TelegramConfig struct {
 	ChatQueue int `yaml:"chat_queue"`
 	// SweepMinutes is how often the 督办 sweep runs (0: every 5 minutes).
 	SweepMinutes float64 `yaml:"sweep_minutes"`
+	// HealthListen is where /healthz and /readyz are served
+	// (PARTYBOT_HEALTH_LISTEN); empty serves none.
+	HealthListen string `yaml:"health_listen"`
 }
 
 // readEnv applies the environment variables of the Telegram settings.
@@ -66,6 +69,7 @@ func (t *TelegramConfig) readEnv() {
 		{"PARTYBOT_WEBHOOK_URL", &t.WebhookURL},
 		{"PARTYBOT_WEBHOOK_LISTEN", &t.WebhookListen},
 		{"PARTYBOT_WEBHOOK_SECRET", &t.WebhookSecret},
+		{"PARTYBOT_HEALTH_LISTEN", &t.HealthListen},
 	} {
 		if v := strings.TrimSpace(os.Getenv(e.name)); v != "" {
 			*e.dst = v
@@ -82,6 +86,7 @@ func (t *TelegramConfig) apply(f TelegramConfig) {
 		env string
 	}{
 		{&t.APIURL, env.APIURL}, {&t.WebhookURL, env.WebhookURL}, {&t.WebhookListen, env.WebhookListen},
+		{&t.HealthListen, env.HealthListen},
 	} {
 		if p.env != "" {
 			*p.dst = p.env
@@ -143,6 +148,11 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := m.Config.Telegram.validate(); err != nil {
 		return err
 	}
+	if m.Config.DatabaseURL != "" && m.Config.Telegram.WebhookURL != "" && m.Config.Telegram.WebhookSecret == "" {
+		// Each replica registers the webhook: with a secret of its own,
+		// the last to start would lock the others out.
+		return errors.New("多台服务器共用数据库并使用 webhook 时，须为所有服务器设置同一个 PARTYBOT_WEBHOOK_SECRET")
+	}
 	fbDSN, err := m.Config.storeDSN("feedback.db")
 	if err != nil {
 		return err
@@ -152,12 +162,15 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("打开反馈库失败：%w", err)
 	}
 	m.onClose(fb.Close)
-	asst, store, err := m.newAssistant(ctx, bot.WithFeedback(fb))
+	p, err := m.openParts(ctx, bot.WithFeedback(fb))
 	if err != nil {
 		return err
 	}
+	if err := m.serveHealth(p); err != nil {
+		return err
+	}
 
-	srv, err := telegram.Open(ctx, token, asst, m.telegramConfig(store))
+	srv, err := telegram.Open(ctx, token, p.asst, m.telegramConfig(p.store))
 	if err != nil {
 		return fmt.Errorf("启动 Telegram 机器人失败：%w", err)
 	}

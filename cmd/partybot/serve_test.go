@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -81,7 +82,8 @@ func TestServe(t *testing.T) {
 	t.Setenv("TELEGRAM_BOT_TOKEN", token)
 
 	var out, errb bytes.Buffer
-	m := &Main{Config: Config{DataDir: t.TempDir(), Telegram: TelegramConfig{APIURL: ts.URL}},
+	health := freeAddr(t)
+	m := &Main{Config: Config{DataDir: t.TempDir(), Telegram: TelegramConfig{APIURL: ts.URL, HealthListen: health}},
 		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Logger: NewMain().Logger}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -98,6 +100,12 @@ func TestServe(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no reply")
 	}
+	res, err := http.Get("http://" + health + "/readyz")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode, string(body))
+	assert.JSONEq(t, `{"status":"ready","database":"ok","index":"ok"}`, string(body))
 	cancel()
 	require.NoError(t, <-done)
 	require.NoError(t, m.Close())
@@ -152,4 +160,14 @@ func TestTelegramConfig(t *testing.T) {
 			assert.True(t, tc.check(c.Telegram), "%+v", c.Telegram)
 		})
 	}
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
 }
