@@ -140,7 +140,11 @@ func (a *Assistant) fileDemand(ctx context.Context, s *Session, key string) (Rep
 		Confidence: d.Confidence, ManualDispatch: d.ManualDispatch, Urgency: d.Urgency,
 		Location: d.Location, Contact: d.Contact, IdempotencyKey: s.User.ID + ":" + p.key,
 	})
-	if err != nil {
+	if apperr.Code(err) == apperr.EInternal {
+		// The database is unreachable: the draft stays, so the same 提交
+		// files it (once, by its key) when the database is back.
+		return Reply{Text: "抱歉，工单系统暂时不可用，这条诉求还没有提交。草稿已保留，请稍后再点“提交”或回复“确认”（" + minutes(a.stepTTL) + "内有效）。"}, err
+	} else if err != nil {
 		return ticketReply(err)
 	}
 	s.end(p)
