@@ -1,7 +1,8 @@
 // Package feedback keeps the answers the assistant gave, with the passages
 // each showed, and the votes (👍/👎) users cast on them: the question log a
-// knowledge-base keeper reads to see what is missing. It is a small SQLite
-// database (feedback.db) until the store layer takes it over.
+// knowledge-base keeper reads to see what is missing. It is a SQLite file
+// (feedback.db) in the data directory, or a PostgreSQL database that
+// several replicas share.
 package feedback
 
 import (
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"partybot/apperr"
+	"partybot/sqlstore"
 	"partybot/tickets"
 )
 
@@ -54,10 +56,12 @@ const (
 	Down = -1
 )
 
-// Store keeps answers and votes in a small SQLite database
-// (modernc.org/sqlite): WAL, one connection.
+// Store keeps answers and votes in a SQLite file (modernc.org/sqlite: WAL,
+// one connection) or a PostgreSQL database (pgx, a small pool). Every
+// statement is the same on both but for placeholders ([sqlstore.Engine.Bind]).
 type Store struct {
 	db     *sql.DB
+	eng    sqlstore.Engine
 	insert *sql.Stmt
 	now    func() time.Time
 }
@@ -65,60 +69,84 @@ type Store struct {
 // keep is how long an answer nobody voted on is kept.
 const keep = 90 * 24 * time.Hour
 
-const schema = `CREATE TABLE IF NOT EXISTS answers (
-	id         INTEGER PRIMARY KEY,
-	user_id    TEXT    NOT NULL,
-	question   TEXT    NOT NULL,
-	mode       TEXT    NOT NULL,
-	refused    INTEGER NOT NULL,
-	sources    TEXT    NOT NULL, -- JSON array of Source
-	created_at INTEGER NOT NULL, -- unix milliseconds
-	vote       INTEGER NOT NULL DEFAULT 0,
-	voted_at   INTEGER
-);
-CREATE INDEX IF NOT EXISTS answers_voted ON answers (vote, created_at);`
+// pgConns is the most connections a store holds to PostgreSQL: an answer
+// is one short INSERT, a vote one UPDATE.
+const pgConns = 4
 
-// Open opens (creating if needed) the feedback database at path. Answers nobody voted on are dropped after 90 days, when it opens.
+// Open opens (creating if needed) the feedback database at dsn: a file path
+// for SQLite, or a postgres:// URL (postgres://user:password@host:port/db,
+// see [sqlstore.OpenPostgres]; the password never appears in an error). It
+// brings the schema up to date, a feedback.db written before the store had
+// migrations included, and drops the answers nobody voted on in 90 days.
 //
-// The file is checked and kept private as [tickets.OpenSQLite] does: an
+// A file is checked and kept private as [tickets.OpenSQLite] does: an
 // empty file or one that is not a feedback database is refused with a
-// message (a apperr.Error) saying how to recover, and so is a file or
-// directory that is not writable (apperr.EReadOnly).
-func Open(ctx context.Context, path string) (*Store, error) {
-	if path == "" || strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("open feedback store: invalid path %q", path)
-	}
-	db, _, err := tickets.OpenSQLite(ctx, tickets.SQLiteFile{
-		Path: path, Name: "反馈库", Tables: []string{"answers"},
-		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
-	})
+// message (an [apperr.Error]) saying how to recover, and so is a file or
+// directory that is not writable (apperr.EReadOnly). A PostgreSQL database
+// that cannot be reached is refused with an apperr.EInternal naming it, a
+// malformed URL with apperr.EInvalid.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	eng := sqlstore.EngineOf(dsn)
+	db, err := openDB(ctx, eng, dsn)
 	if err != nil {
 		if _, coded := errors.AsType[*apperr.Error](err); coded {
-			return nil, err // its message names the file and what to do
+			return nil, err // its message names the database and what to do
 		}
 		return nil, fmt.Errorf("open feedback store: %w", err)
 	}
-	db.SetMaxOpenConns(1)
-	s := &Store{db: db, now: time.Now}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open feedback store: %w", err)
-	}
-	if err := addColumns(ctx, db); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open feedback store: %w", err)
-	}
-	if _, err := db.ExecContext(ctx, "DELETE FROM answers WHERE vote = 0 AND created_at < ?",
-		s.now().Add(-keep).UnixMilli()); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open feedback store: %w", err)
-	}
-	if s.insert, err = db.PrepareContext(ctx, `INSERT INTO answers (user_id, question, mode, refused, outcome, missing, judged_by, sources, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+	s := &Store{db: db, eng: eng, now: time.Now}
+	if err := s.start(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open feedback store: %w", err)
 	}
 	return s, nil
+}
+
+// openDB connects to the database at dsn on engine eng.
+func openDB(ctx context.Context, eng sqlstore.Engine, dsn string) (*sql.DB, error) {
+	if eng == sqlstore.Postgres {
+		return sqlstore.OpenPostgres(ctx, dsn, "反馈库", pgConns)
+	}
+	if dsn == "" || strings.ContainsAny(dsn, "?#") {
+		return nil, fmt.Errorf("invalid path %q", dsn)
+	}
+	db, _, err := tickets.OpenSQLite(ctx, tickets.SQLiteFile{
+		Path: dsn, Name: "反馈库", Tables: []string{"answers", schema.Table},
+		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
+	})
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// start migrates the database, prunes it and prepares the insert.
+func (s *Store) start(ctx context.Context) error {
+	if err := migrate(ctx, s.db, s.eng); err != nil {
+		return err
+	}
+	if err := s.prune(ctx); err != nil {
+		return err
+	}
+	var err error
+	s.insert, err = s.db.PrepareContext(ctx, s.eng.Bind(`INSERT INTO answers (user_id, question, mode, refused, outcome, missing, judged_by, sources, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
+	if err != nil {
+		return fmt.Errorf("prepare insert: %w", err)
+	}
+	return nil
+}
+
+// prune drops the answers nobody voted on that are older than keep. Voted
+// answers are kept: they are what the question log is read for. Replicas
+// opening together each run it; the second finds nothing to drop.
+func (s *Store) prune(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, s.eng.Bind("DELETE FROM answers WHERE vote = 0 AND created_at < ?"),
+		s.now().Add(-keep).UnixMilli()); err != nil {
+		return fmt.Errorf("prune answers: %w", err)
+	}
+	return nil
 }
 
 // Close closes the database.
@@ -133,11 +161,12 @@ func (s *Store) RecordAnswer(ctx context.Context, f Answer) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("record answer: %w", err)
 	}
-	res, err := s.insert.ExecContext(ctx, f.UserID, f.Question, f.Mode, f.Refused, f.Outcome, f.Missing, f.JudgedBy, string(src), s.now().UnixMilli())
-	if err != nil {
+	var id int64
+	if err := s.insert.QueryRowContext(ctx, f.UserID, f.Question, f.Mode, f.Refused, f.Outcome, f.Missing, f.JudgedBy,
+		string(src), s.now().UnixMilli()).Scan(&id); err != nil {
 		return 0, fmt.Errorf("record answer: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // Vote records userID's vote (Up or Down) on answer id; a later
@@ -147,7 +176,7 @@ func (s *Store) Vote(ctx context.Context, id int64, userID string, vote int) err
 	if vote != Up && vote != Down {
 		return apperr.Errorf(apperr.EInvalid, "评价应为“有帮助”或“没帮助”")
 	}
-	res, err := s.db.ExecContext(ctx, "UPDATE answers SET vote = ?, voted_at = ? WHERE id = ? AND user_id = ?",
+	res, err := s.db.ExecContext(ctx, s.eng.Bind("UPDATE answers SET vote = ?, voted_at = ? WHERE id = ? AND user_id = ?"),
 		vote, s.now().UnixMilli(), id, userID)
 	if err != nil {
 		return fmt.Errorf("vote: %w", err)
@@ -167,8 +196,8 @@ func (s *Store) FindAnswer(ctx context.Context, id int64) (Answer, error) {
 	var src string
 	var created int64
 	var voted sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT id, user_id, question, mode, refused, outcome, missing, judged_by, sources, created_at, vote, voted_at
-		FROM answers WHERE id = ?`, id).Scan(&f.ID, &f.UserID, &f.Question, &f.Mode, &f.Refused, &f.Outcome, &f.Missing, &f.JudgedBy,
+	err := s.db.QueryRowContext(ctx, s.eng.Bind(`SELECT id, user_id, question, mode, refused, outcome, missing, judged_by, sources, created_at, vote, voted_at
+		FROM answers WHERE id = ?`), id).Scan(&f.ID, &f.UserID, &f.Question, &f.Mode, &f.Refused, &f.Outcome, &f.Missing, &f.JudgedBy,
 		&src, &created, &f.Vote, &voted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Answer{}, apperr.Errorf(apperr.ENotFound, "没有找到这条回答")
@@ -183,42 +212,4 @@ func (s *Store) FindAnswer(ctx context.Context, id int64) (Answer, error) {
 		f.VotedAt = time.UnixMilli(voted.Int64)
 	}
 	return f, nil
-}
-
-// addedColumns are the columns added to answers since it was first
-// created, with their definitions: a database of an earlier version gets
-// them when it opens.
-var addedColumns = [][2]string{
-	{"outcome", "TEXT NOT NULL DEFAULT ''"},
-	{"missing", "TEXT NOT NULL DEFAULT ''"},
-	{"judged_by", "TEXT NOT NULL DEFAULT ''"},
-}
-
-// addColumns adds the columns of addedColumns that answers lacks.
-func addColumns(ctx context.Context, db *sql.DB) error {
-	rows, err := db.QueryContext(ctx, "SELECT name FROM pragma_table_info('answers')")
-	if err != nil {
-		return err
-	}
-	have := map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return err
-		}
-		have[name] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, c := range addedColumns {
-		if !have[c[0]] {
-			if _, err := db.ExecContext(ctx, "ALTER TABLE answers ADD COLUMN "+c[0]+" "+c[1]); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
