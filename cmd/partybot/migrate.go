@@ -8,13 +8,14 @@ import (
 	"os"
 	"path/filepath"
 
+	"partybot/feedback"
 	"partybot/sqlstore"
 	"partybot/tickets"
 )
 
 const migrateUsage = `用法：partybot migrate [--from 数据目录]
 
-  把数据目录中 SQLite 文件里的记录（工单及其历史、待发通知、督办记录）复制到
+  把数据目录中 SQLite 文件里的记录（工单及其历史、待发通知、督办记录，问答记录与评价）复制到
   PARTYBOT_DATABASE_URL（或配置文件 database.url）指定的 PostgreSQL 数据库，
   供多台服务器共用。已复制过的记录不会重复复制，可以放心重复运行；
   结束时按表报告读取和新增的条数。
@@ -42,14 +43,47 @@ func (m *Main) runMigrate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return m.migrateTickets(ctx, filepath.Join(*from, "tickets.db"), to)
+	if err := m.migrateTickets(ctx, filepath.Join(*from, "tickets.db"), to); err != nil {
+		return err
+	}
+	return m.migrateFeedback(ctx, filepath.Join(*from, "feedback.db"), to)
+}
+
+// migrateFeedback copies the question log at path into the PostgreSQL
+// database at url and reports the counts.
+func (m *Main) migrateFeedback(ctx context.Context, path, url string) error {
+	if !m.sourceExists("反馈库", path) {
+		return nil
+	}
+	src, err := feedback.Open(ctx, path)
+	if err != nil {
+		return fmt.Errorf("打开反馈库失败：%w", err)
+	}
+	defer src.Close()
+	dst, err := feedback.Open(ctx, url)
+	if err != nil {
+		return fmt.Errorf("打开反馈库失败：%w", err)
+	}
+	defer dst.Close()
+	c, err := src.CopyTo(ctx, dst)
+	m.reportCopied("反馈库", []sqlstore.Copied{c})
+	return err
+}
+
+// sourceExists reports whether the SQLite file at path exists, saying so
+// when it does not.
+func (m *Main) sourceExists(store, path string) bool {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(m.Stdout, "%s：%s 不存在，跳过\n", store, path)
+		return false
+	}
+	return true
 }
 
 // migrateTickets copies the ticket database at path into the PostgreSQL
 // database at url and reports the counts.
 func (m *Main) migrateTickets(ctx context.Context, path, url string) error {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(m.Stdout, "工单库：%s 不存在，跳过\n", path)
+	if !m.sourceExists("工单库", path) {
 		return nil
 	}
 	opts := []tickets.Option{tickets.WithDepartments(m.Config.departments)}

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"partybot/feedback"
 	"partybot/internal/pgtest"
 )
 
@@ -32,11 +34,17 @@ func TestMigrate(t *testing.T) {
 	a := strings.TrimSpace(mustCLI(t, dir, "", "tickets", "create", "--from", "张三", "老板拖欠我们三个月工资"))
 	b := strings.TrimSpace(mustCLI(t, dir, "", "tickets", "create", "--from", "李四", "小区楼道里电动车充电太危险"))
 	mustCLI(t, dir, "", "tickets", "accept", a)
+	fb, err := feedback.Open(context.Background(), filepath.Join(dir, "feedback.db"))
+	require.NoError(t, err)
+	_, err = fb.RecordAnswer(context.Background(), feedback.Answer{UserID: "1001", Question: "六同步是什么？", Mode: "extractive"})
+	require.NoError(t, err)
+	require.NoError(t, fb.Close())
 
 	url := pgtest.URL(t)
 	out, err := dbCLI(t, dir, url, "migrate")
 	require.NoError(t, err)
 	assert.Contains(t, out, "工单库 tickets：读取 2 条，新增 2 条，已存在 0 条")
+	assert.Contains(t, out, "反馈库 answers：读取 1 条，新增 1 条，已存在 0 条")
 
 	out, err = dbCLI(t, t.TempDir(), url, "tickets", "list")
 	require.NoError(t, err)
@@ -46,6 +54,7 @@ func TestMigrate(t *testing.T) {
 	out, err = dbCLI(t, dir, url, "migrate")
 	require.NoError(t, err)
 	assert.Contains(t, out, "工单库 tickets：读取 2 条，新增 0 条，已存在 2 条")
+	assert.Contains(t, out, "反馈库 answers：读取 1 条，新增 0 条，已存在 1 条")
 }
 
 func TestMigrateErrors(t *testing.T) {
