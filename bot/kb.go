@@ -37,7 +37,10 @@ const indexFile = "index.gob"
 // segment more. It is rebuilt by itself when the shipped corpus, the
 // chunking or the embedder changes. Each ingested document is also kept as
 // a record of its own beside the index, so that a damaged index is rebuilt
-// without losing them.
+// without losing them. Several processes may share the data directory
+// (replicas): each change is made under its lock on the newest index there
+// ([KnowledgeBase.Ingest]), and [KnowledgeBase.Watch] brings a replica to
+// the others' changes.
 type KnowledgeBase struct {
 	dir       string
 	notice    func(string)
@@ -45,7 +48,10 @@ type KnowledgeBase struct {
 	exp       *retrieval.Expander
 	chunkSize int
 
-	writeMu sync.Mutex // one Ingest at a time
+	// writing is held by whatever changes the index in this process (an
+	// ingest, a removal, a refresh): a channel, so that waiting for it
+	// honours ctx. Writers hold the data directory's lock too (lock).
+	writing chan struct{}
 	mu      sync.RWMutex
 	idx     *retrieval.Hybrid // the current generation
 }
@@ -76,7 +82,9 @@ type KnowledgeBaseOptions struct {
 // A current index is opened without writing anything, so a read-only
 // dir serves searches; when a rebuild is needed and dir is not writable,
 // the index is built in memory and a notice says it could not be saved.
-// Returns an error when dir cannot be created or read.
+// Anything written is written holding the data directory's lock, after
+// waiting for another process's change ([KnowledgeBase.Ingest]). Returns an
+// error when dir cannot be created or read, or that wait fails.
 func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions) (*KnowledgeBase, error) {
 	if opt.Embedder == nil {
 		opt.Embedder = retrieval.HashEmbedder{Dim: retrieval.DefaultHashDim}
@@ -104,12 +112,42 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 		emb:       opt.Embedder,
 		exp:       retrieval.NewExpander(opt.Glossary),
 		chunkSize: opt.ChunkRunes,
+		writing:   make(chan struct{}, 1),
 	}
 	shipped, key, err := kb.shippedDocs()
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, indexFile)
+	// The usual case, an index current with these settings and its
+	// records in place, writes nothing and needs no lock.
+	idx, err := retrieval.OpenIndex(filepath.Join(dir, indexFile), kb.emb, kb.exp)
+	if err == nil && idx.Key() == key && kb.recordsMatch(idx.Documents(false)) {
+		kb.idx = idx
+		return kb, nil
+	}
+	// Anything else writes, or found damage: look again under the lock, so
+	// that replicas starting together do not rebuild at once, and a segment
+	// another replica is deleting as it saves is not taken for damage. A
+	// data directory that cannot be locked cannot be written either: the
+	// index is then built in memory, as load says.
+	unlock, err := kb.lock(ctx)
+	switch {
+	case err == nil:
+		defer unlock()
+	case !errors.Is(err, errNoLock):
+		return nil, err
+	}
+	if err := kb.load(ctx, shipped, key); err != nil {
+		return nil, err
+	}
+	return kb, nil
+}
+
+// load opens the index in the data directory, or builds it, as
+// [OpenKnowledgeBase] describes; shipped and key are the shipped corpus
+// and the key of the current settings.
+func (kb *KnowledgeBase) load(ctx context.Context, shipped []retrieval.Document, key string) error {
+	path := filepath.Join(kb.dir, indexFile)
 	idx, err := retrieval.OpenIndex(path, kb.emb, kb.exp)
 	var (
 		lost  string               // why the index could not be used, for the notice
@@ -122,13 +160,13 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 		// A data directory from before the records (or one whose last
 		// write was interrupted) gets them now, when it is writable.
 		kb.syncRecords(idx)
-		return kb, nil
+		return nil
 	case err == nil:
 		prior, found = idx.Documents(true), true
 	case errors.Is(err, retrieval.ErrOldFormat):
 		snap, serr := retrieval.ReadSnapshot(path)
 		if serr == nil && kb.carryOver(ctx, snap, key) {
-			return kb, nil
+			return nil
 		}
 		if serr == nil {
 			prior, found = snap.Docs, true
@@ -137,7 +175,7 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 		lost = kb.moveAside(path)
 	case errors.Is(err, retrieval.ErrNoIndex):
 	case errors.Is(err, fs.ErrPermission):
-		return nil, fmt.Errorf("无法读取数据目录 %s 中的索引（没有权限）：%w", dir, err)
+		return fmt.Errorf("无法读取数据目录 %s 中的索引（没有权限）：%w", kb.dir, err)
 	default:
 		lost = kb.moveAside(path)
 	}
@@ -145,7 +183,7 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 	// was ingested before.
 	docs := shipped
 	if found {
-		notice("知识库设置已变化，正在重建索引……")
+		kb.notice("知识库设置已变化，正在重建索引……")
 		for _, d := range prior {
 			if !d.Shipped {
 				docs = append(docs, d)
@@ -154,10 +192,7 @@ func OpenKnowledgeBase(ctx context.Context, dir string, opt KnowledgeBaseOptions
 	} else {
 		docs = append(docs, kb.recoverWithNotices(lost)...)
 	}
-	if err := kb.rebuild(ctx, key, docs); err != nil {
-		return nil, err
-	}
-	return kb, nil
+	return kb.rebuild(ctx, key, docs)
 }
 
 // moveAside moves the damaged index at path aside and says so, for the
@@ -389,11 +424,20 @@ type IngestOptions struct {
 // says why and the index keeps its previous version. A source whose name
 // repeats an earlier one is ignored. Besides the index, every ingested
 // document's text is kept as a record in the data directory, so that a
-// damaged index loses nothing. Returns an error only when the index
-// cannot be built or saved, and then nothing changes.
+// damaged index loses nothing.
+//
+// Several processes may share the data directory (replicas): Ingest takes
+// its lock, waiting while another process changes it, and builds on the
+// newest index saved there, so that no process's change is lost. Returns
+// an error only when the index cannot be built or saved, the wait fails
+// (an [*apperr.Error], apperr.EConflict, when it times out or ctx ends) or
+// the index saved there cannot be read, and then nothing changes.
 func (kb *KnowledgeBase) Ingest(ctx context.Context, sources []Source, opt IngestOptions) ([]IngestResult, error) {
-	kb.writeMu.Lock()
-	defer kb.writeMu.Unlock()
+	done, err := kb.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	seen := make(map[string]bool, len(sources))
 	for _, src := range sources {
 		seen[src.Name] = true
@@ -404,7 +448,8 @@ func (kb *KnowledgeBase) Ingest(ctx context.Context, sources []Source, opt Inges
 }
 
 // change ingests sources and removes the ingested documents drop selects,
-// as [KnowledgeBase.Ingest] describes. The caller holds writeMu.
+// as [KnowledgeBase.Ingest] describes. The caller holds the write lock
+// (beginWrite).
 func (kb *KnowledgeBase) change(ctx context.Context, sources []Source, progress func(done, total int), drop func(retrieval.Document) bool) ([]IngestResult, error) {
 	kb.mu.RLock()
 	cur := kb.idx
@@ -502,9 +547,14 @@ func (kb *KnowledgeBase) change(ctx context.Context, sources []Source, progress 
 // folder is not an existing directory or holds no ingested document
 // (apperr.EInvalid, apperr.ENotFound); its message names each such argument but does not
 // say where the names are listed, which depends on where the user is.
+// Like Ingest, Remove first waits for the data directory's lock and the
+// newest index saved there, and returns the same errors.
 func (kb *KnowledgeBase) Remove(ctx context.Context, names, folders []string) ([]string, error) {
-	kb.writeMu.Lock()
-	defer kb.writeMu.Unlock()
+	done, err := kb.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	kb.mu.RLock()
 	curDocs := kb.idx.Documents(false)
 	kb.mu.RUnlock()
@@ -631,30 +681,49 @@ func (kb *KnowledgeBase) Search(ctx context.Context, q string, k int) ([]retriev
 // directory since this one was opened or last saved (a replica's ingest),
 // and reports whether it did. The new generation is opened in place, as at
 // start, and swapped in at once: searches see the old index or the new,
-// never a mix. Returns an error when it cannot be read or was built with
-// other settings; the current index stays.
+// never a mix. It waits for a change this process is making, until ctx
+// ends, but takes no lock of the data directory: what another process is
+// saving is not listed until it is whole. Returns an error when it cannot
+// be read or was built with other settings; the current index stays.
 func (kb *KnowledgeBase) Refresh(ctx context.Context) (bool, error) {
-	kb.writeMu.Lock()
-	defer kb.writeMu.Unlock()
+	select {
+	case kb.writing <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-kb.writing }()
+	return kb.refresh()
+}
+
+// refresh is [KnowledgeBase.Refresh] for a caller that holds kb.writing.
+func (kb *KnowledgeBase) refresh() (bool, error) {
 	kb.mu.RLock()
 	cur := kb.idx
 	kb.mu.RUnlock()
 	path := filepath.Join(kb.dir, indexFile)
-	gen, err := retrieval.Generation(path)
-	if err != nil || gen == cur.Generation() {
-		return false, err
+	for tries := 1; ; tries++ {
+		gen, err := retrieval.Generation(path)
+		if err != nil || gen == cur.Generation() {
+			return false, err
+		}
+		next, err := retrieval.OpenIndex(path, kb.emb, kb.exp)
+		if err != nil {
+			// A process that saved twice while this one opened the
+			// generation read has deleted its segments (a save keeps the
+			// generation it replaces, not older ones): open the newer.
+			if now, gerr := retrieval.Generation(path); tries < 3 && gerr == nil && now != gen {
+				continue
+			}
+			return false, err
+		}
+		if next.Key() != cur.Key() {
+			return false, fmt.Errorf("数据目录 %s 中的索引由其他设置建立，未切换", kb.dir)
+		}
+		kb.mu.Lock()
+		kb.idx = next
+		kb.mu.Unlock()
+		return true, nil
 	}
-	next, err := retrieval.OpenIndex(path, kb.emb, kb.exp)
-	if err != nil {
-		return false, err
-	}
-	if next.Key() != cur.Key() {
-		return false, fmt.Errorf("数据目录 %s 中的索引由其他设置建立，未切换", kb.dir)
-	}
-	kb.mu.Lock()
-	kb.idx = next
-	kb.mu.Unlock()
-	return true, nil
 }
 
 // CoverageOf measures how much of q a text covers; see
