@@ -67,8 +67,8 @@ func (m *Main) serveHealth(p *parts) error {
 	srv := &http.Server{Handler: healthHandler(readiness{
 		"database": func(ctx context.Context) error { return p.store.DB().PingContext(ctx) },
 		"index": func(context.Context) error {
-			if p.kb.Len() == 0 {
-				return errors.New("index empty")
+			if _, _, ok := p.kb.Ready(); !ok {
+				return errors.New("index not loaded")
 			}
 			return nil
 		},

@@ -169,6 +169,11 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := m.serveHealth(p); err != nil {
 		return err
 	}
+	// Another replica's ingest reaches this one within kbWatchEvery.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { defer close(watched); p.kb.Watch(watchCtx, kbWatchEvery, m.Logger) }()
+	m.onClose(func() error { stopWatch(); <-watched; return nil })
 
 	srv, err := telegram.Open(ctx, token, p.asst, m.telegramConfig(p.store))
 	if err != nil {
@@ -186,6 +191,10 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	fmt.Fprintln(m.Stderr, "党务助手已停止。")
 	return nil
 }
+
+// kbWatchEvery is how often serve looks for a newer index in the data
+// directory, saved by another replica or by partybot ingest.
+const kbWatchEvery = 15 * time.Second
 
 // telegramConfig is the configuration of the Telegram server: the
 // settings, the access policy, and the 督办 sweep of store.
