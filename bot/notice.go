@@ -3,13 +3,14 @@ package bot
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"partybot/tickets"
 )
 
 // outbox is the store's queue of notifications to deliver.
 type outbox interface {
-	PendingNotifications(ctx context.Context, limit int) ([]tickets.Notification, error)
+	LeaseNotifications(ctx context.Context, limit int, lease time.Duration) ([]tickets.Notification, error)
 	MarkDelivered(ctx context.Context, id int64) error
 	MarkFailed(ctx context.Context, id int64, cause error) error
 }
@@ -30,16 +31,25 @@ type Notice struct {
 	Buttons [][]Button
 }
 
-// PendingNotices returns up to limit notices due for delivery, oldest
-// first, with the buttons their recipients act with: a new ticket offers
-// its department 接单 and 转派, a resolved one offers its submitter the
-// 1–5 rating. Deliver each, then call NoticeDelivered or NoticeFailed.
-// Without a desk there is nothing to deliver.
+// NoticeLease is how long the notices PendingNotices returns are the
+// caller's alone: no other call returns them meanwhile, in this process or
+// in another replica on the same database. It outlasts a send that waits
+// out Telegram's retry_after (up to 60 s); a caller still holding notices
+// when the lease is half gone should leave the rest to a later call.
+const NoticeLease = 2 * time.Minute
+
+// PendingNotices leases up to limit notices due for delivery, oldest
+// first, for [NoticeLease] (see [tickets.Store.LeaseNotifications]), with
+// the buttons their recipients act with: a new ticket offers its
+// department 接单 and 转派, a resolved one offers its submitter the 1–5
+// rating. Deliver each, then call NoticeDelivered or NoticeFailed, which
+// end its lease; one left unmarked comes back when the lease ends. Without
+// a desk there is nothing to deliver.
 func (a *Assistant) PendingNotices(ctx context.Context, limit int) ([]Notice, error) {
 	if a.desk == nil {
 		return nil, nil
 	}
-	ns, err := a.desk.Store.PendingNotifications(ctx, limit)
+	ns, err := a.desk.Store.LeaseNotifications(ctx, limit, NoticeLease)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,15 @@
 package bot
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
+	"partybot/retrieval"
 	"partybot/tickets"
 )
 
@@ -39,12 +45,15 @@ type Session struct {
 	last  *Answer
 	turns []Turn // recent questions and answers, for follow-ups
 	step  *step
+	seed  string // see SeedKeys
+	begun int    // steps begun since SeedKeys
 }
 
 // NewSession returns the session of user in chat.
 func NewSession(u User, c Chat) *Session { return &Session{User: u, Chat: c} }
 
-// stepKind is what a pending step waits for.
+// stepKind is what a pending step waits for. Its values are stored (see
+// [Session.MarshalState]): never renumber them.
 type stepKind int
 
 const (
@@ -81,11 +90,111 @@ type step struct {
 	reply   string        // stepReplyConfirm
 }
 
-// begin makes st the session's pending step, replacing any other.
+// begin makes st the session's pending step, replacing any other. Under
+// [Session.SeedKeys] it names st after the seed instead of its random key.
 func (s *Session) begin(st *step) {
 	s.mu.Lock()
+	if s.seed != "" {
+		s.begun++
+		sum := sha256.Sum256([]byte(s.seed + "/" + strconv.Itoa(s.begun)))
+		st.key = hex.EncodeToString(sum[:8])
+	}
 	s.step = st
 	s.mu.Unlock()
+}
+
+// SeedKeys makes the steps begun from now on take their keys from seed
+// (the first, second … step after it gets the same key every time) rather
+// than at random. A transport that may handle one incoming message twice
+// (a replica died mid-way, another takes it over) seeds each handling with
+// the message's identity: the second handling then begins the same steps
+// as the first, so buttons the first one sent still work, and a demand
+// filed from the draft carries the same idempotency key. Empty seed goes
+// back to random keys.
+func (s *Session) SeedKeys(seed string) {
+	s.mu.Lock()
+	s.seed, s.begun = seed, 0
+	s.mu.Unlock()
+}
+
+// sessionState is the persistent part of a [Session]; see MarshalState.
+type sessionState struct {
+	V     int        `json:"v"` // stateVersion
+	Step  *stepState `json:"step,omitempty"`
+	Last  *lastState `json:"last,omitempty"`
+	Turns []Turn     `json:"turns,omitempty"`
+}
+
+// stateVersion is the format of sessionState.
+const stateVersion = 1
+
+type stepState struct {
+	Kind    stepKind       `json:"kind"`
+	Key     string         `json:"key"`
+	Expires time.Time      `json:"expires"`
+	Draft   *tickets.Draft `json:"draft,omitempty"`
+	Number  string         `json:"number,omitempty"`
+	Reply   string         `json:"reply,omitempty"`
+}
+
+// lastState is what /sources shows of the last answer.
+type lastState struct {
+	Question string          `json:"question"`
+	Sources  []retrieval.Hit `json:"sources,omitempty"`
+}
+
+// MarshalState returns the session's conversation state as JSON: the
+// pending step (with its expiry), the last answer's question and sources
+// (for /sources) and the recent turns. User, Chat and a key seed are not
+// part of it. See [Session.RestoreState].
+func (s *Session) MarshalState() ([]byte, error) {
+	s.mu.Lock()
+	st := sessionState{V: stateVersion, Turns: s.turns}
+	if p := s.step; p != nil {
+		st.Step = &stepState{Kind: p.kind, Key: p.key, Expires: p.expires, Number: p.number, Reply: p.reply}
+		if p.kind == stepDemand {
+			st.Step.Draft = &p.draft
+		}
+	}
+	if s.last != nil {
+		st.Last = &lastState{Question: s.last.Question, Sources: s.last.Sources}
+	}
+	b, err := json.Marshal(st)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("marshal session: %w", err)
+	}
+	return b, nil
+}
+
+// RestoreState replaces the session's conversation state with state, as
+// MarshalState returned it; empty state is a new conversation. On error
+// the session is left unchanged.
+func (s *Session) RestoreState(state []byte) error {
+	var st sessionState
+	if len(state) > 0 {
+		if err := json.Unmarshal(state, &st); err != nil {
+			return fmt.Errorf("restore session: %w", err)
+		}
+		if st.V != stateVersion {
+			return fmt.Errorf("restore session: unknown state version %d", st.V)
+		}
+	}
+	var p *step
+	if ss := st.Step; ss != nil {
+		p = &step{kind: ss.Kind, key: ss.Key, expires: ss.Expires, number: ss.Number, reply: ss.Reply}
+		if ss.Draft != nil {
+			p.draft = *ss.Draft
+		}
+	}
+	var last *Answer
+	if st.Last != nil {
+		last = &Answer{Question: st.Last.Question, Sources: st.Last.Sources}
+	}
+	s.mu.Lock()
+	s.step, s.last, s.turns = p, last, st.Turns
+	s.mu.Unlock()
+	return nil
 }
 
 // current returns the live pending step, and the step that expired by now

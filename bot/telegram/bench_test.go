@@ -24,25 +24,13 @@ var benchQuestions = []string{
 // BenchmarkUpdates measures updates handled end to end: questions from
 // distinct users taken by long polling from the fake Bot API server,
 // answered by the offline assistant (retrieval, feedback record) and sent
-// back — every HTTP call, the de-duplication and the SQLite writes
-// included. "burst" offers b.N updates at once and reports the rate;
-// "paced" offers 500 a second and reports the latency from the moment the
-// fake server hands an update out to the moment its reply arrives.
+// back — every HTTP call and every write of the state store (the update's
+// claim and done mark, its conversation, its reply recorded) included.
+// "burst" offers b.N updates at once and reports the rate; "paced" offers
+// 500 a second and reports the latency from the moment the fake server
+// hands an update out to the moment its reply arrives.
 func BenchmarkUpdates(b *testing.B) {
-	b.Run("burst", func(b *testing.B) {
-		h, _ := benchHarness(b)
-		b.ResetTimer()
-		start := time.Now()
-		us := make([]*models.Update, b.N)
-		for i := range us {
-			us[i] = benchUpdate(h, i)
-		}
-		h.api.push(us...)
-		h.waitReplies(b, b.N+1)
-		elapsed := time.Since(start)
-		b.StopTimer()
-		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "updates/s")
-	})
+	b.Run("burst", func(b *testing.B) { benchBurst(b) })
 	b.Run("paced", func(b *testing.B) {
 		h, lat := benchHarness(b)
 		const rate = 500
@@ -62,10 +50,30 @@ func BenchmarkUpdates(b *testing.B) {
 	})
 }
 
+// BenchmarkUpdatesPostgres is BenchmarkUpdates/burst with the state store
+// and the tickets on PostgreSQL (PARTYBOT_TEST_DATABASE_URL).
+func BenchmarkUpdatesPostgres(b *testing.B) { benchBurst(b, onEngine(engines[1])) }
+
+// benchBurst offers b.N updates at once and reports the rate.
+func benchBurst(b *testing.B, opts ...option) {
+	h, _ := benchHarness(b, opts...)
+	b.ResetTimer()
+	start := time.Now()
+	us := make([]*models.Update, b.N)
+	for i := range us {
+		us[i] = benchUpdate(h, i)
+	}
+	h.api.push(us...)
+	h.waitReplies(b, b.N+1)
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "updates/s")
+}
+
 // benchHarness starts a server with a warm-up update answered, recording
 // each reply's latency.
-func benchHarness(b *testing.B) (*harness, *[]time.Duration) {
-	h := newHarness(b, withConfig(func(c *telegram.Config) { c.MaxSessions = 1 << 20 }))
+func benchHarness(b *testing.B, opts ...option) (*harness, *[]time.Duration) {
+	h := newHarness(b, append([]option{withConfig(func(c *telegram.Config) { c.MaxSessions = 1 << 20 })}, opts...)...)
 	var lat []time.Duration
 	h.api.onCall = func(c apiCall) { // under h.api.mu
 		if c.Method != "sendMessage" {

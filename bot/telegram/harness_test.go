@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 	"partybot/bot"
 	"partybot/bot/telegram"
 	"partybot/feedback"
+	"partybot/internal/pgtest"
+	"partybot/sqlstore"
 	"partybot/tickets"
 )
 
@@ -34,7 +37,10 @@ const (
 var names = map[int64]string{resident: "张师傅", staff: "李科员", stranger: "路人", admin: "王主任"}
 
 // harness is a server for an assistant with a real knowledge base and
-// ticket store, talking to a fake Bot API server.
+// ticket store, talking to a fake Bot API server. Its state and tickets
+// are SQLite files of its own unless an option puts them elsewhere; a
+// replica ([harness.replica]) shares them, the Bot API server and the
+// clock.
 type harness struct {
 	tb    testing.TB
 	api   *fakeAPI
@@ -43,6 +49,9 @@ type harness struct {
 	cfg   telegram.Config
 	clock *clock
 	logs  *syncBuffer
+	ids   *atomic.Int64 // update and message ids, shared with replicas
+
+	ticketsDSN string
 
 	// stub replaces the real assistant when set.
 	stub telegram.Assistant
@@ -56,7 +65,6 @@ type harness struct {
 
 	cancel context.CancelFunc
 	done   chan error
-	nextID int64
 }
 
 type option func(*harness)
@@ -64,15 +72,63 @@ type option func(*harness)
 func withConfig(fn func(*telegram.Config)) option { return func(h *harness) { fn(&h.cfg) } }
 func withStub(a telegram.Assistant) option        { return func(h *harness) { h.stub = a } }
 
+// onEngine puts the harness's state and tickets on a new database of e.
+func onEngine(e engine) option {
+	return func(h *harness) { h.cfg.StateDSN, h.ticketsDSN = e.newDBs(h.tb) }
+}
+
+// engine is a database engine the server's state runs on.
+type engine struct {
+	name string
+	// newDBs returns where a new state store and ticket store are: files
+	// in tb's temporary directory, or one new schema of the test
+	// PostgreSQL database, dropped at the end of tb.
+	newDBs func(tb testing.TB) (state, tickets string)
+}
+
+var engines = []engine{
+	{name: "sqlite", newDBs: func(tb testing.TB) (string, string) {
+		dir := tb.TempDir()
+		return filepath.Join(dir, "telegram.db"), filepath.Join(dir, "tickets.db")
+	}},
+	{name: "postgres", newDBs: func(tb testing.TB) (string, string) {
+		dsn := pgtest.URL(tb)
+		return dsn, dsn
+	}},
+}
+
+// eachEngine runs test once per engine, as subtests "sqlite" and
+// "postgres"; the PostgreSQL one is skipped without
+// PARTYBOT_TEST_DATABASE_URL (and fails without it under CI=true).
+func eachEngine(t *testing.T, test func(t *testing.T, e engine)) {
+	t.Helper()
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) { test(t, e) })
+	}
+}
+
+// replica returns a second server of the same bot: the same Bot API
+// server, state, tickets and clock, and a knowledge base, feedback and
+// process of its own, as another replica would have.
+func (h *harness) replica(opts ...option) *harness {
+	h.tb.Helper()
+	share := func(r *harness) {
+		r.api, r.clock, r.ids = h.api, h.clock, h.ids
+		r.cfg.StateDSN, r.ticketsDSN = h.cfg.StateDSN, h.ticketsDSN
+	}
+	return newHarness(h.tb, append([]option{share}, opts...)...)
+}
+
 func newHarness(tb testing.TB, opts ...option) *harness {
 	tb.Helper()
 	dir := tb.TempDir()
 	kb, err := bot.OpenKnowledgeBase(context.Background(), filepath.Join(dir, "kb"), bot.KnowledgeBaseOptions{})
 	require.NoError(tb, err)
-	h := &harness{tb: tb, api: newFakeAPI(tb), dir: dir, kb: kb, logs: &syncBuffer{},
-		clock: &clock{t: time.Date(2026, 3, 10, 10, 0, 0, 0, tickets.DefaultLocation)}}
+	h := &harness{tb: tb, api: newFakeAPI(tb), dir: dir, kb: kb, logs: &syncBuffer{}, ids: &atomic.Int64{},
+		clock:      &clock{t: time.Date(2026, 3, 10, 10, 0, 0, 0, tickets.DefaultLocation)},
+		ticketsDSN: filepath.Join(dir, "tickets.db")}
 	h.cfg = telegram.Config{
-		DBPath:        filepath.Join(dir, "telegram.db"),
+		StateDSN:      filepath.Join(dir, "telegram.db"),
 		BotUsername:   h.api.username,
 		Admins:        []string{strconv.FormatInt(admin, 10)},
 		AdminChatID:   adminChat,
@@ -109,8 +165,11 @@ func (h *harness) open() {
 	if asst == nil {
 		router, err := tickets.NewRouter(depts)
 		require.NoError(h.tb, err)
-		h.store, err = tickets.Open(ctx, filepath.Join(h.dir, "tickets.db"),
-			tickets.WithDepartments(depts), tickets.WithClock(h.clock.now))
+		open := tickets.Open
+		if sqlstore.IsPostgresURL(h.ticketsDSN) {
+			open = tickets.OpenPostgres
+		}
+		h.store, err = open(ctx, h.ticketsDSN, tickets.WithDepartments(depts), tickets.WithClock(h.clock.now))
 		require.NoError(h.tb, err)
 		h.fb, err = feedback.Open(ctx, filepath.Join(h.dir, "feedback.db"))
 		require.NoError(h.tb, err)
@@ -177,12 +236,7 @@ func (h *harness) restart() {
 // process handles u at once, through the library's ProcessUpdate.
 func (h *harness) process(u *models.Update) { h.srv.ProcessUpdate(context.Background(), u) }
 
-func (h *harness) id() int64 {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.nextID++
-	return h.nextID
-}
+func (h *harness) id() int64 { return h.ids.Add(1) }
 
 func user(id int64) *models.User { return &models.User{ID: id, FirstName: names[id]} }
 

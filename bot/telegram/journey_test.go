@@ -73,114 +73,118 @@ func TestQuestionJourney(t *testing.T) {
 // refused to a stranger, accepted, resolved with a reply asked for in the
 // group, and rated by the submitter from the 1–5 keyboard.
 func TestDemandJourney(t *testing.T) {
-	h := newHarness(t)
-	h.start()
-	api := h.api
+	eachEngine(t, func(t *testing.T, eng engine) {
+		h := newHarness(t, onEngine(eng))
+		h.start()
+		api := h.api
 
-	// 点单: the draft comes with 提交 / 修改 / 取消.
-	api.push(h.say(resident, "/demand 老板拖欠我们快递员三个月工资了，电话13912345678"))
-	draft := one(t, "draft", sentTo(api.waitFor(t, "the draft", func(cs []apiCall) bool { return len(sentTo(cs, resident)) == 1 }), resident))
-	assert.Contains(t, draft.plain(), "区人社局", "draft")
-	ok := draft.buttons(t)["提交"]
-	require.True(t, strings.HasPrefix(ok, "dm:ok:"), "draft buttons %v", draft.buttons(t))
-	assert.NotEmpty(t, draft.buttons(t)["取消"], "draft buttons %v", draft.buttons(t))
-	require.Zero(t, h.ticketCount(), "filed before confirmation")
+		// 点单: the draft comes with 提交 / 修改 / 取消.
+		api.push(h.say(resident, "/demand 老板拖欠我们快递员三个月工资了，电话13912345678"))
+		draft := one(t, "draft", sentTo(api.waitFor(t, "the draft", func(cs []apiCall) bool { return len(sentTo(cs, resident)) == 1 }), resident))
+		assert.Contains(t, draft.plain(), "区人社局", "draft")
+		ok := draft.buttons(t)["提交"]
+		require.True(t, strings.HasPrefix(ok, "dm:ok:"), "draft buttons %v", draft.buttons(t))
+		assert.NotEmpty(t, draft.buttons(t)["取消"], "draft buttons %v", draft.buttons(t))
+		require.Zero(t, h.ticketCount(), "filed before confirmation")
 
-	// 派单: confirming files the ticket; the department gets a card.
-	api.push(h.press(resident, draft, ok))
-	calls := api.waitFor(t, "the filing and the card", func(cs []apiCall) bool {
-		return len(withText(sentTo(cs, resident), "工单号")) == 1 && len(sentTo(cs, deptChat)) == 1
+		// 派单: confirming files the ticket; the department gets a card.
+		api.push(h.press(resident, draft, ok))
+		calls := api.waitFor(t, "the filing and the card", func(cs []apiCall) bool {
+			return len(withText(sentTo(cs, resident), "工单号")) == 1 && len(sentTo(cs, deptChat)) == 1
+		})
+		number := numberRE.FindString(withText(sentTo(calls, resident), "工单号")[0].plain())
+		card := sentTo(calls, deptChat)[0]
+		assert.Contains(t, card.plain(), "【新工单】"+number, "card")
+		assert.Contains(t, card.Params["text"], "<b>【新工单】</b>", "card")
+		bs := card.buttons(t)
+		assert.Equal(t, "ac:"+number, bs["接单"], "card buttons %v", bs)
+		assert.Equal(t, "tr:"+number, bs["转派"], "card buttons %v", bs)
+		e := one(t, "keyboard removal", byMethod(calls, "editMessageReplyMarkup"))
+		assert.Equal(t, strconv.Itoa(draft.MsgID), e.Params["message_id"], "removed the keyboard of %v, want the draft's", e.Params)
+
+		// A stranger pressing 接单 gets a polite refusal; nothing changes. The
+		// staff member's press after it (same chat, so handled after it) accepts.
+		api.push(h.press(stranger, card, "ac:"+number), h.press(staff, card, "ac:"+number))
+		calls = api.waitFor(t, "the acceptance", func(cs []apiCall) bool {
+			return len(withText(sentTo(cs, deptChat), "已接单")) == 1 && len(withText(sentTo(cs, resident), "已由区人社局接单")) == 1
+		})
+		acks := byMethod(calls, "answerCallbackQuery")
+		refusal := acks[len(acks)-2]
+		assert.Equal(t, "true", refusal.Params["show_alert"], "stranger's answer: %v", refusal.Params)
+		assert.Contains(t, refusal.Params["text"], "无权", "stranger's answer")
+		// The card and 已接单.
+		assert.Len(t, sentTo(calls, deptChat), 2, "messages in the department chat:\n%s", dump(sentTo(calls, deptChat)))
+		tk := h.ticket(number)
+		require.Equal(t, tickets.StatusAccepted, tk.Status)
+		assert.Equal(t, "2001", tk.History[len(tk.History)-1].Actor, "accepted by")
+		accepted := withText(sentTo(calls, deptChat), "已接单")[0]
+
+		// 办结 asks the staff member, by name, to reply to the bot's message.
+		api.push(h.press(staff, accepted, accepted.buttons(t)["办结"]))
+		calls = api.waitFor(t, "the request for a reply", func(cs []apiCall) bool { return len(withText(sentTo(cs, deptChat), "直接回复")) == 1 })
+		ask := withText(sentTo(calls, deptChat), "直接回复")[0]
+		assert.Contains(t, ask.Params["text"], `<a href="tg://user?id=2001">李科员</a>`, "reply request")
+		assert.Contains(t, ask.Params["reply_markup"], `"force_reply":true`, "reply request")
+
+		// The reply is shown back; confirmed, it resolves, and the submitter
+		// gets it with the rating keyboard.
+		api.push(h.replyTo(ask, staff, "已约谈企业负责人，工资本周内补发。"))
+		calls = api.waitFor(t, "the reply shown back", func(cs []apiCall) bool { return len(withText(sentTo(cs, deptChat), "确认办结")) == 1 })
+		shown := withText(sentTo(calls, deptChat), "确认办结")[0]
+		require.Equal(t, tickets.StatusAccepted, h.ticket(number).Status, "resolved before confirmation")
+		api.push(h.press(staff, shown, shown.buttons(t)["确认办结"]))
+		calls = api.waitFor(t, "the resolution", func(cs []apiCall) bool {
+			return len(withText(sentTo(cs, deptChat), "已办结")) == 1 && len(withText(sentTo(cs, resident), "已约谈企业负责人")) == 1
+		})
+		resolved := withText(sentTo(calls, resident), "已约谈企业负责人")[0]
+		five := resolved.buttons(t)["★★★★★"]
+		require.Equal(t, "rt:"+number+":5", five, "rating keyboard %v", resolved.buttons(t))
+
+		// 评单: the staff member cannot rate; the submitter can, once.
+		api.push(h.press(staff, resolved, five), h.press(resident, resolved, five))
+		api.waitFor(t, "the thanks", func(cs []apiCall) bool { return len(withText(sentTo(cs, resident), "感谢评价")) == 1 })
+		tk = h.ticket(number)
+		require.Equal(t, tickets.StatusRated, tk.Status)
+		require.Equal(t, 5, tk.Rating)
+		// A second press: refused by the store, and the keyboard, already
+		// gone, is "not modified" — which is no error.
+		api.push(h.press(resident, resolved, five))
+		api.waitFor(t, "the second rating refused", func(cs []apiCall) bool { return len(withText(sentTo(cs, resident), "不能")) == 1 })
+		tk = h.ticket(number)
+		assert.Equal(t, 5, tk.Rating, "a second press changed the ticket: %+v", tk)
+		assert.Equal(t, 1, h.ticketCount(), "a second press filed a ticket")
+		h.stop()
+		assert.NotContains(t, h.logs.String(), "editMessageReplyMarkup", "\"message is not modified\" was logged as a failure")
+		// The department heard of the rating.
+		assert.Len(t, withText(sentTo(h.api.snapshot(), deptChat), "已评价：5 分"), 1,
+			"the rating notice in the department chat:\n%s", dump(sentTo(h.api.snapshot(), deptChat)))
 	})
-	number := numberRE.FindString(withText(sentTo(calls, resident), "工单号")[0].plain())
-	card := sentTo(calls, deptChat)[0]
-	assert.Contains(t, card.plain(), "【新工单】"+number, "card")
-	assert.Contains(t, card.Params["text"], "<b>【新工单】</b>", "card")
-	bs := card.buttons(t)
-	assert.Equal(t, "ac:"+number, bs["接单"], "card buttons %v", bs)
-	assert.Equal(t, "tr:"+number, bs["转派"], "card buttons %v", bs)
-	e := one(t, "keyboard removal", byMethod(calls, "editMessageReplyMarkup"))
-	assert.Equal(t, strconv.Itoa(draft.MsgID), e.Params["message_id"], "removed the keyboard of %v, want the draft's", e.Params)
-
-	// A stranger pressing 接单 gets a polite refusal; nothing changes. The
-	// staff member's press after it (same chat, so handled after it) accepts.
-	api.push(h.press(stranger, card, "ac:"+number), h.press(staff, card, "ac:"+number))
-	calls = api.waitFor(t, "the acceptance", func(cs []apiCall) bool {
-		return len(withText(sentTo(cs, deptChat), "已接单")) == 1 && len(withText(sentTo(cs, resident), "已由区人社局接单")) == 1
-	})
-	acks := byMethod(calls, "answerCallbackQuery")
-	refusal := acks[len(acks)-2]
-	assert.Equal(t, "true", refusal.Params["show_alert"], "stranger's answer: %v", refusal.Params)
-	assert.Contains(t, refusal.Params["text"], "无权", "stranger's answer")
-	// The card and 已接单.
-	assert.Len(t, sentTo(calls, deptChat), 2, "messages in the department chat:\n%s", dump(sentTo(calls, deptChat)))
-	tk := h.ticket(number)
-	require.Equal(t, tickets.StatusAccepted, tk.Status)
-	assert.Equal(t, "2001", tk.History[len(tk.History)-1].Actor, "accepted by")
-	accepted := withText(sentTo(calls, deptChat), "已接单")[0]
-
-	// 办结 asks the staff member, by name, to reply to the bot's message.
-	api.push(h.press(staff, accepted, accepted.buttons(t)["办结"]))
-	calls = api.waitFor(t, "the request for a reply", func(cs []apiCall) bool { return len(withText(sentTo(cs, deptChat), "直接回复")) == 1 })
-	ask := withText(sentTo(calls, deptChat), "直接回复")[0]
-	assert.Contains(t, ask.Params["text"], `<a href="tg://user?id=2001">李科员</a>`, "reply request")
-	assert.Contains(t, ask.Params["reply_markup"], `"force_reply":true`, "reply request")
-
-	// The reply is shown back; confirmed, it resolves, and the submitter
-	// gets it with the rating keyboard.
-	api.push(h.replyTo(ask, staff, "已约谈企业负责人，工资本周内补发。"))
-	calls = api.waitFor(t, "the reply shown back", func(cs []apiCall) bool { return len(withText(sentTo(cs, deptChat), "确认办结")) == 1 })
-	shown := withText(sentTo(calls, deptChat), "确认办结")[0]
-	require.Equal(t, tickets.StatusAccepted, h.ticket(number).Status, "resolved before confirmation")
-	api.push(h.press(staff, shown, shown.buttons(t)["确认办结"]))
-	calls = api.waitFor(t, "the resolution", func(cs []apiCall) bool {
-		return len(withText(sentTo(cs, deptChat), "已办结")) == 1 && len(withText(sentTo(cs, resident), "已约谈企业负责人")) == 1
-	})
-	resolved := withText(sentTo(calls, resident), "已约谈企业负责人")[0]
-	five := resolved.buttons(t)["★★★★★"]
-	require.Equal(t, "rt:"+number+":5", five, "rating keyboard %v", resolved.buttons(t))
-
-	// 评单: the staff member cannot rate; the submitter can, once.
-	api.push(h.press(staff, resolved, five), h.press(resident, resolved, five))
-	api.waitFor(t, "the thanks", func(cs []apiCall) bool { return len(withText(sentTo(cs, resident), "感谢评价")) == 1 })
-	tk = h.ticket(number)
-	require.Equal(t, tickets.StatusRated, tk.Status)
-	require.Equal(t, 5, tk.Rating)
-	// A second press: refused by the store, and the keyboard, already
-	// gone, is "not modified" — which is no error.
-	api.push(h.press(resident, resolved, five))
-	api.waitFor(t, "the second rating refused", func(cs []apiCall) bool { return len(withText(sentTo(cs, resident), "不能")) == 1 })
-	tk = h.ticket(number)
-	assert.Equal(t, 5, tk.Rating, "a second press changed the ticket: %+v", tk)
-	assert.Equal(t, 1, h.ticketCount(), "a second press filed a ticket")
-	h.stop()
-	assert.NotContains(t, h.logs.String(), "editMessageReplyMarkup", "\"message is not modified\" was logged as a failure")
-	// The department heard of the rating.
-	assert.Len(t, withText(sentTo(h.api.snapshot(), deptChat), "已评价：5 分"), 1,
-		"the rating notice in the department chat:\n%s", dump(sentTo(h.api.snapshot(), deptChat)))
 }
 
 // TestRestartRedelivery: the server restarts mid-journey and Telegram
 // delivers the same updates again; they are skipped — no second ticket, no
 // second reply — and the journey goes on.
 func TestRestartRedelivery(t *testing.T) {
-	h := newHarness(t)
-	h.start()
-	api := h.api
-	demand := h.say(resident, "/demand 小区门口的井盖丢了，晚上很危险")
-	api.push(demand)
-	draft := one(t, "draft", sentTo(api.waitFor(t, "the draft", func(cs []apiCall) bool { return len(sentTo(cs, resident)) == 1 }), resident))
-	confirm := h.press(resident, draft, draft.buttons(t)["提交"])
-	api.push(confirm)
-	api.waitFor(t, "the filing", func(cs []apiCall) bool { return len(withText(sentTo(cs, resident), "工单号")) == 1 })
-	before := api.snapshot()
+	eachEngine(t, func(t *testing.T, e engine) {
+		h := newHarness(t, onEngine(e))
+		h.start()
+		api := h.api
+		demand := h.say(resident, "/demand 小区门口的井盖丢了，晚上很危险")
+		api.push(demand)
+		draft := one(t, "draft", sentTo(api.waitFor(t, "the draft", func(cs []apiCall) bool { return len(sentTo(cs, resident)) == 1 }), resident))
+		confirm := h.press(resident, draft, draft.buttons(t)["提交"])
+		api.push(confirm)
+		api.waitFor(t, "the filing", func(cs []apiCall) bool { return len(withText(sentTo(cs, resident), "工单号")) == 1 })
+		before := api.snapshot()
 
-	h.restart()
-	api.push(demand, confirm, h.say(resident, "/mytickets"))
-	calls := api.waitFor(t, "the list", func(cs []apiCall) bool { return len(withText(sentTo(cs, resident), "您的诉求")) == 1 })
-	assert.Equal(t, 1, h.ticketCount(), "tickets after the redelivery")
-	assert.Equal(t, len(sentTo(before, resident))+1, len(sentTo(calls, resident)),
-		"messages to the resident, want only the list more:\n%s", dump(sentTo(calls, resident)))
-	assert.Equal(t, len(byMethod(before, "answerCallbackQuery")), len(byMethod(calls, "answerCallbackQuery")),
-		"the redelivered press was answered again")
-	assert.Contains(t, h.logs.String(), "update already handled", "no skipped update logged")
+		h.restart()
+		api.push(demand, confirm, h.say(resident, "/mytickets"))
+		calls := api.waitFor(t, "the list", func(cs []apiCall) bool { return len(withText(sentTo(cs, resident), "您的诉求")) == 1 })
+		assert.Equal(t, 1, h.ticketCount(), "tickets after the redelivery")
+		assert.Equal(t, len(sentTo(before, resident))+1, len(sentTo(calls, resident)),
+			"messages to the resident, want only the list more:\n%s", dump(sentTo(calls, resident)))
+		assert.Equal(t, len(byMethod(before, "answerCallbackQuery")), len(byMethod(calls, "answerCallbackQuery")),
+			"the redelivered press was answered again")
+		assert.Contains(t, h.logs.String(), "update already handled", "no skipped update logged")
+	})
 }

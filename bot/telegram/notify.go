@@ -30,31 +30,68 @@ const noDeptChat = "（承办部门未配置工作群，本通知转给管理员
 // is sent, or as failed (the outbox retries it later, with backoff). A
 // notice for several chats is never sent twice to one of them. It returns
 // how many notices were delivered.
+//
+// Replicas draining one outbox never send a notice twice: each batch is
+// leased ([bot.NoticeLease]), so no other replica gets it until the lease
+// ends, and a batch is given up once half its lease is gone; the chats
+// each notice reached are recorded besides, in case a lease ran out all
+// the same.
 func (s *Server) DeliverNotices(ctx context.Context) (int, error) {
 	s.noticeMu.Lock()
 	defer s.noticeMu.Unlock()
 	delivered := 0
 	for range 100 { // bounded, in case the outbox does not move
-		ns, err := s.asst.PendingNotices(ctx, noticeBatch)
-		if err != nil {
-			return delivered, fmt.Errorf("pending notices: %w", err)
-		}
-		for _, n := range ns {
-			if err := ctx.Err(); err != nil {
-				return delivered, err
-			}
-			ok, err := s.deliverNotice(ctx, n)
+		if s.held == nil {
+			ns, err := s.asst.PendingNotices(ctx, noticeBatch)
 			if err != nil {
-				return delivered, err
+				return delivered, fmt.Errorf("pending notices: %w", err)
 			}
-			if ok {
-				delivered++
+			if len(ns) == 0 {
+				break
 			}
+			s.held = &leased{notices: ns, until: s.now().Add(bot.NoticeLease / 2), full: len(ns) == noticeBatch}
 		}
-		if len(ns) < noticeBatch {
-			break
+		full := s.held.full
+		n, err := s.deliverHeld(ctx)
+		delivered += n
+		if err != nil || !full {
+			return delivered, err
 		}
 	}
+	return delivered, nil
+}
+
+// leased is a batch of notices leased from the outbox, delivered in turn.
+type leased struct {
+	notices []bot.Notice
+	until   time.Time // half the lease: no notice of the batch is begun after it
+	full    bool      // the outbox may hold more
+}
+
+// deliverHeld delivers the held batch. On an error — ctx ended, the outbox
+// failed — the notices not done stay held for the next call (the final
+// flush at shutdown); once half their lease is gone they are dropped, to
+// come back with a later lease.
+func (s *Server) deliverHeld(ctx context.Context) (int, error) {
+	b := s.held
+	delivered := 0
+	for ; len(b.notices) > 0; b.notices = b.notices[1:] {
+		if s.now().After(b.until) {
+			s.log.Warn("notice lease half gone; the rest of the batch left to a later lease", "left", len(b.notices))
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return delivered, err
+		}
+		ok, err := s.deliverNotice(ctx, b.notices[0])
+		if err != nil {
+			return delivered, err
+		}
+		if ok {
+			delivered++
+		}
+	}
+	s.held = nil
 	return delivered, nil
 }
 
@@ -163,7 +200,7 @@ func (s *Server) noticeLoop(ctx context.Context) {
 }
 
 // sweepLoop runs the 督办 sweep every Config.SweepEvery until ctx ends,
-// and forgets update ids too old to come back.
+// and forgets updates too old to come back and idle conversations.
 func (s *Server) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(s.cfg.SweepEvery)
 	defer t.Stop()
@@ -175,7 +212,7 @@ func (s *Server) sweepLoop(ctx context.Context) {
 			}
 			s.kickNotices()
 		}
-		if err := s.store.prune(ctx, now.Add(-keepUpdates)); err != nil && ctx.Err() == nil {
+		if err := s.store.prune(ctx, now.Add(-keepUpdates), now.Add(-s.cfg.SessionTTL)); err != nil && ctx.Err() == nil {
 			s.log.Error("prune", "err", err)
 		}
 		select {

@@ -21,7 +21,7 @@ type people struct {
 	perSec   float64 // tokens added per second; 0: no limit
 	burst    float64
 	buckets  *lru[int64, *bucket]
-	sessions *lru[conversation, *bot.Session]
+	sessions *lru[conversation, *convo]
 }
 
 // conversation names a session: one user in one chat.
@@ -37,21 +37,31 @@ type bucket struct {
 }
 
 func newPeople(size int, ttl time.Duration, perMinute, burst int) *people {
-	p := &people{buckets: newLRU[int64, *bucket](size, ttl), sessions: newLRU[conversation, *bot.Session](size, ttl)}
+	p := &people{buckets: newLRU[int64, *bucket](size, ttl), sessions: newLRU[conversation, *convo](size, ttl)}
 	if perMinute > 0 {
 		p.perSec, p.burst = float64(perMinute)/60, float64(max(burst, 1))
 	}
 	return p
 }
 
-// session returns u's session in chat, creating it when unknown. A group
-// chat has a negative id.
-func (p *people) session(u models.User, chat int64, now time.Time) *bot.Session {
+// session returns u's cached session in chat, creating it when unknown. A
+// group chat has a negative id.
+func (p *people) session(u models.User, chat int64, now time.Time) *convo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.sessions.get(conversation{chat: chat, user: u.ID}, now, func() *bot.Session {
-		return bot.NewSession(bot.User{ID: strconv.FormatInt(u.ID, 10), Name: displayName(u)}, bot.Chat{ID: chat, Group: chat < 0})
+	return p.sessions.get(conversation{chat: chat, user: u.ID}, now, func() *convo {
+		s := bot.NewSession(bot.User{ID: strconv.FormatInt(u.ID, 10), Name: displayName(u)}, bot.Chat{ID: chat, Group: chat < 0})
+		return &convo{chat: chat, user: u.ID, s: s, saved: emptyState}
 	})
+}
+
+// forget drops c from the cache: the store has what it should hold.
+func (p *people) forget(c *convo) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e, ok := p.sessions.byKey[conversation{chat: c.chat, user: c.user}]; ok && e.Value.(*entry[conversation, *convo]).val == c {
+		p.sessions.remove(e)
+	}
 }
 
 // len is how many sessions are kept.

@@ -17,6 +17,7 @@ import (
 
 // target is where a reply goes.
 type target struct {
+	h       *handling // the update answered: its calls are numbered; nil for none
 	chat    int64
 	thread  int  // forum topic, 0 for none
 	group   bool // a group chat: reply to the user's message, mention them
@@ -113,25 +114,30 @@ func (s *Server) send(ctx context.Context, t target, r bot.Reply) error {
 		if i == len(parts)-1 && markup != nil {
 			params.ReplyMarkup = markup
 		}
-		if i == 0 && t.edit != 0 && s.replaceStreamed(ctx, t, params) {
-			continue
-		}
-		if err := s.call(ctx, 1, func(ctx context.Context) error {
-			_, err := s.bot.SendMessage(ctx, params)
-			return err
+		// One numbered call per part, whichever way it goes out.
+		if err := s.once(ctx, t.h, func() error {
+			if i == 0 && t.edit != 0 && s.replaceStreamed(ctx, t, params) {
+				return nil
+			}
+			return s.call(ctx, 1, func(ctx context.Context) error {
+				_, err := s.bot.SendMessage(ctx, params)
+				return err
+			})
 		}); err != nil {
 			return fmt.Errorf("send message: %w", err)
 		}
 	}
 	for _, f := range r.Files {
-		if err := s.call(ctx, 4, func(ctx context.Context) error {
-			_, err := s.bot.SendDocument(ctx, &tgbot.SendDocumentParams{
-				ChatID:          t.chat,
-				MessageThreadID: t.thread,
-				// A fresh reader for every attempt.
-				Document: &models.InputFileUpload{Filename: f.Name, Data: bytes.NewReader(f.Data)},
+		if err := s.once(ctx, t.h, func() error {
+			return s.call(ctx, 4, func(ctx context.Context) error {
+				_, err := s.bot.SendDocument(ctx, &tgbot.SendDocumentParams{
+					ChatID:          t.chat,
+					MessageThreadID: t.thread,
+					// A fresh reader for every attempt.
+					Document: &models.InputFileUpload{Filename: f.Name, Data: bytes.NewReader(f.Data)},
+				})
+				return err
 			})
-			return err
 		}); err != nil {
 			return fmt.Errorf("send document: %w", err)
 		}
@@ -175,26 +181,32 @@ func (s *Server) call(ctx context.Context, scale int, fn func(ctx context.Contex
 }
 
 // answerCallback stops the pressed button's spinner, showing text (cut to
-// Telegram's 200 characters) as an alert when alert is set.
-func (s *Server) answerCallback(ctx context.Context, id, text string, alert bool) {
+// Telegram's 200 characters) as an alert when alert is set: a numbered
+// call of h, when not nil.
+func (s *Server) answerCallback(ctx context.Context, h *handling, id, text string, alert bool) {
 	params := &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id, Text: clipUTF16(text, maxAlertUTF16), ShowAlert: alert && text != ""}
-	if err := s.call(ctx, 1, func(ctx context.Context) error {
-		_, err := s.bot.AnswerCallbackQuery(ctx, params)
-		return err
+	if err := s.once(ctx, h, func() error {
+		return s.call(ctx, 1, func(ctx context.Context) error {
+			_, err := s.bot.AnswerCallbackQuery(ctx, params)
+			return err
+		})
 	}); err != nil {
 		// A query older than about 15 minutes can no longer be answered.
 		s.log.Info("answerCallbackQuery", "err", s.redact(err))
 	}
 }
 
-// clearButtons removes the inline keyboard of message msg in chat. A
-// keyboard already gone ("message is not modified") is no error.
-func (s *Server) clearButtons(ctx context.Context, chat int64, msg int) {
+// clearButtons removes the inline keyboard of message msg in chat, a
+// numbered call of h. A keyboard already gone ("message is not modified")
+// is no error.
+func (s *Server) clearButtons(ctx context.Context, h *handling, chat int64, msg int) {
 	params := &tgbot.EditMessageReplyMarkupParams{ChatID: chat, MessageID: msg,
 		ReplyMarkup: &inlineKeyboard{InlineKeyboard: [][]inlineButton{}}}
-	err := s.call(ctx, 1, func(ctx context.Context) error {
-		_, err := s.bot.EditMessageReplyMarkup(ctx, params)
-		return err
+	err := s.once(ctx, h, func() error {
+		return s.call(ctx, 1, func(ctx context.Context) error {
+			_, err := s.bot.EditMessageReplyMarkup(ctx, params)
+			return err
+		})
 	})
 	if err != nil && !notModified(err) {
 		s.log.Warn("editMessageReplyMarkup", "chat", chat, "err", s.redact(err))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,91 +13,156 @@ import (
 	"time"
 
 	"partybot/apperr"
+	"partybot/sqlstore"
 	"partybot/tickets"
 )
 
-// store is the adapter's own state in a small SQLite file: the update ids
-// already taken (so that a redelivered update is never handled twice) and
-// the chats each notice has reached (so that a notice retried for one
-// recipient is not sent again to another).
+// store is the adapter's own state: in a SQLite file (one process), or in
+// the PostgreSQL database the replicas of the bot share. It holds
+//   - telegram_updates: each update claimed for handling, with a lease,
+//     until it is done (claim.go);
+//   - telegram_update_calls: the Bot API calls made while handling each
+//     (claim.go);
+//   - telegram_sessions: the conversation of each user in each chat
+//     (conversation.go);
+//   - telegram_notice_sends: the chats each notice has reached, so that a
+//     notice retried for one recipient is not sent again to another.
 //
-// WAL with synchronous=NORMAL: a commit survives the process crashing at
-// once; only a power cut can lose the last ones (see the README).
+// SQLite runs WAL with synchronous=NORMAL: a commit survives the process
+// crashing at once; only a power cut can lose the last ones (see the
+// README).
 type store struct {
 	db    *sql.DB
-	claim *sql.Stmt // the hot statement, prepared once
+	eng   sqlstore.Engine
+	stmts map[string]*sql.Stmt // the hot statements, by their text
 }
 
-const storeSchema = `CREATE TABLE IF NOT EXISTS updates (
-	bot_id    INTEGER NOT NULL,
-	update_id INTEGER NOT NULL,
-	at        INTEGER NOT NULL, -- unix milliseconds
-	PRIMARY KEY (bot_id, update_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS updates_at ON updates (at);
-CREATE TABLE IF NOT EXISTS notice_sends (
-	notice  TEXT    NOT NULL, -- notice id and a digest of its text
-	chat_id INTEGER NOT NULL,
-	at      INTEGER NOT NULL,
-	PRIMARY KEY (notice, chat_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS notice_sends_at ON notice_sends (at);`
+// hot are the statements of every update, prepared once as the store
+// opens: modernc.org/sqlite would parse them for every call. (pgx caches
+// what it prepares by itself.)
+var hot = []string{sqlClaim, sqlBegin, sqlDone, sqlRecordCall, sqlLoadSession, sqlSaveSession, sqlCountUpdate}
 
-// openStore opens (creating if needed) the database at path. The file is
-// checked and kept private as [tickets.OpenSQLite] does: an empty file or
-// one that is not ours is refused with a message saying how to recover, and
-// so is a file or directory that is not writable (apperr.EReadOnly).
-func openStore(ctx context.Context, path string) (*store, error) {
-	if path == "" || strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("open telegram store: invalid path %q", path)
-	}
-	db, _, err := tickets.OpenSQLite(ctx, tickets.SQLiteFile{
-		Path: path, Name: "Telegram 状态库", Tables: []string{"updates", "notice_sends"},
-		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
-	})
+// The schema's migrations: migration/sqlite/001 is the schema of the
+// telegram.db files written before versions were recorded (it adopts them
+// as they are), 002 the replicas' (on PostgreSQL, the whole schema so
+// far), 003 the shared rate limit. See [sqlstore.Migrations].
+//
+//go:embed migration/*.sql migration/sqlite/*.sql migration/postgres/*.sql
+var migrationFS embed.FS
+
+var schema = sqlstore.Migrations{Table: "telegram_migrations", FS: migrationFS, Dir: "migration"}
+
+// storeTables are the tables of a state store, old names included: a
+// SQLite file holding none of them belongs to something else.
+var storeTables = []string{"telegram_migrations", "telegram_updates", "telegram_update_calls", "telegram_sessions",
+	"telegram_notice_sends", "telegram_rate", "updates", "notice_sends"}
+
+// openStore opens the state store at dsn — a SQLite file path or a
+// postgres:// URL — and migrates it; a PostgreSQL pool holds up to maxConns
+// connections. A SQLite file is checked and kept private as
+// [tickets.OpenSQLite] does: an empty file or one that is not ours is
+// refused with a message saying how to recover, and so is a file or
+// directory that is not writable (apperr.EReadOnly).
+func openStore(ctx context.Context, dsn string, maxConns int) (*store, error) {
+	e := sqlstore.EngineOf(dsn)
+	db, err := openDB(ctx, e, dsn, maxConns)
 	if err != nil {
 		if _, coded := errors.AsType[*apperr.Error](err); coded {
-			return nil, err // its message names the file and what to do
+			return nil, err // its message names the database and what to do
 		}
 		return nil, fmt.Errorf("open telegram store: %w", err)
 	}
-	// One connection: writes are serialized here rather than by SQLite's
-	// busy handler, and each is one short statement.
-	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, storeSchema); err != nil {
-		db.Close()
+	s := &store{db: db, eng: e, stmts: map[string]*sql.Stmt{}}
+	if err := s.start(ctx); err != nil {
+		s.close()
 		return nil, fmt.Errorf("open telegram store: %w", err)
 	}
-	claim, err := db.PrepareContext(ctx, "INSERT OR IGNORE INTO updates (bot_id, update_id, at) VALUES (?, ?, ?)")
+	return s, nil
+}
+
+// start migrates the schema and prepares the hot statements.
+func (s *store) start(ctx context.Context) error {
+	if err := schema.Migrate(ctx, s.db, s.eng); err != nil {
+		return err
+	}
+	for _, q := range hot {
+		st, err := s.db.PrepareContext(ctx, s.eng.Bind(q))
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		s.stmts[q] = st
+	}
+	return nil
+}
+
+func openDB(ctx context.Context, e sqlstore.Engine, dsn string, maxConns int) (*sql.DB, error) {
+	if e == sqlstore.Postgres {
+		return sqlstore.OpenPostgres(ctx, dsn, "Telegram 状态库", maxConns)
+	}
+	if dsn == "" || strings.ContainsAny(dsn, "?#") {
+		return nil, fmt.Errorf("invalid path %q", dsn)
+	}
+	db, _, err := tickets.OpenSQLite(ctx, tickets.SQLiteFile{
+		Path: dsn, Name: "Telegram 状态库", Tables: storeTables,
+		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
+	})
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open telegram store: %w", err)
+		return nil, err
 	}
-	return &store{db: db, claim: claim}, nil
+	// One connection: writes are serialized here rather than by SQLite's
+	// busy handler, and each is short.
+	db.SetMaxOpenConns(1)
+	return db, nil
 }
 
 func (s *store) close() error {
-	s.claim.Close()
+	for _, st := range s.stmts {
+		st.Close()
+	}
 	return s.db.Close()
 }
 
-// take records update id of bot botID as taken and reports whether it was
-// new: false means it was taken before and must not be handled again.
-func (s *store) take(ctx context.Context, botID, id int64, now time.Time) (bool, error) {
-	res, err := s.claim.ExecContext(ctx, botID, id, now.UnixMilli())
-	if err != nil {
-		return false, fmt.Errorf("claim update: %w", err)
+// exec runs query, written with ? placeholders, in tx or, when nil, on
+// the pool.
+func (s *store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st := s.prepared(ctx, tx, query); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("claim update: %w", err)
+	if tx != nil {
+		return tx.ExecContext(ctx, s.eng.Bind(query), args...)
 	}
-	return n == 1, nil
+	return s.db.ExecContext(ctx, s.eng.Bind(query), args...)
 }
 
-// noticeKey names a notice in notice_sends: its id and a digest of its
-// text, so that a ticket database rebuilt from scratch, whose ids start
-// again, is not mistaken for the old one.
+// queryRow is exec for a query of one row.
+func (s *store) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if st := s.prepared(ctx, tx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	if tx != nil {
+		return tx.QueryRowContext(ctx, s.eng.Bind(query), args...)
+	}
+	return s.db.QueryRowContext(ctx, s.eng.Bind(query), args...)
+}
+
+// query runs a query of rows on the pool.
+func (s *store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.db.QueryContext(ctx, s.eng.Bind(query), args...)
+}
+
+// prepared returns the hot statement query, in tx when not nil; nil for a
+// statement that is not hot.
+func (s *store) prepared(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	st := s.stmts[query]
+	if st != nil && tx != nil {
+		return tx.StmtContext(ctx, st)
+	}
+	return st
+}
+
+// noticeKey names a notice in telegram_notice_sends: its id and a digest
+// of its text, so that a ticket database rebuilt from scratch, whose ids
+// start again, is not mistaken for the old one.
 func noticeKey(id int64, text string) string {
 	sum := sha256.Sum256([]byte(text))
 	return strconv.FormatInt(id, 10) + ":" + hex.EncodeToString(sum[:8])
@@ -105,7 +171,7 @@ func noticeKey(id int64, text string) string {
 // sent reports whether notice key reached chat.
 func (s *store) sent(ctx context.Context, key string, chat int64) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM notice_sends WHERE notice = ? AND chat_id = ?", key, chat).Scan(&n)
+	err := s.queryRow(ctx, nil, "SELECT count(*) FROM telegram_notice_sends WHERE notice = ? AND chat_id = ?", key, chat).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("notice sent: %w", err)
 	}
@@ -114,23 +180,25 @@ func (s *store) sent(ctx context.Context, key string, chat int64) (bool, error) 
 
 // markSent records that notice key reached chat.
 func (s *store) markSent(ctx context.Context, key string, chat int64, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, "INSERT OR IGNORE INTO notice_sends (notice, chat_id, at) VALUES (?, ?, ?)", key, chat, now.UnixMilli())
+	_, err := s.exec(ctx, nil, "INSERT INTO telegram_notice_sends (notice, chat_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+		key, chat, now.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("mark notice sent: %w", err)
 	}
 	return nil
 }
 
-// prune forgets update ids and notice deliveries older than before.
-// Telegram keeps an undelivered update for 24 hours, so ids older than
-// that cannot come back.
-func (s *store) prune(ctx context.Context, before time.Time) error {
-	ms := before.UnixMilli()
-	if _, err := s.db.ExecContext(ctx, "DELETE FROM updates WHERE at < ?", ms); err != nil {
-		return fmt.Errorf("prune updates: %w", err)
+// prune forgets updates, their calls and notice deliveries older than
+// before, and conversations and rate counts idle since idle. Telegram keeps an undelivered
+// update for 24 hours, so ids older than that cannot come back.
+func (s *store) prune(ctx context.Context, before, idle time.Time) error {
+	for _, p := range []struct {
+		table string
+		at    time.Time
+	}{{"telegram_updates", before}, {"telegram_update_calls", before}, {"telegram_notice_sends", before}, {"telegram_sessions", idle}} {
+		if _, err := s.exec(ctx, nil, "DELETE FROM "+p.table+" WHERE at < ?", p.at.UnixMilli()); err != nil {
+			return fmt.Errorf("prune %s: %w", p.table, err)
+		}
 	}
-	if _, err := s.db.ExecContext(ctx, "DELETE FROM notice_sends WHERE at < ?", ms); err != nil {
-		return fmt.Errorf("prune notice sends: %w", err)
-	}
-	return nil
+	return s.pruneRate(ctx, idle)
 }

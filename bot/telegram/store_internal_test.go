@@ -22,7 +22,7 @@ import (
 func TestOpenStoreRefusesEmptyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "telegram.db")
 	require.NoError(t, os.WriteFile(path, nil, 0o600))
-	_, err := openStore(context.Background(), path)
+	_, err := openStore(context.Background(), path, 1)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path)
 	assert.Contains(t, err.Error(), "空文件")
@@ -40,7 +40,7 @@ func TestOpenStoreRefusesForeignDatabase(t *testing.T) {
 	before, err := os.ReadFile(path)
 	require.NoError(t, err)
 
-	_, err = openStore(ctx, path)
+	_, err = openStore(ctx, path, 1)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "其他程序")
 	after, err := os.ReadFile(path)
@@ -56,9 +56,9 @@ func TestStoreFilesArePrivate(t *testing.T) {
 	t.Cleanup(func() { syscall.Umask(old) })
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "data", "telegram.db")
-	st, err := openStore(ctx, path)
+	st, err := openStore(ctx, path, 1)
 	require.NoError(t, err)
-	fresh, err := st.take(ctx, 1, 100, time.Now())
+	fresh, err := st.claim(ctx, 1, 100, "a", nil, time.Now(), time.Minute)
 	require.NoError(t, err)
 	require.True(t, fresh)
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
@@ -71,13 +71,13 @@ func TestStoreFilesArePrivate(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
 	require.NoError(t, st.close())
 
-	st, err = openStore(ctx, path)
+	st, err = openStore(ctx, path, 1)
 	require.NoError(t, err)
 	defer st.close()
-	fresh, err = st.take(ctx, 1, 100, time.Now())
+	fresh, err = st.claim(ctx, 1, 100, "b", nil, time.Now(), time.Minute)
 	require.NoError(t, err)
-	assert.False(t, fresh, "the update taken before the reopening looks new")
+	assert.False(t, fresh, "the update claimed before the reopening looks new")
 	var n int
-	require.NoError(t, st.db.QueryRowContext(ctx, "SELECT count(*) FROM updates").Scan(&n))
+	require.NoError(t, st.db.QueryRowContext(ctx, "SELECT count(*) FROM telegram_updates").Scan(&n))
 	assert.Equal(t, 1, n)
 }

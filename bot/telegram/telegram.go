@@ -7,9 +7,11 @@
 // never from callback data.
 //
 // Around that it gives the library what it lacks: a recover middleware,
-// bounded concurrency with per-chat ordering, update de-duplication that
-// survives restarts, 429 retries that honour retry_after, timeouts and a
-// graceful shutdown.
+// bounded concurrency with per-chat ordering, 429 retries that honour
+// retry_after, timeouts and a graceful shutdown. Its state — updates
+// claimed and done, the calls made for each, conversations, notices sent
+// — is in a SQLite file or in a PostgreSQL database that several replicas
+// of the bot share, which then behave as one (see claim.go).
 package telegram
 
 import (
@@ -47,12 +49,14 @@ type Assistant interface {
 
 var _ Assistant = (*bot.Assistant)(nil)
 
-// Config holds the settings of a [Server]. DBPath is required; every other
-// zero value takes the default given.
+// Config holds the settings of a [Server]. StateDSN is required; every
+// other zero value takes the default given.
 type Config struct {
-	// DBPath is the SQLite file of the server's own state (update ids taken,
-	// notices sent), e.g. data/telegram.db.
-	DBPath string
+	// StateDSN is where the server keeps its state (updates claimed and
+	// done, conversations, notices sent): a SQLite file, e.g.
+	// data/telegram.db, or a postgres:// URL, the database the replicas of
+	// the bot share.
+	StateDSN string
 	// APIURL is the Bot API server (TELEGRAM_API_URL): a self-hosted one, or
 	// a fake in tests. Default https://api.telegram.org.
 	APIURL string
@@ -62,7 +66,7 @@ type Config struct {
 	// and takes updates POSTed to its path that carry WebhookSecret.
 	WebhookURL    string
 	WebhookListen string // default ":8443"
-	WebhookSecret string // default: random for each start (1–256 of A-Z a-z 0-9 _ -)
+	WebhookSecret string // default: derived from the token, the same on every replica (1–256 of A-Z a-z 0-9 _ -)
 
 	// Allowed reports whether a user (Telegram user id in decimal) may use
 	// the bot; the others get a polite refusal. Nil allows everyone.
@@ -79,8 +83,10 @@ type Config struct {
 
 	// RatePerMinute and RateBurst limit each user's messages and button
 	// presses: a sustained rate and a burst (default 20 a minute, bursts
-	// of 8). A negative RatePerMinute turns the limit off. The limit is
-	// applied as an update arrives, before it is queued.
+	// of 8), on each replica; replicas sharing a database allow a user at
+	// most RatePerMinute + RateBurst a minute together (see rate.go). A
+	// negative RatePerMinute turns the limit off. The limit is applied as
+	// an update arrives, before it is queued.
 	RatePerMinute int
 	RateBurst     int
 
@@ -95,6 +101,12 @@ type Config struct {
 	PollTimeout     time.Duration // long polling (default 30 s)
 	ShutdownTimeout time.Duration // in-flight handlers at shutdown (default 30 s)
 	MaxRetryAfter   time.Duration // longest 429 wait honoured (default 60 s)
+
+	// UpdateLease is how long an update claimed stays this replica's to
+	// handle (default HandleTimeout + 1 min): it must outlast the update's
+	// wait in the queue and its handling. When a replica dies, the others
+	// take its updates over once their lease has ended.
+	UpdateLease time.Duration
 
 	// NoticeEvery is how often the outbox is polled besides after each
 	// update (default 5 s); SweepEvery how often Sweep runs (default 5 min).
@@ -140,6 +152,7 @@ func (c *Config) defaults() {
 	}
 	set(&c.SessionTTL, 24*time.Hour)
 	set(&c.HandleTimeout, 2*time.Minute)
+	set(&c.UpdateLease, c.HandleTimeout+time.Minute)
 	set(&c.SendTimeout, 30*time.Second)
 	set(&c.PollTimeout, 30*time.Second)
 	set(&c.ShutdownTimeout, 30*time.Second)
@@ -151,8 +164,9 @@ func (c *Config) defaults() {
 	}
 }
 
-// keepUpdates is how long taken update ids and notice deliveries are
-// remembered; Telegram gives up on an update after 24 hours.
+// keepUpdates is how long updates, the calls made for them and notice
+// deliveries are remembered; Telegram gives up on an update after 24
+// hours.
 const keepUpdates = 7 * 24 * time.Hour
 
 // Server is the Telegram bot: it takes updates by long polling or webhook,
@@ -169,7 +183,8 @@ type Server struct {
 	log     *slog.Logger
 	admins  []int64
 
-	handler tgbot.HandlerFunc // the middleware chain around route
+	// claimant names this server in the updates it claims.
+	claimant string
 
 	botID    int64
 	username string
@@ -182,38 +197,41 @@ type Server struct {
 	asideWG sync.WaitGroup
 
 	noticeMu sync.Mutex    // one outbox drain at a time
+	held     *leased       // notices leased and not yet delivered
 	kick     chan struct{} // wakes the outbox loop
 
 	// Hooks for tests.
 	now       func() time.Time
 	wait      func(ctx context.Context, d time.Duration) error // the 429 pause
 	listening func(net.Addr)                                   // the webhook listener is up
+	dies      func(u *models.Update) bool                      // true: the handling of u ends as if the process died
 }
 
 // Open returns a server for asst on the bot with token, opening its state
-// at cfg.DBPath. The token is only ever sent to the Bot API server.
-// Returns an error for an empty token or DBPath, or when the state cannot
-// be opened.
+// at cfg.StateDSN. The token is only ever sent to the Bot API server.
+// Returns an error for an empty token or StateDSN, or when the state
+// cannot be opened.
 func Open(ctx context.Context, token string, asst Assistant, cfg Config) (*Server, error) {
 	if strings.TrimSpace(token) == "" {
 		return nil, errors.New("telegram: empty bot token")
 	}
-	if cfg.DBPath == "" {
-		return nil, errors.New("telegram: no database path")
-	}
 	cfg.defaults()
-	st, err := openStore(ctx, cfg.DBPath)
+	if cfg.StateDSN == "" {
+		return nil, errors.New("telegram: no state database (StateDSN)")
+	}
+	st, err := openStore(ctx, cfg.StateDSN, cfg.Workers+4)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
 		cfg:      cfg,
 		token:    token,
-		secrets:  redact.New(token, tokenSecret(token), cfg.WebhookSecret),
+		secrets:  redact.New(token, tokenSecret(token), cfg.WebhookSecret, webhookSecret(token)),
 		asst:     asst,
 		store:    st,
 		people:   newPeople(cfg.MaxSessions, cfg.SessionTTL, cfg.RatePerMinute, cfg.RateBurst),
 		log:      cfg.Logger,
+		claimant: randomID(),
 		username: strings.TrimPrefix(cfg.BotUsername, "@"),
 		kick:     make(chan struct{}, 1),
 		asides:   make(chan struct{}, cfg.Workers),
@@ -225,7 +243,6 @@ func Open(ctx context.Context, token string, asst Assistant, cfg Config) (*Serve
 			s.admins = append(s.admins, id)
 		}
 	}
-	s.handler = chain(s.route, s.recoverer, s.deduplicate)
 	s.client = &http.Client{
 		// Above the long poll and the longest upload; calls have their own,
 		// shorter deadlines.
@@ -307,9 +324,10 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 
 	var loops sync.WaitGroup
-	loops.Add(2)
+	loops.Add(3)
 	go func() { defer loops.Done(); s.noticeLoop(ctx) }()
 	go func() { defer loops.Done(); s.sweepLoop(ctx) }()
+	go func() { defer loops.Done(); s.recoverLoop(ctx) }()
 
 	var err error
 	if s.cfg.WebhookURL != "" {
@@ -381,35 +399,46 @@ func (s *Server) poll(ctx context.Context) error {
 
 // job is an update admitted to the queue.
 type job struct {
-	u *models.Update
-	v verdict // allowed or slowDown
+	u       *models.Update
+	v       verdict // allowed or slowDown
+	claimed bool    // the store holds its claim
 }
 
 // receive is the library's handler: it takes the update while Run is on,
 // and handles it at once otherwise (as in tests that call ProcessUpdate).
 func (s *Server) receive(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
-	s.mu.Lock()
-	d := s.disp
-	s.mu.Unlock()
-	if d == nil {
-		if v, _ := s.admit(u); v != drop {
+	if s.dispatcher() == nil {
+		switch v, _ := s.admit(ctx, u); v {
+		case slowDown:
 			s.run(ctx, job{u: u, v: v})
+		case allowed:
+			if claimed, ok := s.claim(ctx, u); ok {
+				s.run(ctx, job{u: u, v: v, claimed: claimed})
+			}
 		}
 		return
 	}
 	// Not ctx: an update the library has taken may already be confirmed
 	// to Telegram, so it is queued even while the intake stops.
 	if !s.take(context.Background(), u) {
-		s.log.Warn("update dropped: the dispatcher is closed", "update", u.ID)
+		s.log.Warn("update not queued: the dispatcher is closed; left to another replica or the next start", "update", u.ID)
 	}
 }
 
-// take applies the rate limit to u and queues it for the dispatcher. It
-// reports false when u could not be taken (the dispatcher is closed, or
-// ctx ended while the queue was full); an update refused by the rate
-// limit, or because its chat has too many waiting, counts as taken.
+func (s *Server) dispatcher() *dispatcher[job] {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.disp
+}
+
+// take applies the rate limit to u, claims it and queues it for the
+// dispatcher. It reports false when u could not be queued (the dispatcher
+// is closed, or ctx ended while the queue was full): its claim then runs
+// out, and a replica takes it over. An update refused by the rate limit,
+// or because its chat has too many waiting, or that is done or in hand
+// already, counts as taken.
 func (s *Server) take(ctx context.Context, u *models.Update) bool {
-	v, from := s.admit(u)
+	v, from := s.admit(ctx, u)
 	switch v {
 	case drop:
 		return true
@@ -417,15 +446,18 @@ func (s *Server) take(ctx context.Context, u *models.Update) bool {
 		s.aside(u)
 		return true
 	}
-	s.mu.Lock()
-	d := s.disp
-	s.mu.Unlock()
+	d := s.dispatcher()
 	if d == nil {
 		return false
 	}
-	err := d.enqueue(ctx, chatOf(u), job{u: u, v: v})
+	claimed, ok := s.claim(ctx, u)
+	if !ok {
+		return true
+	}
+	err := d.enqueue(ctx, chatOf(u), job{u: u, v: v, claimed: claimed})
 	if errors.Is(err, errChatFull) {
 		s.log.Warn("update dropped: its chat has too many waiting", "update", u.ID, "chat", chatOf(u))
+		s.finish(ctx, &handling{id: u.ID, claimed: claimed}) // dropped for good
 		if s.people.refuse(from, s.now()) == slowDown {
 			s.aside(u)
 		}
@@ -434,12 +466,23 @@ func (s *Server) take(ctx context.Context, u *models.Update) bool {
 	return err == nil
 }
 
+// queue queues j, whose update is claimed, or handles it at once when Run
+// is not on. It reports false when j could not be queued.
+func (s *Server) queue(ctx context.Context, j job) bool {
+	d := s.dispatcher()
+	if d == nil {
+		s.run(ctx, j)
+		return true
+	}
+	return d.enqueue(ctx, chatOf(j.u), j) == nil
+}
+
 // admit applies the rate limit to u as it arrives, before it is queued,
 // so that a flood of one user never holds up the others: it returns
 // allowed, slowDown (tell them once) or drop, and the user it counted
 // against. Updates the bot does not handle (other bots', group talk not
 // addressed to it) are dropped without counting.
-func (s *Server) admit(u *models.Update) (verdict, int64) {
+func (s *Server) admit(ctx context.Context, u *models.Update) (verdict, int64) {
 	var from *models.User
 	switch {
 	case u.Message != nil:
@@ -456,17 +499,35 @@ func (s *Server) admit(u *models.Update) (verdict, int64) {
 	if from == nil || from.ID == 0 || from.IsBot {
 		return drop, 0
 	}
-	return s.people.allow(from.ID, s.now()), from.ID
+	now := s.now()
+	v := s.people.allow(from.ID, now)
+	if v == allowed {
+		v = s.sharedLimit(ctx, from.ID, now)
+	}
+	return v, from.ID
 }
 
 // run handles a job: the update, or the notice that its user is over the
-// rate limit.
+// rate limit. An update cut short by the shutdown (ctx ended) is given
+// back, not done: another replica, or the next start, handles it again.
 func (s *Server) run(ctx context.Context, j job) {
 	if j.v == slowDown {
 		s.slowDown(ctx, j.u)
 		return
 	}
-	s.handler(ctx, s.bot, j.u)
+	h := s.begin(ctx, j)
+	if h == nil {
+		return
+	}
+	s.handle(ctx, h, j.u)
+	if s.dies != nil && s.dies(j.u) {
+		return
+	}
+	if ctx.Err() != nil {
+		s.abandon(ctx, h)
+		return
+	}
+	s.finish(ctx, h)
 }
 
 // aside tells the user of u to slow down without holding up the intake or
@@ -493,7 +554,7 @@ func (s *Server) aside(u *models.Update) {
 func (s *Server) slowDown(ctx context.Context, u *models.Update) {
 	switch {
 	case u.CallbackQuery != nil:
-		s.answerCallback(ctx, u.CallbackQuery.ID, msgSlowDown, true)
+		s.answerCallback(ctx, nil, u.CallbackQuery.ID, msgSlowDown, true)
 	case u.Message != nil:
 		t := target{chat: u.Message.Chat.ID, thread: u.Message.MessageThreadID}
 		if u.Message.Chat.Type != models.ChatTypePrivate {
@@ -517,31 +578,21 @@ func chatOf(u *models.Update) int64 {
 	return 0
 }
 
-// chain wraps h in middlewares, the first outermost.
-func chain(h tgbot.HandlerFunc, mws ...tgbot.Middleware) tgbot.HandlerFunc {
-	for i := len(mws) - 1; i >= 0; i-- {
-		h = mws[i](h)
-	}
-	return h
-}
-
-// recoverer turns a panic in a handler into a log line and an apology,
-// instead of the end of the process.
-func (s *Server) recoverer(next tgbot.HandlerFunc) tgbot.HandlerFunc {
-	return func(ctx context.Context, b *tgbot.Bot, u *models.Update) {
-		defer func() {
-			if r := recover(); r != nil {
-				s.log.Error("handler panic", "update", u.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-				s.apologize(ctx, u)
-			}
-		}()
-		next(ctx, b, u)
-	}
+// handle routes u, turning a panic into a log line and an apology instead
+// of the end of the process.
+func (s *Server) handle(ctx context.Context, h *handling, u *models.Update) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("handler panic", "update", u.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			s.apologize(ctx, h, u)
+		}
+	}()
+	s.route(ctx, h, u)
 }
 
 // apologize tells the user of u that something went wrong, where that
 // cannot disturb a group: a private chat, or the pressed button.
-func (s *Server) apologize(ctx context.Context, u *models.Update) {
+func (s *Server) apologize(ctx context.Context, h *handling, u *models.Update) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("apology panic", "panic", fmt.Sprint(r))
@@ -550,39 +601,21 @@ func (s *Server) apologize(ctx context.Context, u *models.Update) {
 	const sorry = "抱歉，处理时出现内部错误，请稍后再试。"
 	switch {
 	case u.CallbackQuery != nil:
-		s.answerCallback(ctx, u.CallbackQuery.ID, sorry, true)
+		s.answerCallback(ctx, h, u.CallbackQuery.ID, sorry, true)
 	case u.Message != nil && u.Message.Chat.Type == models.ChatTypePrivate:
-		s.deliver(ctx, target{chat: u.Message.Chat.ID}, bot.Reply{Text: sorry})
-	}
-}
-
-// deduplicate lets through only updates never taken before, remembering
-// each one before it is handled: an update delivered again — after a
-// restart, or a webhook retry — is skipped.
-func (s *Server) deduplicate(next tgbot.HandlerFunc) tgbot.HandlerFunc {
-	return func(ctx context.Context, b *tgbot.Bot, u *models.Update) {
-		fresh, err := s.store.take(ctx, s.botID, u.ID, s.now())
-		if err != nil {
-			// Better to answer than to drop; a duplicate needs a second
-			// delivery and this failure at once.
-			s.log.Error("update de-duplication", "update", u.ID, "err", err)
-		} else if !fresh {
-			s.log.Info("update already handled; skipped", "update", u.ID)
-			return
-		}
-		next(ctx, b, u)
+		s.deliver(ctx, target{h: h, chat: u.Message.Chat.ID}, bot.Reply{Text: sorry})
 	}
 }
 
 // route handles one update.
-func (s *Server) route(ctx context.Context, _ *tgbot.Bot, u *models.Update) {
+func (s *Server) route(ctx context.Context, h *handling, u *models.Update) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.HandleTimeout)
 	defer cancel()
 	switch {
 	case u.Message != nil:
-		s.onMessage(ctx, u.Message)
+		s.onMessage(ctx, h, u.Message)
 	case u.CallbackQuery != nil:
-		s.onCallback(ctx, u.CallbackQuery)
+		s.onCallback(ctx, h, u.CallbackQuery)
 	default:
 		return
 	}
@@ -609,9 +642,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// randomSecret is a webhook secret token for one run.
-func randomSecret() string {
-	var b [24]byte
+// randomID names a server among the replicas.
+func randomID() string {
+	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }

@@ -28,11 +28,11 @@ const (
 
 // onMessage handles a message: in a private chat every message, in a group
 // only commands addressed to the bot, mentions of it and replies to it.
-func (s *Server) onMessage(ctx context.Context, m *models.Message) {
+func (s *Server) onMessage(ctx context.Context, h *handling, m *models.Message) {
 	if m.From == nil || m.From.IsBot {
 		return
 	}
-	t := target{chat: m.Chat.ID, thread: m.MessageThreadID}
+	t := target{h: h, chat: m.Chat.ID, thread: m.MessageThreadID}
 	text := m.Text
 	if m.Chat.Type != models.ChatTypePrivate {
 		var ok bool
@@ -41,7 +41,7 @@ func (s *Server) onMessage(ctx context.Context, m *models.Message) {
 		}
 		t.group, t.replyTo = true, m.ID
 	}
-	session := s.people.session(*m.From, m.Chat.ID, s.now())
+	session := s.conversation(ctx, h, *m.From, m.Chat.ID)
 	if isIDCommand(text) {
 		// Telegram's ids, for the configuration: before the access check,
 		// since a user asks for theirs to be let in.
@@ -65,8 +65,10 @@ func (s *Server) onMessage(ctx context.Context, m *models.Message) {
 	}
 	stop := s.typing(ctx, t)
 	// The streamer belongs to this message alone: the same user may be
-	// talking in another chat at the same time.
-	st := &streamer{s: s, ctx: ctx, t: t}
+	// talking in another chat at the same time. Handling the message again,
+	// it stays off: its drafts are not numbered calls, and the answer's
+	// parts are.
+	st := &streamer{s: s, ctx: ctx, t: t, failed: h.replay()}
 	r, err := s.asst.HandleStream(ctx, session, text, st.delta)
 	stop()
 	t.edit = st.msg
@@ -79,21 +81,21 @@ func (s *Server) onMessage(ctx context.Context, m *models.Message) {
 
 // onCallback handles a pressed inline button: the assistant acts for the
 // user who pressed it, whatever the data says.
-func (s *Server) onCallback(ctx context.Context, q *models.CallbackQuery) {
+func (s *Server) onCallback(ctx context.Context, h *handling, q *models.CallbackQuery) {
 	if q.From.ID == 0 || q.From.IsBot {
 		return
 	}
 	chat, msg := origin(q)
-	t := target{chat: chat, group: chat < 0}
+	t := target{h: h, chat: chat, group: chat < 0}
 	if chat == 0 {
 		t.chat = q.From.ID // a message too old to show: reply in private
 	}
 	if q.Message.Message != nil {
 		t.thread = q.Message.Message.MessageThreadID
 	}
-	session := s.people.session(q.From, t.chat, s.now())
+	session := s.conversation(ctx, h, q.From, t.chat)
 	if !s.allowed(session.User.ID) {
-		s.answerCallback(ctx, q.ID, msgNotAllowed, true)
+		s.answerCallback(ctx, h, q.ID, msgNotAllowed, true)
 		return
 	}
 	r, err := s.asst.Callback(ctx, session, q.Data)
@@ -101,12 +103,12 @@ func (s *Server) onCallback(ctx context.Context, q *models.CallbackQuery) {
 		s.log.Error("handle button", "chat", chat, "user", q.From.ID, "err", s.redact(err))
 	}
 	if r.Personal {
-		s.answerCallback(ctx, q.ID, r.Text, true)
+		s.answerCallback(ctx, h, q.ID, r.Text, true)
 	} else {
-		s.answerCallback(ctx, q.ID, "", false)
+		s.answerCallback(ctx, h, q.ID, "", false)
 	}
 	if r.Settled && chat != 0 && msg != 0 {
-		s.clearButtons(ctx, chat, msg)
+		s.clearButtons(ctx, h, chat, msg)
 	}
 	if !r.Personal {
 		from := q.From

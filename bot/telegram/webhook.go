@@ -1,8 +1,12 @@
 package telegram
 
 import (
+	"cmp"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,10 +34,7 @@ func (s *Server) serveWebhook(ctx context.Context) error {
 	if path == "" {
 		path = "/"
 	}
-	secret := s.cfg.WebhookSecret
-	if secret == "" {
-		secret = randomSecret()
-	}
+	secret := cmp.Or(s.cfg.WebhookSecret, webhookSecret(s.token))
 	mux := http.NewServeMux()
 	mux.Handle(path, s.webhookHandler(secret))
 	srv := &http.Server{
@@ -87,6 +88,16 @@ func (s *Server) serveWebhook(ctx context.Context) error {
 		return fmt.Errorf("telegram: webhook listener: %w", err)
 	}
 	return nil
+}
+
+// webhookSecret is the default webhook secret token: derived from the bot
+// token, so that replicas behind one webhook URL register the same one (a
+// secret of its own for each would lock the others out) and nobody
+// without the token can forge it.
+func webhookSecret(token string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("partybot webhook secret"))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // webhookHandler takes updates POSTed by Telegram: it checks the secret

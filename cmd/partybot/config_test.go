@@ -98,6 +98,8 @@ func TestConfigFileErrors(t *testing.T) {
 		{"llm retries", "llm:\n  max_retries: 11\n", "llm.max_retries", "llm.max_retries 应在 0 到 10 之间", 2},
 		{"llm key", "llm:\n  api_key: sk-1\n", "llm.api_key", "OPENAI_API_KEY", 2},
 		{"step minutes", "conversation:\n  step_minutes: -1\n", "conversation.step_minutes", "conversation.step_minutes 应在 0 到 1440 之间", 2},
+		{"lease shorter than handling", "telegram:\n  handle_seconds: 60\n  update_lease_seconds: 30\n", "telegram.update_lease_seconds", "应长于处理时限 handle_seconds（60 秒）", 3},
+		{"handling too long", "telegram:\n  handle_seconds: 7200\n", "telegram.handle_seconds", "telegram.handle_seconds 应在 0 到 3600 之间", 2},
 		{"database not postgres", "database:\n  url: /var/lib/tickets.db\n", "database.url", "应为 PostgreSQL 地址", 2},
 		{"database password", "database:\n  url: postgres://bot:hunter2@db/partybot\n", "database.url", "不能含密码", 2},
 		{"database misspelt", "database:\n  uri: postgres://db/partybot\n", "database.uri", "未知的设置 database.uri，是否想写 url？", 2},

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,9 +24,12 @@ const serveUsage = `用法：partybot serve
   TELEGRAM_API_URL         自建 Bot API 服务器地址（默认 https://api.telegram.org）
   PARTYBOT_WEBHOOK_URL     webhook 的公网 https 地址，例如 https://bot.example.org/telegram
   PARTYBOT_WEBHOOK_LISTEN  webhook 监听地址（默认 :8443）
-  PARTYBOT_WEBHOOK_SECRET  webhook 密钥（默认每次启动随机生成）
+  PARTYBOT_WEBHOOK_SECRET  webhook 密钥（默认由机器人令牌派生，多台服务器一致）
+  PARTYBOT_DATABASE_URL    多台服务器共用的 PostgreSQL（默认使用数据目录中的 SQLite 文件）
+  PARTYBOT_HEALTH_LISTEN   健康检查 /healthz、/readyz 的监听地址（默认不提供）
 配置文件 telegram 部分：admin_chat_id、rate_per_minute、rate_burst、workers、queue_size、chat_queue、
-  sweep_minutes、api_url、webhook_url、webhook_listen（见 README）`
+  sweep_minutes、handle_seconds、update_lease_seconds、health_listen、api_url、webhook_url、
+  webhook_listen（见 README）`
 
 // TelegramConfig is the "telegram" section of the config file with the
 // environment's overrides. The bot token is not here: it is read from
@@ -54,6 +57,11 @@ type TelegramConfig struct {
 	ChatQueue int `yaml:"chat_queue"`
 	// SweepMinutes is how often the 督办 sweep runs (0: every 5 minutes).
 	SweepMinutes float64 `yaml:"sweep_minutes"`
+	// HandleSeconds bounds the handling of one update (0: 120 s);
+	// UpdateLeaseSeconds is how long a replica holds an update it claimed
+	// before another may take it over (0: HandleSeconds + 60 s).
+	HandleSeconds      float64 `yaml:"handle_seconds"`
+	UpdateLeaseSeconds float64 `yaml:"update_lease_seconds"`
 	// HealthListen is where /healthz and /readyz are served
 	// (PARTYBOT_HEALTH_LISTEN); empty serves none.
 	HealthListen string `yaml:"health_listen"`
@@ -121,6 +129,14 @@ func (t TelegramConfig) validate() error {
 		return strictyaml.Errorf("rate_burst", "telegram.rate_burst 不能为负数")
 	case t.SweepMinutes < 0:
 		return strictyaml.Errorf("sweep_minutes", "telegram.sweep_minutes 不能为负数")
+	case t.HandleSeconds < 0 || t.HandleSeconds > 3600:
+		return strictyaml.Errorf("handle_seconds", "telegram.handle_seconds 应在 0 到 3600 之间（0 表示默认 120 秒）")
+	case t.UpdateLeaseSeconds < 0:
+		return strictyaml.Errorf("update_lease_seconds", "telegram.update_lease_seconds 不能为负数（0 表示默认）")
+	case t.UpdateLeaseSeconds > 0 && t.UpdateLeaseSeconds <= cmp.Or(t.HandleSeconds, 120):
+		// A lease that ends while its replica still handles the update
+		// lets another replica handle it at the same time.
+		return strictyaml.Errorf("update_lease_seconds", "telegram.update_lease_seconds 应长于处理时限 handle_seconds（%g 秒）", cmp.Or(t.HandleSeconds, 120))
 	}
 	bad := len(t.WebhookSecret) > 256
 	for _, c := range t.WebhookSecret {
@@ -148,11 +164,6 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := m.Config.Telegram.validate(); err != nil {
 		return err
 	}
-	if m.Config.DatabaseURL != "" && m.Config.Telegram.WebhookURL != "" && m.Config.Telegram.WebhookSecret == "" {
-		// Each replica registers the webhook: with a secret of its own,
-		// the last to start would lock the others out.
-		return errors.New("多台服务器共用数据库并使用 webhook 时，须为所有服务器设置同一个 PARTYBOT_WEBHOOK_SECRET")
-	}
 	fbDSN, err := m.Config.storeDSN("feedback.db")
 	if err != nil {
 		return err
@@ -175,7 +186,11 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	go func() { defer close(watched); p.kb.Watch(watchCtx, kbWatchEvery, m.Logger) }()
 	m.onClose(func() error { stopWatch(); <-watched; return nil })
 
-	srv, err := telegram.Open(ctx, token, p.asst, m.telegramConfig(p.store))
+	stateDSN, err := m.Config.storeDSN("telegram.db")
+	if err != nil {
+		return err
+	}
+	srv, err := telegram.Open(ctx, token, p.asst, m.telegramConfig(p.store, stateDSN))
 	if err != nil {
 		return fmt.Errorf("启动 Telegram 机器人失败：%w", err)
 	}
@@ -198,10 +213,10 @@ const kbWatchEvery = 15 * time.Second
 
 // telegramConfig is the configuration of the Telegram server: the
 // settings, the access policy, and the 督办 sweep of store.
-func (m *Main) telegramConfig(store *tickets.Store) telegram.Config {
+func (m *Main) telegramConfig(store *tickets.Store, stateDSN string) telegram.Config {
 	tc, policy := m.Config.Telegram, m.Config.policy
 	return telegram.Config{
-		DBPath:        filepath.Join(m.Config.DataDir, "telegram.db"),
+		StateDSN:      stateDSN,
 		APIURL:        tc.APIURL,
 		WebhookURL:    tc.WebhookURL,
 		WebhookListen: tc.WebhookListen,
@@ -215,6 +230,8 @@ func (m *Main) telegramConfig(store *tickets.Store) telegram.Config {
 		QueueSize:     tc.QueueSize,
 		ChatQueue:     tc.ChatQueue,
 		SweepEvery:    time.Duration(tc.SweepMinutes * float64(time.Minute)),
+		HandleTimeout: time.Duration(tc.HandleSeconds * float64(time.Second)),
+		UpdateLease:   time.Duration(tc.UpdateLeaseSeconds * float64(time.Second)),
 		Sweep: func(ctx context.Context, now time.Time) error {
 			_, err := store.Sweep(ctx, now)
 			return err
