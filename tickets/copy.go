@@ -9,11 +9,12 @@ import (
 )
 
 // copyTables are the store's tables, each after those it refers to.
-var copyTables = []string{"ticket_seq", "tickets", "ticket_history", "notifications", "ticket_escalations"}
+var copyTables = []string{"ticket_seq", "tickets", "ticket_history", "notifications", "ticket_escalations", "ticket_attachments"}
 
 // CopyTo copies every record of s, a SQLite store, into dst, a PostgreSQL
 // one (partybot migrate, for a district that grows): tickets with their
-// numbers, history, outbox and 督办 ledger. Records already in dst are
+// numbers, history, outbox, 督办 ledger and attachments' records (the
+// photos' files stay in the data directory, which the replicas share). Records already in dst are
 // left as they are, so copying again adds only what is new. It returns
 // what it did per table.
 func (s *Store) CopyTo(ctx context.Context, dst *Store) ([]sqlstore.Copied, error) {

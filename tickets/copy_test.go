@@ -39,8 +39,17 @@ func TestCopyToPostgres(t *testing.T) {
 			require.NoError(t, err)
 		}
 	}
+	n := report("u2", tiananmen)
+	n.Attachments = photos(t, 2)
+	rep := mustFile(t, src, n)
+	dup := mustFile(t, src, report("u3", north(tiananmen, 10)))
+	_, err := src.Accept(ctx, admin, rep.Number, "")
+	require.NoError(t, err)
+	_, err = src.Verify(ctx, admin, rep.Number, "")
+	require.NoError(t, err)
+	numbers = append(numbers, rep.Number, dup.Number)
 	clk.Add(30 * 24 * time.Hour)
-	_, err := src.Sweep(ctx, clk.Now()) // overdue flags, 督办 ledger, closings
+	_, err = src.Sweep(ctx, clk.Now()) // overdue flags, 督办 ledger, closings
 	require.NoError(t, err)
 
 	copied, err := src.CopyTo(ctx, dst)
@@ -50,7 +59,8 @@ func TestCopyToPostgres(t *testing.T) {
 		written[c.Table] = c
 		assert.Equal(t, c.Read, c.Written, "%s: every row is new to the destination", c.Table)
 	}
-	assert.Equal(t, len(benchTexts), written["tickets"].Written)
+	assert.Equal(t, len(numbers), written["tickets"].Written)
+	assert.Equal(t, 2, written["ticket_attachments"].Written)
 	assert.Positive(t, written["ticket_history"].Written)
 	assert.Positive(t, written["notifications"].Written)
 
@@ -69,7 +79,7 @@ func TestCopyToPostgres(t *testing.T) {
 	}
 
 	next := MustCreate(t, dst, "u2", "小区门口路灯坏了好几天了")
-	assert.Greater(t, next.ID, int64(len(benchTexts)))
+	assert.Greater(t, next.ID, int64(len(numbers)))
 	assert.NotContains(t, numbers, next.Number)
 
 	_, err = dst.CopyTo(ctx, src)

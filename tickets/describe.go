@@ -22,7 +22,19 @@ func (t *Ticket) Describe(deptName string) string {
 	row("诉求", t.Text)
 	row("提交人", cmp.Or(t.SubmitterName, t.SubmitterID))
 	row("联系方式", t.Contact)
+	if t.Kind != KindDemand && t.Kind != "" {
+		row("类型", t.Kind.Label())
+	}
 	row("地点", t.Location)
+	if t.Coords != nil {
+		row("位置", t.Coords.String())
+	}
+	for i, a := range t.Attachments {
+		row(fmt.Sprintf("照片 %d", i+1), fmt.Sprintf("%s（%s，SHA-256 %s…）", a.Name, formatBytes(a.Size), a.SHA256[:12]))
+	}
+	if len(t.Duplicates) > 0 {
+		row("疑似重复", strings.Join(t.Duplicates, "、"))
+	}
 	row("类别", t.Category)
 	row("紧急程度", t.Urgency.Label())
 	dept := cmp.Or(deptName, t.Department)
@@ -35,6 +47,10 @@ func (t *Ticket) Describe(deptName string) string {
 	row("办结期限", FormatTime(t.DueAt))
 	row("接单时间", FormatTime(t.AcceptedAt))
 	row("办结时间", FormatTime(t.ResolvedAt))
+	row("核实时间", FormatTime(t.VerifiedAt))
+	if t.Outcome != "" {
+		row("办理结论", t.Outcome.Label(t.Kind))
+	}
 	row("办理答复", t.Reply)
 	if t.Rating > 0 {
 		row("评价", strings.TrimSpace(strconv.Itoa(t.Rating)+" 分 "+t.Comment))

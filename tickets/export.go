@@ -60,8 +60,10 @@ var ledgerColumns = []struct {
 	width float64
 }{
 	{"工单编号", 13}, {"提交时间", 17}, {"提交人", 12}, {"来源", 6}, {"联系方式", 15}, {"诉求内容", 50},
-	{"类别", 14}, {"紧急程度", 8}, {"地点", 18}, {"承办部门", 16}, {"状态", 8}, {"响应期限", 17},
+	{"类型", 10}, {"类别", 14}, {"紧急程度", 8}, {"地点", 18}, {"坐标", 22}, {"照片", 24}, {"疑似重复", 14},
+	{"承办部门", 16}, {"状态", 8}, {"响应期限", 17},
 	{"接单时间", 17}, {"办结期限", 17}, {"办结时间", 17}, {"是否超期", 8}, {"督办级别", 8},
+	{"核实时间", 17}, {"办理结论", 10},
 	{"办理答复", 40}, {"评分", 6}, {"评价", 24}, {"重办次数", 8}, {"人工分派", 8}, {"办理记录", 70},
 }
 
@@ -104,10 +106,20 @@ func (s *Store) ledgerRow(t *Ticket) []string {
 	if submitter == "" {
 		submitter = t.SubmitterID
 	}
+	coords := ""
+	if t.Coords != nil {
+		coords = fmt.Sprintf("%.6f,%.6f", t.Coords.Lat, t.Coords.Lng)
+	}
+	photos := make([]string, len(t.Attachments))
+	for i, a := range t.Attachments {
+		photos[i] = a.Name
+	}
 	row := []string{
 		t.Number, tm(t.CreatedAt), submitter, channel, t.Contact, t.Text,
-		t.Category, t.Urgency.Label(), t.Location, s.depts.name(t.Department), t.Status.Label(), tm(t.RespondDue),
+		t.Kind.Label(), t.Category, t.Urgency.Label(), t.Location, coords, strings.Join(photos, "\n"), strings.Join(t.Duplicates, "\n"),
+		s.depts.name(t.Department), t.Status.Label(), tm(t.RespondDue),
 		tm(t.AcceptedAt), tm(t.DueAt), tm(t.ResolvedAt), yes(t.Overdue), level,
+		tm(t.VerifiedAt), t.Outcome.Label(t.Kind),
 		t.Reply, rating, t.Comment, strconv.Itoa(t.Reopened), yes(t.ManualDispatch), history,
 	}
 	for i, v := range row {

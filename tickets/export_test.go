@@ -99,3 +99,40 @@ func TestExportRespectsViewer(t *testing.T) {
 		assert.Len(t, ts[0].History, 2, "u2 exports %+v", ts)
 	})
 }
+
+func TestExportReports(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e testEngine) {
+		s, _ := e.MustOpen(t)
+		ctx := context.Background()
+		n := report("u1", tiananmen)
+		n.Attachments = photos(t, 2)
+		rep := mustFile(t, s, n)
+		_, err := s.Accept(ctx, admin, rep.Number, "")
+		require.NoError(t, err)
+		_, err = s.Reject(ctx, admin, rep.Number, "现场井盖完好")
+		require.NoError(t, err)
+		MustCreate(t, s, "u2", "老板拖欠工资")
+		ts, err := s.ExportTickets(ctx, admin, tickets.TicketFilter{})
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		require.NoError(t, s.WriteCSV(&buf, ts))
+		recs, err := csv.NewReader(bytes.NewReader(buf.Bytes()[3:])).ReadAll()
+		require.NoError(t, err)
+		require.Len(t, recs, 3)
+		col := map[string]int{}
+		for i, h := range recs[0] {
+			col[h] = i
+		}
+		want := map[string][2]string{ // column: report, demand
+			"类型":   {"随手拍/线索", "诉求"},
+			"坐标":   {"39.908700,116.397500", ""},
+			"照片":   {"IMG_0.jpg\nIMG_1.jpg", ""},
+			"办理结论": {"核实无效", ""},
+		}
+		for h, w := range want {
+			require.Contains(t, col, h, "no column %q in %v", h, recs[0])
+			assert.Equal(t, w[0], recs[1][col[h]], "report: %s", h)
+			assert.Equal(t, w[1], recs[2][col[h]], "demand: %s", h)
+		}
+	})
+}

@@ -19,17 +19,18 @@ import (
 
 // InsertSyntheticTickets writes n tickets spread over the year before end
 // straight into the database, in one transaction, for statistics benchmarks.
-// Statuses, response and resolution times and ratings vary pseudo-randomly.
+// Statuses, response and resolution times, ratings and kinds (a tenth
+// reports, a twentieth suggestions, with outcomes) vary pseudo-randomly.
 func InsertSyntheticTickets(tb testing.TB, s *Store, n int, end time.Time, seed uint64) {
 	tb.Helper()
 	rng := rand.New(rand.NewPCG(seed, seed))
 	ctx := context.Background()
-	const cols = 17 // parameters per row
+	const cols = 19 // parameters per row
 	perInsert := 45 // rows per statement: SQLite takes 999 parameters
 	if s.sql.eng == sqlstore.Postgres {
 		perInsert = 500
 	}
-	row := "(?, ?, ?, ?, '', 'chat', ?, '', '', ?, 'normal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+	row := "(?, ?, ?, ?, '', 'chat', ?, '', '', ?, 'normal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		start := end.AddDate(-1, 0, 0)
 		span := end.Sub(start)
@@ -41,7 +42,7 @@ func InsertSyntheticTickets(tb testing.TB, s *Store, n int, end time.Time, seed 
 			rows := strings.TrimSuffix(strings.Repeat(row+", ", len(args)/cols), ", ")
 			_, err := s.exec(ctx, tx, `INSERT INTO tickets (number, year, seq, submitter_id, submitter_name, channel,
 				text, summary, category, department, urgency, status, created_at, respond_due, due_at, accepted_at,
-				resolved_at, rated_at, closed_at, updated_at, rating, overdue, escalation)
+				resolved_at, rated_at, closed_at, updated_at, rating, overdue, escalation, kind, outcome)
 				VALUES `+rows, args...)
 			args = args[:0]
 			return err
@@ -67,10 +68,11 @@ func InsertSyntheticTickets(tb testing.TB, s *Store, n int, end time.Time, seed 
 				rating = 1 + rng.IntN(5)
 				rated, closed = resolved, resolved
 			}
+			kind, outcome, due := syntheticKind(rng, resolved != nil, created.Add(resolve).UnixMilli())
 			args = append(args, FormatNumber(1900+i/1000000, i%1000000+1), 1900+i/1000000, i%1000000+1,
 				fmt.Sprintf("u%d", rng.IntN(5000)), "synthetic demand", d.Key, status, created.UnixMilli(),
-				created.Add(respond).UnixMilli(), created.Add(resolve).UnixMilli(), accepted, resolved, rated, closed,
-				created.UnixMilli(), rating, false)
+				created.Add(respond).UnixMilli(), due, accepted, resolved, rated, closed,
+				created.UnixMilli(), rating, false, kind, outcome)
 			if len(args) == perInsert*cols {
 				if err := flush(); err != nil {
 					return err
@@ -85,6 +87,26 @@ func InsertSyntheticTickets(tb testing.TB, s *Store, n int, end time.Time, seed 
 		_, err := s.db.ExecContext(ctx, "VACUUM ANALYZE tickets")
 		require.NoError(tb, err, "vacuum")
 	}
+}
+
+// syntheticKind picks a synthetic ticket's kind, outcome and due date
+// (none for a suggestion).
+func syntheticKind(rng *rand.Rand, resolved bool, due int64) (Kind, Outcome, any) {
+	switch r := rng.Float64(); {
+	case r < 0.1:
+		o := Outcome("")
+		if resolved {
+			o = []Outcome{OutcomeVerified, OutcomeAdopted, OutcomeRejected, ""}[rng.IntN(4)]
+		}
+		return KindReport, o, due
+	case r < 0.15:
+		o := Outcome("")
+		if resolved {
+			o = []Outcome{OutcomeAdopted, OutcomePartlyAdopted, OutcomeRejected}[rng.IntN(3)]
+		}
+		return KindSuggestion, o, nil
+	}
+	return KindDemand, "", due
 }
 
 // Bind returns the statement q, written with ? placeholders, in s's
@@ -168,5 +190,6 @@ func TestStatsPackedMatchesPlain(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, fmt.Sprint(packed), fmt.Sprint(plain), "packed and plain statistics differ")
 	tot := packed.Total
-	assert.True(t, tot.Received != 0 && tot.Overdue != 0 && tot.Satisfied != 0 && tot.ResolvedOnTime != 0, "fixture too thin: %+v", tot)
+	assert.True(t, tot.Received != 0 && tot.Overdue != 0 && tot.Satisfied != 0 && tot.ResolvedOnTime != 0 &&
+		tot.ReportsVerified != 0 && tot.ReportsFixed != 0 && tot.SuggestionsAdopted != 0, "fixture too thin: %+v", tot)
 }

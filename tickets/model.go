@@ -1,5 +1,7 @@
-// Package tickets turns demands (诉求) into tracked tickets: the ticket model
-// and its lifecycle state machine (点单 → 派单 → 接单 → 办结 → 评单 → 销号),
+// Package tickets turns demands (诉求), reports (随手拍, 线索) and
+// suggestions (建议) into tracked tickets: the ticket model, its photos and
+// coordinates, and its lifecycle state machine (点单 → 派单 → 接单 → 办结 →
+// 评单 → 销号, with 核实 and 采纳 for reports and suggestions),
 // routing to departments, deadlines and escalation (督办), a durable SQLite
 // store with an audit history and a notification outbox, statistics as
 // 接诉即办 reports them, and the 台账 export (.xlsx, CSV).
@@ -10,6 +12,7 @@
 package tickets
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -107,6 +110,10 @@ const (
 	ActionReopen   Action = "reopen"   // 重办
 	ActionClose    Action = "close"    // 销号
 	ActionEscalate Action = "escalate" // 督办
+	ActionVerify   Action = "verify"   // 核实有效
+	ActionAdopt    Action = "adopt"    // 采纳, 部分采纳
+	ActionReject   Action = "reject"   // 暂不采纳, 核实无效
+	ActionAttach   Action = "attach"   // 补充照片
 )
 
 // Label returns the action in Chinese.
@@ -130,11 +137,20 @@ func (a Action) Label() string {
 		return "销号"
 	case ActionEscalate:
 		return "督办"
+	case ActionVerify:
+		return "核实"
+	case ActionAdopt:
+		return "采纳"
+	case ActionReject:
+		return "不予采纳"
+	case ActionAttach:
+		return "补充照片"
 	}
 	return string(a)
 }
 
-// Ticket is a demand being tracked. Zero times mean "not yet".
+// Ticket is a demand, report or suggestion being tracked. Zero times mean
+// "not yet".
 type Ticket struct {
 	ID     int64  `json:"id"`
 	Number string `json:"number"` // human-readable: year of creation and a per-year sequence, "2026-000123"
@@ -143,15 +159,24 @@ type Ticket struct {
 	SubmitterName string `json:"submitter_name"`
 	Channel       string `json:"channel"` // "chat" or "phone": how the demand arrived
 
+	Kind           Kind    `json:"kind"` // demand, report or suggestion
 	Text           string  `json:"text"`
 	Summary        string  `json:"summary,omitempty"`
 	Category       string  `json:"category,omitempty"`
 	Department     string  `json:"department"` // department key
 	Urgency        Urgency `json:"urgency"`
-	Location       string  `json:"location,omitempty"`
+	Location       string  `json:"place,omitempty"` // the place in words (地点)
+	Coords         *LatLng `json:"location"`        // the point the submitter shared, nil when none
 	Contact        string  `json:"contact,omitempty"`
 	Confidence     float64 `json:"confidence"`      // routing confidence, 0..1
 	ManualDispatch bool    `json:"manual_dispatch"` // routing was not confident: the fallback department dispatches by hand
+
+	// Attachments are the photos, in the order given; filled by
+	// FindTicketByNumber, FindTickets, the export and CreateTicket.
+	Attachments []Attachment `json:"attachments"`
+	// Duplicates are the numbers of open reports of the same category
+	// filed within 50 m in the 24 hours before this report (疑似重复).
+	Duplicates []string `json:"possible_duplicates,omitempty"`
 
 	Status     Status    `json:"status"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
@@ -163,9 +188,11 @@ type Ticket struct {
 	ClosedAt   time.Time `json:"closed_at,omitzero"`
 	UpdatedAt  time.Time `json:"updated_at,omitzero"`
 
-	Reply   string `json:"reply,omitempty"` // the department's answer to the submitter
-	Rating  int    `json:"rating,omitzero"` // 1..5, 0 when not rated
-	Comment string `json:"comment,omitempty"`
+	Reply      string    `json:"reply,omitempty"`   // the department's answer to the submitter
+	Outcome    Outcome   `json:"outcome,omitempty"` // the verdict on a report or suggestion
+	VerifiedAt time.Time `json:"verified_at,omitzero"`
+	Rating     int       `json:"rating,omitzero"` // 1..5, 0 when not rated
+	Comment    string    `json:"comment,omitempty"`
 
 	Overdue    bool `json:"overdue"`             // a deadline was missed (督办)
 	Escalation int  `json:"escalation,omitzero"` // 0 none, 1 response overdue, 2 resolution overdue, 3 seriously overdue
@@ -173,6 +200,15 @@ type Ticket struct {
 	Version    int  `json:"version"`             // incremented by every change
 
 	History []HistoryEntry `json:"history,omitempty"` // filled by FindTicketByNumber and the export
+}
+
+// MarshalJSON writes t with "attachments" as an empty array when it has none.
+func (t Ticket) MarshalJSON() ([]byte, error) {
+	type plain Ticket
+	if t.Attachments == nil {
+		t.Attachments = []Attachment{}
+	}
+	return json.Marshal(plain(t))
 }
 
 // HistoryEntry is one append-only row of a ticket's audit trail.
@@ -222,6 +258,10 @@ type NewTicket struct {
 	Contact        string
 	Summary        string
 
+	Kind        Kind         // "" is a demand
+	Coords      *LatLng      // optional; must lie in China ([LatLng.Validate])
+	Attachments []Attachment // at most [MaxAttachments], stored first with [Files.Put]
+
 	// IdempotencyKey makes creation retry-safe: a second CreateTicket with the
 	// same key returns the first ticket instead of filing another.
 	IdempotencyKey string
@@ -253,6 +293,17 @@ func (n *NewTicket) Validate() error {
 	}
 	if n.Confidence < 0 || n.Confidence > 1 {
 		return apperr.Errorf(apperr.EInvalid, "置信度应在 0 到 1 之间")
+	}
+	if _, err := ParseKind(string(n.Kind)); err != nil {
+		return err
+	}
+	if n.Coords != nil {
+		if err := n.Coords.Validate(); err != nil {
+			return err
+		}
+	}
+	if _, err := cleanAttachments(n.Attachments, 0); err != nil {
+		return err
 	}
 	for _, f := range []struct{ name, v string }{
 		{"提交人", n.SubmitterID}, {"提交人姓名", n.SubmitterName}, {"类别", n.Category},
@@ -304,6 +355,7 @@ type TicketFilter struct {
 	Department  *string
 	SubmitterID *string
 	Overdue     *bool
+	Kind        *Kind
 	Open        *bool      // true: submitted, dispatched or accepted; false: the rest
 	From        *time.Time // created at or after
 	To          *time.Time // created before

@@ -45,19 +45,35 @@ func (s *Store) FindSubmitterNotifications(ctx context.Context, v Viewer, number
 func (s *Store) fmtTime(t time.Time) string { return t.In(s.loc).Format("2006-01-02 15:04") }
 
 func (s *Store) dispatchNotice(t *Ticket, d Department, extra string) Notification {
-	head := "【新工单】"
+	head := map[Kind]string{KindReport: "【新随手拍】", KindSuggestion: "【新建议】"}[t.Kind]
+	head = cmp.Or(head, "【新工单】")
 	if t.ManualDispatch {
 		head = "【待人工分派】系统未能确定归属部门，请核实后接单或转派。\n"
 	}
-	text := fmt.Sprintf("%s%s（%s，%s）\n诉求：%s", head, t.Number, t.Urgency.Label(), cmp.Or(t.Category, "未分类"), t.Summary)
+	text := fmt.Sprintf("%s%s（%s，%s）\n%s：%s", head, t.Number, t.Urgency.Label(), cmp.Or(t.Category, "未分类"), t.Kind.Label(), t.Summary)
 	if t.Location != "" {
 		text += "\n地点：" + t.Location
+	}
+	if t.Coords != nil {
+		text += "\n位置：" + t.Coords.String()
+	}
+	if len(t.Attachments) > 0 {
+		text += fmt.Sprintf("\n照片：%d 张", len(t.Attachments))
 	}
 	if extra != "" {
 		text += "\n" + extra
 	}
-	text += fmt.Sprintf("\n请于 %s 前接单，%s 前办结。", s.fmtTime(t.RespondDue), s.fmtTime(t.DueAt))
+	text += "\n" + s.deadlineLine(t, "")
 	return Notification{Kind: "dispatched", RecipientKind: RecipientDepartment, Recipient: d.Key, Text: text}
+}
+
+// deadlineLine asks the department to accept (again: "重新") and resolve
+// by t's deadlines.
+func (s *Store) deadlineLine(t *Ticket, again string) string {
+	if t.DueAt.IsZero() {
+		return fmt.Sprintf("请于 %s 前%s接单；建议不设办结期限，研究后请答复是否采纳。", s.fmtTime(t.RespondDue), again)
+	}
+	return fmt.Sprintf("请于 %s 前%s接单，%s 前办结。", s.fmtTime(t.RespondDue), again, s.fmtTime(t.DueAt))
 }
 
 func (s *Store) deptNotice(t *Ticket, kind, text string) Notification {

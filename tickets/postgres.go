@@ -70,13 +70,13 @@ func (postgresEngine) start(_ context.Context, s *Store) (committer, error) {
 }
 
 // pgInsertTicket returns the statement that allocates a ticket's number and
-// writes the ticket, nh history rows and nn notifications: on PostgreSQL
+// writes the ticket, nh history rows, nn notifications and na attachments: on PostgreSQL
 // every statement of a write is a round trip the batch waits for, so a
 // creation is one. The number is formatted as [FormatNumber] does
 // (TestPostgresNumberFormat) and put into the notifications' text in place
 // of [numberMarker].
-func pgInsertTicket(nh, nn int) string {
-	key := [2]int{nh, nn}
+func pgInsertTicket(nh, nn, na int) string {
+	key := [3]int{nh, nn, na}
 	if q, ok := pgInsertCache.Load(key); ok {
 		return q.(string)
 	}
@@ -91,7 +91,7 @@ func pgInsertTicket(nh, nn int) string {
 		ON CONFLICT (year) DO UPDATE SET last = ticket_seq.last + 1 RETURNING last),
 	t AS (INSERT INTO tickets (` + ticketInsertNames + `)
 		SELECT lpad((?::integer)::text, 4, '0') || '-' || lpad(seq.last::text, greatest(6, length(seq.last::text)), '0'),
-			?, seq.last, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			?, seq.last, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		FROM seq RETURNING id, number, seq),
 	h AS (INSERT INTO ticket_history (ticket_id, at, actor, action, from_status, to_status, note)
 		SELECT t.id, h.at, h.actor, h.action, h.from_status, h.to_status, h.note
@@ -100,10 +100,26 @@ func pgInsertTicket(nh, nn int) string {
 	n AS (INSERT INTO notifications (ticket_id, kind, recipient_kind, recipient, department, text, created_at, next_attempt_at)
 		SELECT t.id, n.kind, n.recipient_kind, n.recipient, n.department, replace(n.text, n.marker, t.number), n.at, n.at
 		FROM t, (VALUES ` + rows(nn, "?, ?, ?, ?, ?, ?, ?::bigint") + `) AS n (i, kind, recipient_kind, recipient, department, text, marker, at)
-		ORDER BY n.i)
+		ORDER BY n.i)` + pgInsertAttachments(na) + `
 	SELECT id, seq FROM t`)
 	pgInsertCache.Store(key, q)
 	return q
+}
+
+// pgInsertAttachments is the part of [pgInsertTicket] that writes na
+// attachments.
+func pgInsertAttachments(na int) string {
+	if na == 0 {
+		return ""
+	}
+	vs := make([]string, na)
+	for i := range vs {
+		vs[i] = "(?::integer, ?, ?::bigint, ?, ?)"
+	}
+	return `,
+	a AS (INSERT INTO ticket_attachments (ticket_id, position, name, size, sha256, mime)
+		SELECT t.id, a.position, a.name, a.size, a.sha256, a.mime
+		FROM t, (VALUES ` + strings.Join(vs, ", ") + `) AS a (position, name, size, sha256, mime))`
 }
 
 // pgInsertCache holds the statements of pgInsertTicket by shape.
@@ -134,8 +150,11 @@ func (postgresEngine) insertTicket(ctx context.Context, _ *Store, tx *sql.Tx, r 
 		}
 		args = append(args, n.Kind, n.RecipientKind, n.Recipient, t.Department, strings.Join(parts, numberMarker), numberMarker, r.now.UnixMilli())
 	}
+	for i, a := range t.Attachments {
+		args = append(args, i+1, a.Name, a.Size, a.SHA256, a.MIME)
+	}
 	var seq int
-	if err := tx.QueryRowContext(ctx, pgInsertTicket(len(r.history), len(ns)), args...).Scan(&t.ID, &seq); err != nil {
+	if err := tx.QueryRowContext(ctx, pgInsertTicket(len(r.history), len(ns), len(t.Attachments)), args...).Scan(&t.ID, &seq); err != nil {
 		t.Number = ""
 		return fmt.Errorf("insert ticket: %w", err)
 	}

@@ -1,24 +1,33 @@
 package tickets
 
-import "partybot/apperr"
+import (
+	"strings"
+
+	"partybot/apperr"
+)
 
 // transitions is the lifecycle state machine: for each state, the actions
 // allowed in it and the state each leads to. Escalation (督办) is not a move:
 // it flags an open ticket and keeps its state.
 //
 //	(new) ──create──▶ submitted ──dispatch──▶ dispatched ──accept──▶ accepted ──resolve──▶ resolved
-//	                                   ▲  └──transfer──┘                │                      │
+//	                                   ▲  └──transfer──┘                │  adopt, reject        │
 //	                                   ├──────────transfer──────────────┘             rate/close
 //	                                   └──────reopen (rating 1–2)────── rated ◀──rate──────┘
 //	                                                                      └──close──▶ closed
+//
+// Verify (a report found true) and attach (a photo added) keep the state:
+// verify in accepted, attach in dispatched and accepted. Which kinds each
+// action takes is the Store's rule ([Store.Verify], [Store.Adopt]).
 var transitions = map[Status]map[Action]Status{
 	"":               {ActionCreate: StatusSubmitted},
 	StatusSubmitted:  {ActionDispatch: StatusDispatched},
-	StatusDispatched: {ActionAccept: StatusAccepted, ActionTransfer: StatusDispatched},
-	StatusAccepted:   {ActionTransfer: StatusDispatched, ActionResolve: StatusResolved},
-	StatusResolved:   {ActionRate: StatusRated, ActionClose: StatusClosed},
-	StatusRated:      {ActionReopen: StatusDispatched, ActionClose: StatusClosed},
-	StatusClosed:     {},
+	StatusDispatched: {ActionAccept: StatusAccepted, ActionTransfer: StatusDispatched, ActionAttach: StatusDispatched},
+	StatusAccepted: {ActionTransfer: StatusDispatched, ActionResolve: StatusResolved, ActionAdopt: StatusResolved,
+		ActionReject: StatusResolved, ActionVerify: StatusAccepted, ActionAttach: StatusAccepted},
+	StatusResolved: {ActionRate: StatusRated, ActionClose: StatusClosed},
+	StatusRated:    {ActionReopen: StatusDispatched, ActionClose: StatusClosed},
+	StatusClosed:   {},
 }
 
 // Next returns the state that action leads to from state from.
@@ -33,7 +42,8 @@ func Next(from Status, action Action) (Status, error) {
 // Allowed lists the actions allowed in state s.
 func Allowed(s Status) []Action {
 	var as []Action
-	for _, a := range []Action{ActionCreate, ActionDispatch, ActionAccept, ActionTransfer, ActionResolve, ActionRate, ActionReopen, ActionClose} {
+	for _, a := range []Action{ActionCreate, ActionDispatch, ActionAccept, ActionTransfer, ActionResolve, ActionRate, ActionReopen, ActionClose,
+		ActionVerify, ActionAdopt, ActionReject, ActionAttach} {
 		if _, ok := transitions[s][a]; ok {
 			as = append(as, a)
 		}
@@ -52,8 +62,13 @@ func illegal(from Status, action Action) *apperr.Error {
 		return apperr.Errorf(apperr.EConflict, "工单已评价，不能重复评价")
 	case action == ActionRate:
 		return apperr.Errorf(apperr.EConflict, "工单尚未办结，暂不能评价（当前状态：%s）", from.Label())
-	case action == ActionResolve && from == StatusDispatched:
-		return apperr.Errorf(apperr.EConflict, "工单尚未接单，请先接单再办结")
+	case from == StatusDispatched && afterAccept[action] != "":
+		return apperr.Errorf(apperr.EConflict, "工单尚未接单，请先接单再%s", afterAccept[action])
+	case action == ActionAttach:
+		return apperr.Errorf(apperr.EConflict, "工单已%s，不能再补充照片", strings.TrimPrefix(from.Label(), "已"))
 	}
 	return apperr.Errorf(apperr.EConflict, "工单当前状态为“%s”，不能%s", from.Label(), action.Label())
 }
+
+// afterAccept names the actions that need the ticket accepted first.
+var afterAccept = map[Action]string{ActionResolve: "办结", ActionAdopt: "答复", ActionReject: "答复", ActionVerify: "核实"}

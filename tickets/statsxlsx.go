@@ -10,7 +10,7 @@ import (
 
 // WriteXLSX writes st as an .xlsx workbook: one sheet "统计" headed by
 // the period's label, a row per department and the total, rates as
-// percentages.
+// percentages, then 民情线索 and suggestions.
 func (st *Stats) WriteXLSX(w io.Writer, label string) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -27,12 +27,14 @@ func (st *Stats) WriteXLSX(w io.Writer, label string) error {
 	if err != nil {
 		return fmt.Errorf("write stats xlsx: %w", err)
 	}
-	header := []any{"部门", "受理", "应响应", "按时响应", "响应率", "应办结", "按期办结", "按期办结率", "已评价", "满意", "满意率", "在办", "超期"}
+	header := []any{"部门", "受理", "应响应", "按时响应", "响应率", "应办结", "按期办结", "按期办结率", "已评价", "满意", "满意率", "在办", "超期",
+		"民情线索", "核实有效", "已整改", "建议", "采纳"}
 	rows := [][]any{{"统计期间：" + label}, header}
 	for _, d := range append(st.Departments, st.Total) {
 		rows = append(rows, []any{d.Name, d.Received, d.ResponseDue, d.RespondedOnTime, rateCell(d.ResponseRate, d.ResponseDue),
 			d.ResolutionDue, d.ResolvedOnTime, rateCell(d.OnTimeRate, d.ResolutionDue), d.Rated, d.Satisfied,
-			rateCell(d.SatisfactionRate, d.Rated), d.Open, d.Overdue})
+			rateCell(d.SatisfactionRate, d.Rated), d.Open, d.Overdue,
+			d.Reports, d.ReportsVerified, d.ReportsFixed, d.Suggestions, d.SuggestionsAdopted})
 	}
 	for i, row := range rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)
@@ -46,16 +48,16 @@ func (st *Stats) WriteXLSX(w io.Writer, label string) error {
 			return fmt.Errorf("write stats xlsx: %w", err)
 		}
 	}
-	if err := f.SetCellStyle(sheet, "A2", "M2", bold); err != nil {
+	if err := f.SetCellStyle(sheet, "A2", "R2", bold); err != nil {
 		return fmt.Errorf("write stats xlsx: %w", err)
 	}
-	if err := f.SetCellStyle(sheet, "A"+last, "M"+last, bold); err != nil {
+	if err := f.SetCellStyle(sheet, "A"+last, "R"+last, bold); err != nil {
 		return fmt.Errorf("write stats xlsx: %w", err)
 	}
 	if err := f.SetColWidth(sheet, "A", "A", 18); err != nil {
 		return fmt.Errorf("write stats xlsx: %w", err)
 	}
-	if err := f.SetColWidth(sheet, "B", "M", 11); err != nil {
+	if err := f.SetColWidth(sheet, "B", "R", 11); err != nil {
 		return fmt.Errorf("write stats xlsx: %w", err)
 	}
 	if _, err := f.WriteTo(w); err != nil {

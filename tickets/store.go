@@ -129,7 +129,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 
 // ticketTables are the tables of the ticket schema: a database file with
 // tables but none of these is not a ticket store.
-var ticketTables = []string{"tickets", "ticket_history", "ticket_seq", "notifications", "ticket_escalations", "schema_migrations"}
+var ticketTables = []string{"tickets", "ticket_history", "ticket_seq", "notifications", "ticket_escalations", "ticket_attachments", "schema_migrations"}
 
 // Open opens the database, applies pending migrations and starts
 // committing writes.

@@ -17,24 +17,35 @@ import (
 const ticketColumns = `t.id, t.number, t.submitter_id, t.submitter_name, t.channel, t.text, t.summary, t.category,
 	t.department, t.urgency, t.location, t.contact, t.confidence, t.manual_dispatch, t.status,
 	t.created_at, t.respond_due, t.due_at, t.accepted_at, t.resolved_at, t.rated_at, t.closed_at, t.updated_at,
-	t.reply, t.rating, t.comment, t.overdue, t.escalation, t.reopened, t.version`
+	t.reply, t.rating, t.comment, t.overdue, t.escalation, t.reopened, t.version,
+	t.kind, t.lat, t.lng, t.possible_duplicates, t.outcome, t.verified_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func (s *Store) scanTicket(row scanner) (*Ticket, error) {
 	var t Ticket
 	var created, updated int64
-	var respond, due, accepted, resolved, rated, closed, rating sql.NullInt64
+	var respond, due, accepted, resolved, rated, closed, rating, verified sql.NullInt64
+	var lat, lng sql.NullFloat64
+	var dups string
 	if err := row.Scan(&t.ID, &t.Number, &t.SubmitterID, &t.SubmitterName, &t.Channel, &t.Text, &t.Summary, &t.Category,
 		&t.Department, &t.Urgency, &t.Location, &t.Contact, &t.Confidence, &t.ManualDispatch, &t.Status,
 		&created, &respond, &due, &accepted, &resolved, &rated, &closed, &updated,
-		&t.Reply, &rating, &t.Comment, &t.Overdue, &t.Escalation, &t.Reopened, &t.Version); err != nil {
+		&t.Reply, &rating, &t.Comment, &t.Overdue, &t.Escalation, &t.Reopened, &t.Version,
+		&t.Kind, &lat, &lng, &dups, &t.Outcome, &verified); err != nil {
 		return nil, err
 	}
 	t.CreatedAt, t.UpdatedAt = s.fromMS(created), s.fromMS(updated)
 	t.RespondDue, t.DueAt = s.fromNull(respond), s.fromNull(due)
 	t.AcceptedAt, t.ResolvedAt, t.RatedAt, t.ClosedAt = s.fromNull(accepted), s.fromNull(resolved), s.fromNull(rated), s.fromNull(closed)
+	t.VerifiedAt = s.fromNull(verified)
 	t.Rating = int(rating.Int64)
+	if lat.Valid && lng.Valid {
+		t.Coords = &LatLng{Lat: lat.Float64, Lng: lng.Float64}
+	}
+	if dups != "" {
+		t.Duplicates = strings.Split(dups, ",")
+	}
 	return &t, nil
 }
 
@@ -86,6 +97,8 @@ func (s *Store) CreateTicket(ctx context.Context, n NewTicket) (*Ticket, error) 
 	if n.Channel == "" {
 		n.Channel = ChannelChat
 	}
+	n.Kind, _ = ParseKind(string(n.Kind))
+	n.Attachments, _ = cleanAttachments(n.Attachments, 0)
 	if n.Department == "" || n.Urgency == "" || n.Category == "" || n.Location == "" || n.Contact == "" || n.Summary == "" {
 		d, err := s.extract(ctx, n.Text)
 		if err != nil {
@@ -133,7 +146,7 @@ func (s *Store) fileTicket(ctx context.Context, tx *sql.Tx, n NewTicket, dept De
 		t, err := s.ticketByKey(ctx, tx, n.IdempotencyKey)
 		switch {
 		case err == nil && t.SubmitterID == n.SubmitterID && t.Text == n.Text:
-			return t, nil
+			return t, s.fillAttachments(ctx, tx, t)
 		case err == nil:
 			return nil, apperr.Errorf(apperr.EConflict, "该幂等键已用于另一条诉求")
 		case apperr.Code(err) != apperr.ENotFound:
@@ -146,13 +159,20 @@ func (s *Store) fileTicket(ctx context.Context, tx *sql.Tx, n NewTicket, dept De
 			return nil, err
 		}
 	}
-	respond, resolve := dept.Deadlines(n.Urgency)
 	t := &Ticket{
-		SubmitterID: n.SubmitterID, SubmitterName: n.SubmitterName,
+		SubmitterID: n.SubmitterID, SubmitterName: n.SubmitterName, Kind: n.Kind,
 		Channel: n.Channel, Text: n.Text, Summary: n.Summary, Category: n.Category, Department: dept.Key,
-		Urgency: n.Urgency, Location: n.Location, Contact: n.Contact, Confidence: n.Confidence,
+		Urgency: n.Urgency, Location: n.Location, Coords: n.Coords, Contact: n.Contact, Confidence: n.Confidence,
 		ManualDispatch: n.ManualDispatch, Status: StatusDispatched, CreatedAt: now, UpdatedAt: now,
-		RespondDue: now.Add(respond), DueAt: now.Add(resolve), Version: 1,
+		Attachments: n.Attachments, Version: 1,
+	}
+	t.RespondDue, t.DueAt = deadlines(dept, t.Kind, t.Urgency, now)
+	near, err := s.nearbyReports(ctx, tx, t)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range near {
+		t.Duplicates = append(t.Duplicates, d.number)
 	}
 	note := fmt.Sprintf("派至%s（置信度 %.2f）", dept.Name, t.Confidence)
 	if t.ManualDispatch {
@@ -161,7 +181,7 @@ func (s *Store) fileTicket(ctx context.Context, tx *sql.Tx, n NewTicket, dept De
 	r := newTicketRows{t: t, year: now.Year(), now: now, history: []HistoryEntry{
 		{At: now, Actor: cmp.Or(n.Actor, n.SubmitterID), Action: ActionCreate, From: "", To: StatusSubmitted, Note: "受理诉求"},
 		{At: now, Actor: "system", Action: ActionDispatch, From: StatusSubmitted, To: StatusDispatched, Note: note},
-	}, notices: func() []Notification { return []Notification{s.dispatchNotice(t, dept, "")} }}
+	}, notices: func() []Notification { return []Notification{s.dispatchNotice(t, dept, duplicateLine(near))} }}
 	for _, h := range r.history {
 		if _, err := Next(h.From, h.Action); err != nil {
 			return nil, err
@@ -192,9 +212,14 @@ type newTicketRows struct {
 // values are the values of [ticketInsertColumns] for sequence number seq.
 func (r newTicketRows) values(seq int) []any {
 	t := r.t
+	var lat, lng any
+	if t.Coords != nil {
+		lat, lng = t.Coords.Lat, t.Coords.Lng
+	}
 	return []any{t.Number, r.year, seq, r.key, t.SubmitterID, t.SubmitterName, t.Channel, t.Text, t.Summary, t.Category,
 		t.Department, t.Urgency, t.Location, t.Contact, t.Confidence, t.ManualDispatch, t.Status,
-		ms(t.CreatedAt), ms(t.RespondDue), ms(t.DueAt), ms(t.UpdatedAt), t.Version}
+		ms(t.CreatedAt), ms(t.RespondDue), ms(t.DueAt), ms(t.UpdatedAt), t.Version,
+		t.Kind, lat, lng, strings.Join(t.Duplicates, ",")}
 }
 
 // insertTicketRows allocates r's number and writes its ticket, history and
@@ -213,6 +238,9 @@ func (s *Store) insertTicketRows(ctx context.Context, tx *sql.Tx, r newTicketRow
 		if err := s.addHistory(ctx, tx, t.ID, h); err != nil {
 			return err
 		}
+	}
+	if err := s.insertAttachments(ctx, tx, t.ID, 0, t.Attachments...); err != nil {
+		return err
 	}
 	return s.queue(ctx, tx, t, r.now, r.notices()...)
 }
@@ -256,9 +284,10 @@ func (s *Store) checkRate(ctx context.Context, tx *sql.Tx, submitter string, now
 const (
 	ticketInsertNames = `number, year, seq, idempotency_key, submitter_id,
 		submitter_name, channel, text, summary, category, department, urgency, location, contact, confidence,
-		manual_dispatch, status, created_at, respond_due, due_at, updated_at, version`
+		manual_dispatch, status, created_at, respond_due, due_at, updated_at, version,
+		kind, lat, lng, possible_duplicates`
 	ticketInsertColumns = `(` + ticketInsertNames + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 // The hot statements, prepared once in Open.
@@ -366,13 +395,16 @@ func (s *Store) FindTicketByNumber(ctx context.Context, v Viewer, number string)
 	if t.History, err = s.history(ctx, s.db, t.ID); err != nil {
 		return nil, err
 	}
+	if err := s.fillAttachments(ctx, s.db, t); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
 var errForbiddenView = apperr.Errorf(apperr.EForbidden, "无权查看该工单")
 
 // FindTickets returns the tickets v may see that match f, newest first.
-// Returns EINVALID for an unknown status or department, a negative limit or
+// Returns EINVALID for an unknown status, kind or department, a negative limit or
 // offset, or dates out of range.
 func (s *Store) FindTickets(ctx context.Context, v Viewer, f TicketFilter) ([]*Ticket, error) {
 	where, args, err := s.filterSQL(v, f)
@@ -391,6 +423,9 @@ func (s *Store) FindTickets(ctx context.Context, v Viewer, f TicketFilter) ([]*T
 	ts, err := s.scanTickets(ctx, s.db, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find tickets: %w", err)
+	}
+	if err := s.fillAttachments(ctx, s.db, ts...); err != nil {
+		return nil, err
 	}
 	return ts, nil
 }
@@ -443,6 +478,13 @@ func (s *Store) filterSQL(v Viewer, f TicketFilter) (string, []any, error) {
 	}
 	if f.Overdue != nil {
 		conds, args = append(conds, "t.overdue = ?"), append(args, *f.Overdue)
+	}
+	if f.Kind != nil {
+		k, err := ParseKind(string(*f.Kind))
+		if err != nil {
+			return "", nil, err
+		}
+		conds, args = append(conds, "t.kind = ?"), append(args, string(k))
 	}
 	if f.Open != nil {
 		c := "t.status IN ('submitted', 'dispatched', 'accepted')"

@@ -5,10 +5,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"partybot/apperr"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"partybot/apperr"
 )
 
 // ---- transitions ----
@@ -19,6 +21,8 @@ type step struct {
 	note   string
 	apply  func(t *Ticket, now time.Time) // sets the fields the move changes
 	notify func(t *Ticket, now time.Time) []Notification
+	// write, when set, writes what the move adds besides the ticket's row.
+	write func(ctx context.Context, tx *sql.Tx, t *Ticket) error
 }
 
 // change loads the ticket with number, checks that v may see it and that
@@ -55,6 +59,11 @@ func (s *Store) change(ctx context.Context, v Viewer, number string, allow func(
 			prev := t.Status
 			st.apply(t, now)
 			t.Status = to
+			if st.write != nil {
+				if err := st.write(ctx, tx, t); err != nil {
+					return err
+				}
+			}
 			if err := s.addHistory(ctx, tx, t.ID, HistoryEntry{At: now, Actor: v.actor(), Action: st.action, From: prev, To: to, Note: st.note}); err != nil {
 				return err
 			}
@@ -87,11 +96,12 @@ func (s *Store) updateTicket(ctx context.Context, tx *sql.Tx, t *Ticket, from St
 	}
 	res, err := s.exec(ctx, tx, `UPDATE tickets SET department = ?, category = ?, manual_dispatch = ?, status = ?,
 		respond_due = ?, due_at = ?, accepted_at = ?, resolved_at = ?, rated_at = ?, closed_at = ?, updated_at = ?,
-		reply = ?, rating = ?, comment = ?, overdue = ?, escalation = ?, reopened = ?, version = ?
+		reply = ?, rating = ?, comment = ?, overdue = ?, escalation = ?, reopened = ?, version = ?,
+		outcome = ?, verified_at = ?
 		WHERE id = ? AND status = ? AND version = ?`,
 		t.Department, t.Category, t.ManualDispatch, t.Status, ms(t.RespondDue), ms(t.DueAt), ms(t.AcceptedAt),
 		ms(t.ResolvedAt), ms(t.RatedAt), ms(t.ClosedAt), ms(t.UpdatedAt), t.Reply, rating, t.Comment, t.Overdue,
-		t.Escalation, t.Reopened, t.Version, t.ID, from, version)
+		t.Escalation, t.Reopened, t.Version, t.Outcome, ms(t.VerifiedAt), t.ID, from, version)
 	if err != nil {
 		return fmt.Errorf("update ticket: %w", err)
 	}
@@ -142,8 +152,11 @@ func (s *Store) Accept(ctx context.Context, v Viewer, number, note string) (*Tic
 		action: ActionAccept, note: note,
 		apply: func(t *Ticket, now time.Time) { t.AcceptedAt = now },
 		notify: func(t *Ticket, now time.Time) []Notification {
-			return s.userNotice(t, "accepted", fmt.Sprintf("您的诉求 %s 已由%s接单，将于 %s 前办结。",
-				t.Number, s.depts.name(t.Department), s.fmtTime(t.DueAt)))
+			by := "将于 " + s.fmtTime(t.DueAt) + " 前办结。"
+			if t.DueAt.IsZero() {
+				by = "研究后将答复您。"
+			}
+			return s.userNotice(t, "accepted", fmt.Sprintf("%s %s 已由%s接单，%s", yours(t), t.Number, s.depts.name(t.Department), by))
 		},
 	})
 }
@@ -175,9 +188,9 @@ func (s *Store) Transfer(ctx context.Context, v Viewer, number, to, reason strin
 	}, step{
 		action: ActionTransfer, note: "转派至" + dept.Name + "：" + reason,
 		apply: func(t *Ticket, now time.Time) {
-			respond, resolve := dept.Deadlines(t.Urgency)
 			t.Department, t.ManualDispatch, t.Category = dept.Key, false, ""
-			t.AcceptedAt, t.RespondDue, t.DueAt = time.Time{}, now.Add(respond), now.Add(resolve)
+			t.AcceptedAt = time.Time{}
+			t.RespondDue, t.DueAt = deadlines(dept, t.Kind, t.Urgency, now)
 			t.Overdue, t.Escalation = false, 0
 		},
 		notify: func(t *Ticket, now time.Time) []Notification {
@@ -198,7 +211,7 @@ func (s *Store) Resolve(ctx context.Context, v Viewer, number, reply string) (*T
 		action: ActionResolve, note: reply,
 		apply: func(t *Ticket, now time.Time) { t.ResolvedAt, t.Reply = now, reply },
 		notify: func(t *Ticket, now time.Time) []Notification {
-			return s.userNotice(t, "resolved", fmt.Sprintf("您的诉求 %s 已办结。\n答复：%s\n请对办理结果评分（1–5 分）。", t.Number, reply))
+			return s.userNotice(t, "resolved", fmt.Sprintf("%s %s 已办结。\n答复：%s\n请对办理结果评分（1–5 分）。", yours(t), t.Number, reply))
 		},
 	})
 }
@@ -245,18 +258,15 @@ func (s *Store) Rate(ctx context.Context, v Viewer, number string, rating int, c
 			action: ActionReopen, note: "评价不满意，重新办理",
 			apply: func(t *Ticket, now time.Time) {
 				d, _ := s.depts.get(t.Department)
-				respond, resolve := d.Deadlines(t.Urgency)
-				if d.Key == "" { // the department is no longer configured
-					respond, resolve = 24*time.Hour, 5*24*time.Hour
-				}
 				t.Reopened++
 				t.AcceptedAt, t.ResolvedAt = time.Time{}, time.Time{}
-				t.RespondDue, t.DueAt = now.Add(respond), now.Add(resolve)
+				t.RespondDue, t.DueAt = deadlines(d, t.Kind, t.Urgency, now)
 				t.Overdue, t.Escalation = false, 0
+				t.Outcome = reopenedOutcome(t)
 			},
 			notify: func(t *Ticket, now time.Time) []Notification {
-				return []Notification{s.deptNotice(t, "reopened", fmt.Sprintf("【重办】工单 %s 评价不满意（%d 分）：%s\n评价：%s\n请于 %s 前重新接单，%s 前办结。",
-					t.Number, rating, t.Summary, cmp.Or(comment, "无"), s.fmtTime(t.RespondDue), s.fmtTime(t.DueAt)))}
+				return []Notification{s.deptNotice(t, "reopened", fmt.Sprintf("【重办】工单 %s 评价不满意（%d 分）：%s\n评价：%s\n%s",
+					t.Number, rating, t.Summary, cmp.Or(comment, "无"), s.deadlineLine(t, "重新")))}
 			},
 		})
 	} else {
@@ -282,4 +292,123 @@ func (s *Store) CloseTicket(ctx context.Context, v Viewer, number, note string) 
 		}
 		return nil
 	}, step{action: ActionClose, note: note, apply: func(t *Ticket, now time.Time) { t.ClosedAt = now }})
+}
+
+// canJudge is what [Store.Verify], [Store.Adopt] and [Store.Reject]
+// allow: v handles t (apperr.EForbidden), and t is of one of kinds
+// (EINVALID: wrong, given t's number and kind, says why).
+func canJudge(v Viewer, verb string, kinds []Kind, wrong string) func(t *Ticket) error {
+	return func(t *Ticket) error {
+		if err := canHandle(v, verb)(t); err != nil {
+			return err
+		}
+		if !slices.Contains(kinds, t.Kind) {
+			return apperr.Errorf(apperr.EInvalid, wrong, t.Number, t.Kind.Label())
+		}
+		return nil
+	}
+}
+
+// The kinds staff judge.
+var (
+	reportsOnly = []Kind{KindReport}
+	judgedKinds = []Kind{KindSuggestion, KindReport}
+)
+
+// Verify records that a report was found true (核实有效): it sets
+// VerifiedAt and the outcome [OutcomeVerified] and tells the submitter;
+// the report stays accepted until it is resolved.
+// Returns EINVALID for a ticket that is not a report, apperr.ENotFound,
+// apperr.EForbidden unless v is the department's staff or an admin, and
+// apperr.EConflict unless the report is accepted and not yet verified.
+func (s *Store) Verify(ctx context.Context, v Viewer, number, note string) (*Ticket, error) {
+	note, err := checkNote("备注", note, false)
+	if err != nil {
+		return nil, err
+	}
+	allow := canJudge(v, "核实", reportsOnly, "工单 %s 是%s，不能核实：只有随手拍/线索需要核实")
+	return s.change(ctx, v, number, func(t *Ticket) error {
+		if err := allow(t); err != nil {
+			return err
+		}
+		if !t.VerifiedAt.IsZero() {
+			return apperr.Errorf(apperr.EConflict, "该线索已于 %s 核实，无需重复核实", s.fmtTime(t.VerifiedAt))
+		}
+		return nil
+	}, step{
+		action: ActionVerify, note: note,
+		apply: func(t *Ticket, now time.Time) { t.VerifiedAt, t.Outcome = now, OutcomeVerified },
+		notify: func(t *Ticket, now time.Time) []Notification {
+			return s.userNotice(t, "verified", fmt.Sprintf("%s %s 经%s核实属实，正在处理。感谢您的反映！", yours(t), t.Number, s.depts.name(t.Department)))
+		},
+	})
+}
+
+// Adopt resolves a suggestion, or a report taken as a 线索, as adopted
+// (采纳) or partly adopted (部分采纳), with the reply to the submitter,
+// who is asked to rate it as after [Store.Resolve]. An adopted report
+// counts as verified. Returns EINVALID without a reply or for a demand,
+// apperr.ENotFound, apperr.EForbidden unless v handles the ticket, and
+// apperr.EConflict unless it is accepted.
+func (s *Store) Adopt(ctx context.Context, v Viewer, number, reply string, partial bool) (*Ticket, error) {
+	reply, err := checkNote("答复", reply, true)
+	if err != nil {
+		return nil, err
+	}
+	o, verb := OutcomeAdopted, "采纳"
+	if partial {
+		o, verb = OutcomePartlyAdopted, "部分采纳"
+	}
+	allow := canJudge(v, "采纳", judgedKinds, "工单 %s 是%s，不能采纳：只有建议和随手拍/线索可以采纳，诉求请直接办结")
+	return s.change(ctx, v, number, allow, step{
+		action: ActionAdopt, note: verb + "：" + reply,
+		apply: func(t *Ticket, now time.Time) {
+			t.ResolvedAt, t.Reply, t.Outcome = now, reply, o
+			if t.Kind == KindReport && t.VerifiedAt.IsZero() {
+				t.VerifiedAt = now
+			}
+		},
+		notify: func(t *Ticket, now time.Time) []Notification {
+			return s.userNotice(t, "resolved", fmt.Sprintf("%s %s 已被%s%s。\n答复：%s\n请对办理结果评分（1–5 分）。",
+				yours(t), t.Number, s.depts.name(t.Department), verb, reply))
+		},
+	})
+}
+
+// Reject resolves a suggestion as not adopted (暂不采纳), or a report as
+// found untrue (核实无效), with the reply to the submitter, who is asked to
+// rate it as after [Store.Resolve]. Returns EINVALID without a reply or for
+// a demand, apperr.ENotFound, apperr.EForbidden unless v handles the
+// ticket, and apperr.EConflict unless it is accepted.
+func (s *Store) Reject(ctx context.Context, v Viewer, number, reply string) (*Ticket, error) {
+	reply, err := checkNote("答复", reply, true)
+	if err != nil {
+		return nil, err
+	}
+	steps := []step{{
+		action: ActionReject,
+		apply:  func(t *Ticket, now time.Time) { t.ResolvedAt, t.Reply, t.Outcome = now, reply, OutcomeRejected },
+		notify: func(t *Ticket, now time.Time) []Notification {
+			what := "经研究，暂不采纳"
+			if t.Kind == KindReport {
+				what = "经核实，情况不属实（核实无效）"
+			}
+			return s.userNotice(t, "resolved", fmt.Sprintf("%s %s %s。\n答复：%s\n请对办理结果评分（1–5 分）。", yours(t), t.Number, what, reply))
+		},
+	}}
+	judge := canJudge(v, "答复", judgedKinds, "工单 %s 是%s，不能作“暂不采纳/核实无效”答复：只有建议和随手拍/线索可以，诉求请直接办结")
+	// change runs allow before the step: its note is set by then.
+	return s.change(ctx, v, number, func(t *Ticket) error {
+		steps[0].note = OutcomeRejected.Label(t.Kind) + "：" + reply
+		return judge(t)
+	}, steps...)
+}
+
+// reopenedOutcome is t's outcome once reopened: a verdict that resolved it
+// is withdrawn, a verification stands.
+func reopenedOutcome(t *Ticket) Outcome {
+	if !t.VerifiedAt.IsZero() {
+		return OutcomeVerified
+	}
+	return ""
 }

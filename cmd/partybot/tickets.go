@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,21 +18,27 @@ import (
 )
 
 const ticketsUsage = `用法：partybot tickets 子命令 [参数]
-  create --from 姓名 [--contact 电话] [--department 部门] [--urgent] [--key 幂等键] 诉求...
-                                  录入电话等渠道收到的诉求，成功保存后打印工单编号
-  list [--json] [--status 状态] [--department 部门] [--overdue] [--limit N]
+  create --from 姓名 [--contact 电话] [--department 部门] [--urgent] [--key 幂等键]
+         [--kind report|suggestion] [--lat 纬度 --lng 经度] [--photo 文件]... 诉求...
+                                  录入电话等渠道收到的诉求（或随手拍、建议），成功保存后打印工单编号；
+                                  --photo 可重复，最多 5 张，每张不超过 10 MB
+  list [--json] [--status 状态] [--kind 类型] [--department 部门] [--overdue] [--limit N]
   show [--json] 编号              工单详情与办理记录
   accept 编号 [--note 备注]       接单
   transfer 编号 --to 部门 --reason 理由
                                   转派
   resolve 编号 --reply 答复       办结
+  verify 编号 [--note 备注]       随手拍/线索核实有效（须先接单）
+  adopt 编号 --reply 答复 [--partial]
+                                  建议或线索采纳（--partial：部分采纳），并答复提交人
+  reject 编号 --reply 答复        建议暂不采纳或线索核实无效，并答复提交人
   rate 编号 --score 1-5 [--comment 评价]
                                   评单：录入提交人在电话回访中给出的评价（仅限电话渠道的工单）
   close 编号 [--note 备注]        销号
   sweep [--json]                  督办：标记超期、升级督办、排队提醒
   stats [--json] [--from 日期] [--to 日期] [--department 部门]
                                   按部门统计（日期如 2026-03-01，含起止日）
-  export --xlsx 文件 | --csv 文件 [--status 状态] [--department 部门] [--from 日期] [--to 日期]
+  export --xlsx 文件 | --csv 文件 [--status 状态] [--kind 类型] [--department 部门] [--from 日期] [--to 日期]
                                   导出台账
 每个子命令都接受 --as 用户id：以该用户的身份（按配置文件中的管理员、部门工作人员）操作；
 不指定时以管理员身份 "cli" 操作。`
@@ -49,6 +57,9 @@ func (m *Main) runTickets(ctx context.Context, args []string) error {
 		"close":    m.runTicketsClose,
 		"transfer": m.runTicketsTransfer,
 		"resolve":  m.runTicketsResolve,
+		"verify":   m.runTicketsVerify,
+		"adopt":    m.runTicketsAdopt,
+		"reject":   m.runTicketsReject,
 		"rate":     m.runTicketsRate,
 		"sweep":    m.runTicketsSweep,
 		"stats":    m.runTicketsStats,
@@ -150,8 +161,12 @@ func (m *Main) cliViewer(as string) tickets.Viewer {
 	return m.Config.policy.Viewer(as)
 }
 
-// runTicketsCreate is "tickets create": a demand received by phone or in
-// person, filed for its submitter; it prints the number once it is saved.
+const createUsage = "用法：partybot tickets create --from 姓名 [--contact 电话] [--department 部门] [--urgent] [--key 幂等键] " +
+	"[--kind report|suggestion] [--lat 纬度 --lng 经度] [--photo 文件]... 诉求..."
+
+// runTicketsCreate is "tickets create": a demand, report or suggestion
+// received by phone or in person, filed for its submitter with its photos
+// and coordinates; it prints the number once it is saved.
 func (m *Main) runTicketsCreate(ctx context.Context, args []string) error {
 	fs, as := ticketFlags("create")
 	from := fs.String("from", "", "")
@@ -159,11 +174,14 @@ func (m *Main) runTicketsCreate(ctx context.Context, args []string) error {
 	dept := fs.String("department", "", "")
 	urgent := fs.Bool("urgent", false, "")
 	key := fs.String("key", "", "")
+	kind := fs.String("kind", "", "")
+	lat, lng := fs.String("lat", "", ""), fs.String("lng", "", "")
+	var photos []string
+	fs.Func("photo", "", func(p string) error { photos = append(photos, p); return nil })
 	valid := func(pos []string) bool {
 		return strings.TrimSpace(*from) != "" && strings.TrimSpace(strings.Join(pos, " ")) != ""
 	}
-	s, v, pos, err := m.ticketArgs(ctx, fs, as, args, valid,
-		"用法：partybot tickets create --from 姓名 [--contact 电话] [--department 部门] [--urgent] [--key 幂等键] 诉求...")
+	s, v, pos, err := m.ticketArgs(ctx, fs, as, args, valid, createUsage)
 	if err != nil {
 		return err
 	}
@@ -174,6 +192,9 @@ func (m *Main) runTicketsCreate(ctx context.Context, args []string) error {
 	n := tickets.NewTicket{
 		SubmitterID: "phone:" + name, SubmitterName: name, Channel: tickets.ChannelPhone, Text: text,
 		Contact: strings.TrimSpace(*contact), Department: *dept, IdempotencyKey: *key, Actor: v.UserID,
+	}
+	if err := m.reportFields(&n, *kind, *lat, *lng, photos); err != nil {
+		return err
 	}
 	if n.Department != "" {
 		n.Confidence = 1
@@ -192,9 +213,78 @@ func (m *Main) runTicketsCreate(ctx context.Context, args []string) error {
 	if t.ManualDispatch {
 		note = "，未能确定归属部门，待人工分派"
 	}
-	fmt.Fprintf(m.Stderr, "已派至%s（%s），%s前接单，%s前办结%s\n", d.Name, t.Urgency.Label(),
-		tickets.FormatTime(t.RespondDue), tickets.FormatTime(t.DueAt), note)
+	due := tickets.FormatTime(t.DueAt) + "前办结"
+	if t.DueAt.IsZero() {
+		due = "不设办结期限"
+	}
+	if len(t.Duplicates) > 0 {
+		note += "，疑似与 " + strings.Join(t.Duplicates, "、") + " 重复"
+	}
+	fmt.Fprintf(m.Stderr, "已派至%s（%s），%s前接单，%s%s\n", d.Name, t.Urgency.Label(),
+		tickets.FormatTime(t.RespondDue), due, note)
 	return nil
+}
+
+// reportFields sets the kind, coordinates and photos of n from the flags
+// of "tickets create", storing the photos in the data directory.
+func (m *Main) reportFields(n *tickets.NewTicket, kind, lat, lng string, photos []string) error {
+	k, err := tickets.ParseKind(kind)
+	if err != nil {
+		return usagef("%s", apperr.Message(err))
+	}
+	n.Kind = k
+	if n.Coords, err = parseCoords(lat, lng); err != nil {
+		return err
+	}
+	if len(photos) > tickets.MaxAttachments {
+		return usagef("--photo 最多 %d 张", tickets.MaxAttachments)
+	}
+	for _, p := range photos {
+		a, err := m.putPhoto(p)
+		if err != nil {
+			return err
+		}
+		n.Attachments = append(n.Attachments, a)
+	}
+	return nil
+}
+
+// parseCoords parses --lat and --lng: both or neither.
+func parseCoords(lat, lng string) (*tickets.LatLng, error) {
+	if lat == "" && lng == "" {
+		return nil, nil
+	}
+	la, err1 := strconv.ParseFloat(strings.TrimSpace(lat), 64)
+	ln, err2 := strconv.ParseFloat(strings.TrimSpace(lng), 64)
+	if err1 != nil || err2 != nil {
+		return nil, usagef("--lat 和 --lng 须同时给出，且为以度为单位的数字（如 --lat 39.9042 --lng 116.4074）")
+	}
+	p := &tickets.LatLng{Lat: la, Lng: ln}
+	if err := p.Validate(); err != nil {
+		return nil, ticketError(err)
+	}
+	return p, nil
+}
+
+// ticketFiles is where the photos of tickets are kept: the attachments
+// folder of the data directory.
+func (m *Main) ticketFiles() tickets.Files {
+	return tickets.Files{Dir: filepath.Join(m.Config.DataDir, "attachments")}
+}
+
+// putPhoto stores the photo at path with the ticket files.
+func (m *Main) putPhoto(path string) (tickets.Attachment, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return tickets.Attachment{}, fmt.Errorf("无法读取照片 %s：%w", path, err)
+	}
+	defer f.Close()
+	a, err := m.ticketFiles().Put(f, tickets.MaxPhotoBytes)
+	if err != nil {
+		return a, fmt.Errorf("照片 %s：%w", path, ticketError(err))
+	}
+	a.Name = filepath.Base(path)
+	return a, nil
 }
 
 // runTicketsList is "tickets list": the tickets the user may see, as a
@@ -205,16 +295,17 @@ func (m *Main) runTicketsList(ctx context.Context, args []string) error {
 	status := fs.String("status", "", "")
 	dept := fs.String("department", "", "")
 	overdue := fs.Bool("overdue", false, "")
+	kind := fs.String("kind", "", "")
 	limit := fs.Int("limit", 50, "")
 	s, v, _, err := m.ticketArgs(ctx, fs, as, args, none,
-		"用法：partybot tickets list [--json] [--status 状态] [--department 部门] [--overdue] [--limit N]")
+		"用法：partybot tickets list [--json] [--status 状态] [--kind 类型] [--department 部门] [--overdue] [--limit N]")
 	if err != nil {
 		return err
 	}
 	if *limit < 0 {
 		return usagef("--limit 不能为负数")
 	}
-	f, err := ticketFilter(*status, *dept)
+	f, err := ticketFilter(*status, *kind, *dept)
 	if err != nil {
 		return err
 	}
@@ -251,8 +342,12 @@ func (m *Main) printTicketList(s *tickets.Store, ts []*tickets.Ticket) error {
 		if t.Overdue {
 			flag = fmt.Sprintf(" [超期·%d级督办]", t.Escalation)
 		}
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", t.Number, t.Status.Label(), flag, cmp.Or(d.Name, t.Department),
-			t.Urgency.Label(), tickets.FormatTime(t.CreatedAt), tickets.ShowHidden(t.Summary))
+		kind := ""
+		if t.Kind != tickets.KindDemand {
+			kind = "［" + t.Kind.Label() + "］"
+		}
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s%s\n", t.Number, t.Status.Label(), flag, cmp.Or(d.Name, t.Department),
+			t.Urgency.Label(), tickets.FormatTime(t.CreatedAt), kind, tickets.ShowHidden(t.Summary))
 	}
 	return tw.Flush()
 }
@@ -327,6 +422,38 @@ func (m *Main) runTicketsResolve(ctx context.Context, args []string) error {
 	return m.reportChange(s, t, err)
 }
 
+// runTicketsVerify is "tickets verify": a report 核实有效.
+func (m *Main) runTicketsVerify(ctx context.Context, args []string) error {
+	return m.runTicketsNoted(ctx, "verify", args, (*tickets.Store).Verify)
+}
+
+// runTicketsAdopt is "tickets adopt": a suggestion or 线索 采纳, or with
+// --partial 部分采纳.
+func (m *Main) runTicketsAdopt(ctx context.Context, args []string) error {
+	fs, as := ticketFlags("adopt")
+	reply := fs.String("reply", "", "")
+	partial := fs.Bool("partial", false, "")
+	s, v, pos, err := m.ticketArgs(ctx, fs, as, args, one, "用法：partybot tickets adopt 编号 --reply 答复 [--partial]")
+	if err != nil {
+		return err
+	}
+	t, err := s.Adopt(ctx, v, pos[0], *reply, *partial)
+	return m.reportChange(s, t, err)
+}
+
+// runTicketsReject is "tickets reject": a suggestion 暂不采纳, a report
+// 核实无效.
+func (m *Main) runTicketsReject(ctx context.Context, args []string) error {
+	fs, as := ticketFlags("reject")
+	reply := fs.String("reply", "", "")
+	s, v, pos, err := m.ticketArgs(ctx, fs, as, args, one, "用法：partybot tickets reject 编号 --reply 答复")
+	if err != nil {
+		return err
+	}
+	t, err := s.Reject(ctx, v, pos[0], *reply)
+	return m.reportChange(s, t, err)
+}
+
 // runTicketsRate is "tickets rate": 评单, the rating a submitter gave on a
 // return call.
 func (m *Main) runTicketsRate(ctx context.Context, args []string) error {
@@ -371,6 +498,9 @@ func (m *Main) reportChange(s *tickets.Store, t *tickets.Ticket, err error) erro
 	}
 	d, _ := s.Department(t.Department)
 	msg := fmt.Sprintf("工单 %s 现为“%s”（%s）", t.Number, t.Status.Label(), cmp.Or(d.Name, t.Department))
+	if t.Outcome != "" {
+		msg += "，" + t.Outcome.Label(t.Kind)
+	}
 	if t.Reopened > 0 && t.Status == tickets.StatusDispatched {
 		msg += "，评价不满意，已退回重办"
 	}
@@ -378,9 +508,9 @@ func (m *Main) reportChange(s *tickets.Store, t *tickets.Ticket, err error) erro
 	return nil
 }
 
-// ticketFilter builds the filter of --status and --department; a status
-// that does not parse is a usage error.
-func ticketFilter(status, dept string) (tickets.TicketFilter, error) {
+// ticketFilter builds the filter of --status, --kind and --department;
+// a status or kind that does not parse is a usage error.
+func ticketFilter(status, kind, dept string) (tickets.TicketFilter, error) {
 	var f tickets.TicketFilter
 	if status != "" {
 		st, err := tickets.ParseStatus(status)
@@ -388,6 +518,13 @@ func ticketFilter(status, dept string) (tickets.TicketFilter, error) {
 			return f, usagef("%s", apperr.Message(err))
 		}
 		f.Status = &st
+	}
+	if kind != "" {
+		k, err := tickets.ParseKind(kind)
+		if err != nil {
+			return f, usagef("%s", apperr.Message(err))
+		}
+		f.Kind = &k
 	}
 	if dept != "" {
 		f.Department = &dept

@@ -42,10 +42,11 @@ func (m *Main) runTicketsStats(ctx context.Context, args []string) error {
 }
 
 // printStats prints the statistics as a table, a row per department and
-// the total.
+// the total: demands' rates, then 民情线索 (reports received, verified,
+// fixed) and suggestions (received, adopted).
 func (m *Main) printStats(st *tickets.Stats) error {
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "部门\t受理\t响应率\t按期办结率\t满意率\t在办\t超期\t")
+	fmt.Fprintln(tw, "部门\t受理\t响应率\t按期办结率\t满意率\t在办\t超期\t线索\t核实\t整改\t建议\t采纳\t")
 	pct := func(r float64, d int) string {
 		if d == 0 {
 			return "—"
@@ -53,8 +54,9 @@ func (m *Main) printStats(st *tickets.Stats) error {
 		return fmt.Sprintf("%.1f%%", r*100)
 	}
 	for _, d := range append(st.Departments, st.Total) {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t\n", d.Name, d.Received, pct(d.ResponseRate, d.ResponseDue),
-			pct(d.OnTimeRate, d.ResolutionDue), pct(d.SatisfactionRate, d.Rated), d.Open, d.Overdue)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", d.Name, d.Received, pct(d.ResponseRate, d.ResponseDue),
+			pct(d.OnTimeRate, d.ResolutionDue), pct(d.SatisfactionRate, d.Rated), d.Open, d.Overdue,
+			d.Reports, d.ReportsVerified, d.ReportsFixed, d.Suggestions, d.SuggestionsAdopted)
 	}
 	return tw.Flush()
 }
@@ -65,16 +67,17 @@ func (m *Main) runTicketsExport(ctx context.Context, args []string) error {
 	xlsx := fs.String("xlsx", "", "")
 	csvPath := fs.String("csv", "", "")
 	status := fs.String("status", "", "")
+	kind := fs.String("kind", "", "")
 	dept := fs.String("department", "", "")
 	from := fs.String("from", "", "")
 	to := fs.String("to", "", "")
 	valid := func(pos []string) bool { return none(pos) && (*xlsx == "") != (*csvPath == "") }
 	s, v, _, err := m.ticketArgs(ctx, fs, as, args, valid,
-		"用法：partybot tickets export --xlsx 文件 | --csv 文件 [--status 状态] [--department 部门] [--from 日期] [--to 日期]")
+		"用法：partybot tickets export --xlsx 文件 | --csv 文件 [--status 状态] [--kind 类型] [--department 部门] [--from 日期] [--to 日期]")
 	if err != nil {
 		return err
 	}
-	f, err := ticketFilter(*status, *dept)
+	f, err := ticketFilter(*status, *kind, *dept)
 	if err != nil {
 		return err
 	}
