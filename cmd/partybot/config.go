@@ -10,6 +10,8 @@ import (
 
 	"partybot/access"
 	"partybot/apperr"
+	"partybot/points"
+	"partybot/push"
 	"partybot/strictyaml"
 	"partybot/tickets"
 )
@@ -38,6 +40,10 @@ type Config struct {
 	// section and its environment variables; never the bot token, which
 	// comes from TELEGRAM_BOT_TOKEN alone).
 	Telegram TelegramConfig
+	// PointsRules are the 红色积分 rules (the "points" section).
+	PointsRules points.Rules
+	// Push is the policy push's quiet hours and daily limit.
+	Push push.Config
 	// StepMinutes is how long a pending step — a demand draft waiting for
 	// 提交, an 办结 waiting for its reply — waits before it expires
 	// (conversation.step_minutes; 0: bot.DefaultStepTimeout).
@@ -92,6 +98,8 @@ type fileConfig struct {
 	LLM          LLMConfig          `yaml:"llm"`
 	Conversation conversationConfig `yaml:"conversation"`
 	Database     databaseConfig     `yaml:"database"`
+	Points       points.Config      `yaml:"points"`
+	Push         push.Config        `yaml:"push"`
 }
 
 // routingConfig is the "routing" section.
@@ -115,7 +123,7 @@ var envOnly = []struct{ path, what, env string }{
 
 // DefaultConfig returns the offline defaults.
 func DefaultConfig() Config {
-	return Config{DataDir: "./data", Access: access.Config{Mode: access.Open}}
+	return Config{DataDir: "./data", Access: access.Config{Mode: access.Open}, PointsRules: points.DefaultRules()}
 }
 
 // ConfigFromEnv returns DefaultConfig with environment overrides applied.
@@ -173,6 +181,12 @@ func (c *Config) parse(data []byte) error {
 	next.Access.Admins = append(f.Access.Admins, f.Admins...)
 	next.Departments, next.RouteThreshold = f.Departments, f.Routing.Threshold
 	next.LLM, next.StepMinutes = f.LLM, f.Conversation.StepMinutes
+	rules, err := f.Points.Resolve()
+	if err != nil {
+		return doc.Locate(err, "points")
+	}
+	next.PointsRules = rules
+	next.Push = f.Push
 	next.Telegram.apply(f.Telegram)
 	if next.DatabaseURL == "" { // the environment wins
 		next.DatabaseURL = f.Database.URL
@@ -198,6 +212,8 @@ func (f *fileConfig) validate(doc *strictyaml.Document) error {
 		{"llm", f.LLM.validate()},
 		{"conversation", f.Conversation.validate()},
 		{"database", f.Database.validate()},
+		{"points", f.Points.Validate()},
+		{"push", f.Push.Validate()},
 	} {
 		if s.err != nil {
 			return doc.Locate(s.err, s.under)

@@ -9,16 +9,18 @@ import (
 	"path/filepath"
 
 	"partybot/feedback"
+	"partybot/push"
 	"partybot/sqlstore"
 	"partybot/tickets"
 )
 
 const migrateUsage = `用法：partybot migrate [--from 数据目录]
 
-  把数据目录中 SQLite 文件里的记录（工单及其历史、待发通知、督办记录，问答记录与评价）复制到
+  把数据目录中 SQLite 文件里的记录（工单及其历史、待发通知、督办记录，问答记录与评价，
+  红色积分，政策推送订阅与通知）复制到
   PARTYBOT_DATABASE_URL（或配置文件 database.url）指定的 PostgreSQL 数据库，
   供多台服务器共用。已复制过的记录不会重复复制，可以放心重复运行；
-  结束时按表报告读取和新增的条数。
+  结束时按表报告读取和新增的条数。暖“新”驿站名单请在新数据库上重新导入（partybot stations import）。
 
   --from  数据目录（默认 PARTYBOT_DATA，即 ./data）`
 
@@ -46,7 +48,35 @@ func (m *Main) runMigrate(ctx context.Context, args []string) error {
 	if err := m.migrateTickets(ctx, filepath.Join(*from, "tickets.db"), to); err != nil {
 		return err
 	}
-	return m.migrateFeedback(ctx, filepath.Join(*from, "feedback.db"), to)
+	if err := m.migrateFeedback(ctx, filepath.Join(*from, "feedback.db"), to); err != nil {
+		return err
+	}
+	if err := m.migratePoints(ctx, filepath.Join(*from, "points.db"), to); err != nil {
+		return err
+	}
+	return m.migratePush(ctx, filepath.Join(*from, "push.db"), to)
+}
+
+// migratePush copies the policy push's subscriptions and notices at path
+// into the PostgreSQL database at url and reports the counts. Stations
+// are not copied: import the stations file again on the new database.
+func (m *Main) migratePush(ctx context.Context, path, url string) error {
+	if !m.sourceExists("推送库", path) {
+		return nil
+	}
+	src, err := push.Open(ctx, path)
+	if err != nil {
+		return fmt.Errorf("打开推送库失败：%w", err)
+	}
+	defer src.Close()
+	dst, err := push.Open(ctx, url)
+	if err != nil {
+		return fmt.Errorf("打开推送库失败：%w", err)
+	}
+	defer dst.Close()
+	copied, err := src.CopyTo(ctx, dst)
+	m.reportCopied("推送库", copied)
+	return err
 }
 
 // migrateFeedback copies the question log at path into the PostgreSQL

@@ -1,0 +1,55 @@
+package stations_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"partybot/internal/pgtest"
+	"partybot/stations"
+)
+
+// testEngine makes databases on one engine: every store test runs on
+// both SQLite and PostgreSQL.
+type testEngine struct {
+	name string
+	// newDB returns where a new, empty database is: a file in tb's
+	// temporary directory, or a schema of the test database dropped at the
+	// end of tb.
+	newDB func(tb testing.TB) string
+}
+
+var engines = []testEngine{
+	{name: "sqlite", newDB: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "stations.db") }},
+	{name: "postgres", newDB: pgtest.URL},
+}
+
+// eachEngine runs test once per engine, as subtests "sqlite" and
+// "postgres". The PostgreSQL one is skipped without
+// PARTYBOT_TEST_DATABASE_URL, and fails without it under CI=true.
+func eachEngine(t *testing.T, test func(t *testing.T, e testEngine)) {
+	t.Helper()
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) { test(t, e) })
+	}
+}
+
+// MustOpen opens a store on a new database; it returns the store and
+// where its database is.
+func (e testEngine) MustOpen(tb testing.TB) (*stations.Store, string) {
+	tb.Helper()
+	dsn := e.newDB(tb)
+	return MustOpenAt(tb, dsn), dsn
+}
+
+// MustOpenAt opens a store on the database at dsn and closes it at the
+// end of the test.
+func MustOpenAt(tb testing.TB, dsn string) *stations.Store {
+	tb.Helper()
+	s, err := stations.Open(context.Background(), dsn)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
