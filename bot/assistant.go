@@ -27,8 +27,13 @@ type Assistant struct {
 	feedback   FeedbackRecorder
 	checklists *checklist.Drafter
 	kb         *KnowledgeBase
+	stations   StationFinder
+	points     PointsLedger
+	push       PushDesk
 	stepTTL    time.Duration
-	now        func() time.Time
+	// noticeLease is how long PendingNotices leases notices.
+	noticeLease time.Duration
+	now         func() time.Time
 }
 
 // DefaultStepTimeout is how long a pending step (a demand draft, an 办结
@@ -39,7 +44,7 @@ const DefaultStepTimeout = 10 * time.Minute
 // options add the other jobs (demands, checklists, knowledge-base
 // administration, feedback) and settings.
 func NewAssistant(a *Answerer, opts ...Option) *Assistant {
-	asst := &Assistant{answerer: a, stepTTL: DefaultStepTimeout, now: time.Now}
+	asst := &Assistant{answerer: a, stepTTL: DefaultStepTimeout, noticeLease: NoticeLease, now: time.Now}
 	for _, o := range opts {
 		o(asst)
 	}
@@ -98,6 +103,15 @@ type Reply struct {
 	// free text (the reply that resolves a ticket): a group chat asks the
 	// user to answer this message, so that the message reaches the bot.
 	ExpectReply bool
+	// Photos go with the reply after its text (a report's photos on the
+	// department's card).
+	Photos []File
+	// Venues are places to show on a map, after the text (the nearest
+	// stations).
+	Venues []Venue
+	// AskLocation offers the user a button that shares their location
+	// (where a chat has one); the text says how to do it otherwise.
+	AskLocation bool
 }
 
 // File is a document that goes with a reply.
@@ -127,6 +141,11 @@ const Help = `我是党务助手，可以：
 · /mytickets —— 查看我提交的诉求
 · /ticket 工单号 —— 查看工单进度和办理记录
 · /rate 工单号 分数(1-5) [评语] —— 评价已办结的工单
+· 随手拍：发送照片和位置（或 /report 问题描述）—— 反映安全隐患、民情线索，核实有效可获红色积分
+· /suggest 建议内容 —— 提出建议，被采纳可获红色积分
+· /points —— 我的红色积分；/rank —— 本月积分排行（/rank on 显示我的名字）
+· 发送位置，或问“附近哪里能充电？”—— 查找最近的暖“新”驿站；/stations —— 全部驿站
+· /subscribe 身份或话题 —— 订阅相关政策推送；/subscriptions、/unsubscribe 管理订阅
 · /help —— 显示本帮助
 知识库没有涉及的问题，我会如实说明，不会凭空作答。`
 
@@ -137,6 +156,8 @@ const staffHelp = `
 · /accept 工单号 [备注] —— 接单
 · /resolve 工单号 答复内容 —— 办结并答复提交人
 · /transfer 工单号 部门代码 理由 —— 转派
+· /verify 工单号 [备注] —— 随手拍核实有效（提交人获积分）
+· /adopt、/partadopt、/reject 工单号 答复内容 —— 建议或线索采纳、部分采纳、暂不采纳
 · /stats [本月|上月|本年|全部|2026-03] —— 工单统计（响应率、按期办结率、满意率），附 Excel 表
 · /export [本月|上月|本年|全部|2026-03] —— 导出工单台账（Excel）`
 
@@ -191,6 +212,9 @@ func (a *Assistant) HandleStream(ctx context.Context, s *Session, text string, o
 func (a *Assistant) command(ctx context.Context, s *Session, cmd, arg, text string, onDelta func(string)) (Reply, error) {
 	switch cmd {
 	case "":
+		if service, ok := nearbyIntent(text); ok && a.stations != nil && len(a.stations.ByArea()) > 0 {
+			return a.askLocation(s, service), nil
+		}
 		return a.ask(ctx, s, text, onDelta)
 	case "/ask":
 		if strings.TrimSpace(arg) == "" {
@@ -226,10 +250,28 @@ var commands = map[string]func(a *Assistant, ctx context.Context, s *Session, ar
 		number, reply, _ := strings.Cut(strings.TrimSpace(arg), " ")
 		return a.resolve(ctx, s, number, reply)
 	},
-	"/checklist": (*Assistant).checklist,
-	"/kb":        (*Assistant).kbAdmin,
-	"/stats":     (*Assistant).stats,
-	"/export":    (*Assistant).export,
+	"/checklist":     (*Assistant).checklist,
+	"/report":        (*Assistant).startReport,
+	"/suggest":       (*Assistant).suggest,
+	"/points":        (*Assistant).myPoints,
+	"/subscribe":     (*Assistant).subscribe,
+	"/subscriptions": (*Assistant).subscriptions,
+	"/unsubscribe":   (*Assistant).unsubscribe,
+	"/rank":          (*Assistant).rank,
+	"/verify":        (*Assistant).verify,
+	"/adopt": func(a *Assistant, ctx context.Context, s *Session, arg string) (Reply, error) {
+		return a.verdict(ctx, s, arg, tickets.OutcomeAdopted)
+	},
+	"/partadopt": func(a *Assistant, ctx context.Context, s *Session, arg string) (Reply, error) {
+		return a.verdict(ctx, s, arg, tickets.OutcomePartlyAdopted)
+	},
+	"/reject": func(a *Assistant, ctx context.Context, s *Session, arg string) (Reply, error) {
+		return a.verdict(ctx, s, arg, tickets.OutcomeRejected)
+	},
+	"/stations": (*Assistant).listStations,
+	"/kb":       (*Assistant).kbAdmin,
+	"/stats":    (*Assistant).stats,
+	"/export":   (*Assistant).export,
 }
 
 // continueStep offers a plain message to the pending step st: a demand
@@ -263,6 +305,8 @@ func (a *Assistant) continueStep(ctx context.Context, s *Session, st *step, text
 		case cancel:
 			return a.cancelReply(s, st.key), true, nil
 		}
+	case stepReport:
+		return a.continueReport(ctx, s, st, text, confirm, cancel)
 	}
 	return Reply{}, false, nil
 }
@@ -301,8 +345,11 @@ func (a *Assistant) cancelStep(s *Session) Reply {
 // plain explanation marked [Reply.Personal].
 func (a *Assistant) Callback(ctx context.Context, s *Session, data string) (Reply, error) {
 	kind, rest, _ := strings.Cut(data, ":")
-	if kind == "fb" {
+	switch kind {
+	case "fb":
 		return a.vote(ctx, s, rest)
+	case "pu":
+		return a.openPush(ctx, s, rest)
 	}
 	if a.desk == nil {
 		r := a.noDesk()
@@ -312,6 +359,8 @@ func (a *Assistant) Callback(ctx context.Context, s *Session, data string) (Repl
 	switch kind {
 	case "dm":
 		return a.stepButton(ctx, s, stepDemand, rest)
+	case "rp":
+		return a.reportButton(ctx, s, rest)
 	case "rc":
 		return a.stepButton(ctx, s, stepReplyConfirm, rest)
 	case "rt":
@@ -326,7 +375,7 @@ func (a *Assistant) Callback(ctx context.Context, s *Session, data string) (Repl
 		r, err := a.rateTicket(ctx, s, number, n, "")
 		r.Settled = a.moved(ctx, s, number, tickets.StatusResolved)
 		return r, err
-	case "ac", "rs", "tr":
+	case "ac", "rs", "tr", "vf":
 		if !validNumber(rest) {
 			break
 		}
@@ -339,7 +388,7 @@ func (a *Assistant) Callback(ctx context.Context, s *Session, data string) (Repl
 }
 
 // staffButton is a department's button on ticket number, which the user
-// may press: 接单, 办结 or 转派.
+// may press: 接单, 办结, 转派 or 核实有效.
 func (a *Assistant) staffButton(ctx context.Context, s *Session, kind, number string) (Reply, error) {
 	switch kind {
 	case "ac":
@@ -348,6 +397,8 @@ func (a *Assistant) staffButton(ctx context.Context, s *Session, kind, number st
 		return r, err
 	case "rs":
 		return a.askResolveReply(ctx, s, number)
+	case "vf":
+		return a.verify(ctx, s, number)
 	default:
 		return a.transfer(ctx, s, number)
 	}

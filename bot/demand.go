@@ -42,6 +42,9 @@ type ticketDesk interface {
 	Transfer(ctx context.Context, v tickets.Viewer, number, to, reason string) (*tickets.Ticket, error)
 	Resolve(ctx context.Context, v tickets.Viewer, number, reply string) (*tickets.Ticket, error)
 	Rate(ctx context.Context, v tickets.Viewer, number string, rating int, comment string) (*tickets.Ticket, error)
+	Verify(ctx context.Context, v tickets.Viewer, number, note string) (*tickets.Ticket, error)
+	Adopt(ctx context.Context, v tickets.Viewer, number, reply string, partial bool) (*tickets.Ticket, error)
+	Reject(ctx context.Context, v tickets.Viewer, number, reply string) (*tickets.Ticket, error)
 }
 
 // departmentBook names departments and their chats.
@@ -61,6 +64,9 @@ type Desk struct {
 	// AdminChatID is the admins' group chat, where personal data may be
 	// shown (0 for none); see [Chat].
 	AdminChatID int64
+	// Files keeps the photos of 随手拍 reports (in the data directory);
+	// with no Dir, reports take no photos.
+	Files tickets.Files
 }
 
 // confirmWords and cancelWords answer a pending step in a chat without
@@ -251,7 +257,9 @@ func (a *Assistant) ticketButtons(s *Session, t *tickets.Ticket) [][]Button {
 		return RatingButtons(t.Number)
 	case t.Status == tickets.StatusDispatched && v.CanHandle(t):
 		return [][]Button{{{Text: "接单", Data: "ac:" + t.Number}, {Text: "转派", Data: "tr:" + t.Number}}}
-	case t.Status == tickets.StatusAccepted && v.CanHandle(t):
+	case t.Status == tickets.StatusAccepted && v.CanHandle(t) && t.Kind == tickets.KindReport && t.VerifiedAt.IsZero():
+		return [][]Button{{{Text: "核实有效", Data: "vf:" + t.Number}, {Text: "办结", Data: "rs:" + t.Number}}}
+	case t.Status == tickets.StatusAccepted && v.CanHandle(t) && t.Kind != tickets.KindSuggestion:
 		return [][]Button{{{Text: "办结", Data: "rs:" + t.Number}}}
 	}
 	return nil
@@ -311,8 +319,20 @@ func (a *Assistant) accept(ctx context.Context, s *Session, arg string) (Reply, 
 	if err != nil {
 		return ticketReply(err)
 	}
+	return acceptedReply(t), nil
+}
+
+// acceptedReply tells staff what comes next for the ticket they took.
+func acceptedReply(t *tickets.Ticket) Reply {
+	switch t.Kind {
+	case tickets.KindSuggestion:
+		return Reply{Text: fmt.Sprintf("已接单：建议 %s。研究后请答复：采纳发送 /adopt %s 答复内容，部分采纳 /partadopt，暂不采纳 /reject。", t.Number, t.Number)}
+	case tickets.KindReport:
+		return Reply{Text: fmt.Sprintf("已接单：随手拍 %s，请于 %s 前办结。现场核实属实请点“核实有效”（提交人获红色积分）；不属实发送 /reject %s 答复内容。", t.Number, tickets.FormatTime(t.DueAt), t.Number),
+			Buttons: [][]Button{{{Text: "核实有效", Data: "vf:" + t.Number}, {Text: "办结", Data: "rs:" + t.Number}}}}
+	}
 	return Reply{Text: fmt.Sprintf("已接单：工单 %s，请于 %s 前办结。办结时点“办结”或发送 /resolve %s 答复内容。", t.Number, tickets.FormatTime(t.DueAt), t.Number),
-		Buttons: [][]Button{{{Text: "办结", Data: "rs:" + t.Number}}}}, nil
+		Buttons: [][]Button{{{Text: "办结", Data: "rs:" + t.Number}}}}
 }
 
 func (a *Assistant) transfer(ctx context.Context, s *Session, arg string) (Reply, error) {

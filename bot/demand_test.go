@@ -40,7 +40,7 @@ func newDeskFixture(tb testing.TB, opts ...bot.Option) *deskFixture {
 		v.Admin = id == "admin"
 		return v
 	}
-	desk := &bot.Desk{Store: store, Extract: router.ExtractContext, Viewer: viewer}
+	desk := &bot.Desk{Store: store, Extract: router.ExtractContext, Viewer: viewer, Files: tickets.Files{Dir: tb.TempDir()}}
 	kb := MustOpenKnowledgeBase(tb)
 	templates, err := checklist.ShippedTemplates()
 	require.NoError(tb, err)
@@ -216,7 +216,7 @@ func TestPendingNotices(t *testing.T) {
 	}
 	require.NotNil(t, card, "want a department card with 接单, got %+v", ns)
 	assert.NotNil(t, resolved, "want a rating request, got %+v", ns)
-	require.NoError(t, f.asst.NoticeDelivered(context.Background(), card.ID))
+	require.NoError(t, f.asst.NoticeDelivered(context.Background(), *card))
 	again, _ := f.asst.PendingNotices(context.Background(), 10)
 	for _, n := range again {
 		assert.NotEqual(t, card.ID, n.ID, "a delivered notice came back")

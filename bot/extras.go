@@ -95,5 +95,12 @@ func (a *Assistant) Upload(ctx context.Context, s *Session, name string, data []
 		// A lost page or a skipped one: the admin checks the original.
 		text += "\n\n请注意：\n· " + strings.Join(r.Warnings, "\n· ")
 	}
-	return Reply{Text: text}, nil
+	if a.push == nil {
+		return Reply{Text: text}, nil
+	}
+	n, err := QueuePush(ctx, a.push, res, a.kb.ChunkRunes(), a.now())
+	if n > 0 {
+		text += fmt.Sprintf("\n\n已安排向 %d 位相关订阅用户推送这份文件。", n)
+	}
+	return Reply{Text: text}, err
 }

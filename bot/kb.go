@@ -404,7 +404,14 @@ type IngestResult struct {
 	// updated ([knowledge.Document.Warnings]): pages skipped, seams that
 	// look like a lost page. The document is indexed all the same.
 	Warnings []string
+	// Doc is the document as loaded, for one added or updated: what a
+	// policy push is judged on.
+	Doc *knowledge.Document
 }
+
+// ChunkRunes is how long the passages the knowledge base cuts are, in
+// runes (0: knowledge.DefaultChunkRunes).
+func (kb *KnowledgeBase) ChunkRunes() int { return kb.chunkSize }
 
 // IngestOptions are the optional settings of [KnowledgeBase.Ingest].
 type IngestOptions struct {
@@ -486,7 +493,7 @@ func (kb *KnowledgeBase) change(ctx context.Context, sources []Source, progress 
 			default:
 				var doc knowledge.Document
 				if doc, err = knowledge.Load(src.Name, data); err == nil {
-					res.Status, res.Warnings = IngestAdded, doc.Warnings
+					res.Status, res.Warnings, res.Doc = IngestAdded, doc.Warnings, &doc
 					if known {
 						res.Status = IngestUpdated
 						replaced[src.Name] = true

@@ -1,7 +1,10 @@
 package bot
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -19,6 +22,9 @@ type outbox interface {
 // its department's chat, progress to the submitter, 督办 to the admins.
 type Notice struct {
 	ID int64
+	// Push is set for a policy push notice (ID is its delivery's), unset
+	// for a ticket's (ID is the outbox's).
+	Push bool
 	// RecipientKind is tickets.RecipientDepartment, RecipientUser or
 	// RecipientAdmins; Recipient the department key or user id.
 	RecipientKind string
@@ -29,6 +35,10 @@ type Notice struct {
 	ChatID  int64
 	Text    string
 	Buttons [][]Button
+	// Photos and Venues go with a new report's card: its photos and the
+	// point where it was taken.
+	Photos []File
+	Venues []Venue
 }
 
 // NoticeLease is how long the notices PendingNotices returns are the
@@ -38,8 +48,23 @@ type Notice struct {
 // when the lease is half gone should leave the rest to a later call.
 const NoticeLease = 2 * time.Minute
 
+// WithNoticeLease sets how long notices stay leased ([NoticeLease] when d
+// is not positive): a replica killed mid-send leaves them to the others
+// when it ends.
+func WithNoticeLease(d time.Duration) Option {
+	return func(a *Assistant) {
+		if d > 0 {
+			a.noticeLease = d
+		}
+	}
+}
+
+// NoticeLease is how long the notices [Assistant.PendingNotices] returns
+// stay leased.
+func (a *Assistant) NoticeLease() time.Duration { return a.noticeLease }
+
 // PendingNotices leases up to limit notices due for delivery, oldest
-// first, for [NoticeLease] (see [tickets.Store.LeaseNotifications]), with
+// first, for the notice lease ([WithNoticeLease]; see [tickets.Store.LeaseNotifications]), with
 // the buttons their recipients act with: a new ticket offers its
 // department 接单 and 转派, a resolved one offers its submitter the 1–5
 // rating. Deliver each, then call NoticeDelivered or NoticeFailed, which
@@ -47,9 +72,9 @@ const NoticeLease = 2 * time.Minute
 // a desk there is nothing to deliver.
 func (a *Assistant) PendingNotices(ctx context.Context, limit int) ([]Notice, error) {
 	if a.desk == nil {
-		return nil, nil
+		return a.pushNotices(ctx, limit)
 	}
-	ns, err := a.desk.Store.LeaseNotifications(ctx, limit, NoticeLease)
+	ns, err := a.desk.Store.LeaseNotifications(ctx, limit, a.noticeLease)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +88,7 @@ func (a *Assistant) PendingNotices(ctx context.Context, limit int) ([]Notice, er
 			}
 			if n.Kind == "dispatched" {
 				nt.Buttons = [][]Button{{{Text: "接单", Data: "ac:" + n.Number}, {Text: "转派", Data: "tr:" + n.Number}}}
+				a.attachReport(ctx, &nt, n.Number)
 			}
 		case tickets.RecipientUser:
 			if id, err := strconv.ParseInt(n.Recipient, 10, 64); err == nil {
@@ -74,17 +100,48 @@ func (a *Assistant) PendingNotices(ctx context.Context, limit int) ([]Notice, er
 		}
 		out = append(out, nt)
 	}
-	return out, nil
+	pushed, err := a.pushNotices(ctx, limit-len(out))
+	return append(out, pushed...), err
 }
 
-// NoticeDelivered records that notice id was delivered; it is not
+// NoticeDelivered records that notice n was delivered; it is not
 // returned again.
-func (a *Assistant) NoticeDelivered(ctx context.Context, id int64) error {
-	return a.desk.Store.MarkDelivered(ctx, id)
+func (a *Assistant) NoticeDelivered(ctx context.Context, n Notice) error {
+	if n.Push {
+		return a.push.MarkSent(ctx, n.ID)
+	}
+	return a.desk.Store.MarkDelivered(ctx, n.ID)
 }
 
 // NoticeFailed records a failed delivery of notice id; it comes back after
 // a backoff, until the store's attempt limit.
-func (a *Assistant) NoticeFailed(ctx context.Context, id int64, cause error) error {
-	return a.desk.Store.MarkFailed(ctx, id, cause)
+func (a *Assistant) NoticeFailed(ctx context.Context, n Notice, cause error) error {
+	if n.Push {
+		return nil // its lease ends and it is due again, up to push's attempt limit
+	}
+	return a.desk.Store.MarkFailed(ctx, n.ID, cause)
+}
+
+// attachReport puts the photos and the point of report number on its
+// department's card. A photo that cannot be read is left out: the card
+// still goes, and its text lists the attachments.
+func (a *Assistant) attachReport(ctx context.Context, nt *Notice, number string) {
+	t, err := a.desk.Store.FindTicketByNumber(ctx, tickets.Viewer{UserID: "system", Admin: true}, number)
+	if err != nil || t.Kind != tickets.KindReport {
+		return
+	}
+	for _, at := range t.Attachments {
+		f, err := a.desk.Files.Open(at.SHA256)
+		if err != nil {
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(f, MaxPhotoBytes+1))
+		f.Close()
+		if err == nil && int64(len(data)) <= MaxPhotoBytes {
+			nt.Photos = append(nt.Photos, File{Name: at.Name, Data: data})
+		}
+	}
+	if c := t.Coords; c != nil {
+		nt.Venues = []Venue{{Lat: c.Lat, Lng: c.Lng, Title: "随手拍 " + t.Number, Address: cmp.Or(t.Location, fmt.Sprintf("%.6f, %.6f", c.Lat, c.Lng))}}
+	}
 }

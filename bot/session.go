@@ -64,6 +64,12 @@ const (
 	// stepReplyConfirm is an 办结 reply typed, waiting for 确认 before it
 	// goes to the submitter: resolving cannot be undone.
 	stepReplyConfirm
+	// stepReport is a 随手拍 report being put together: what is wrong,
+	// where, photos; filed after 提交.
+	stepReport
+	// stepLocation waits for a shared location to find the nearest
+	// stations offering a service.
+	stepLocation
 )
 
 // what names the step in a message: "诉求草稿".
@@ -73,6 +79,10 @@ func (k stepKind) what() string {
 		return "待确认的诉求草稿（没有提交）"
 	case stepReplyText:
 		return "待填写的办结答复"
+	case stepReport:
+		return "待提交的随手拍（没有提交）"
+	case stepLocation:
+		return "附近驿站查询"
 	default:
 		return "待确认的办结答复（没有发送）"
 	}
@@ -88,6 +98,8 @@ type step struct {
 	draft   tickets.Draft // stepDemand
 	number  string        // stepReplyText, stepReplyConfirm
 	reply   string        // stepReplyConfirm
+	report  *reportDraft  // stepReport
+	service string        // stepLocation: the service asked for, "" for any
 }
 
 // begin makes st the session's pending step, replacing any other. Under
@@ -135,6 +147,8 @@ type stepState struct {
 	Draft   *tickets.Draft `json:"draft,omitempty"`
 	Number  string         `json:"number,omitempty"`
 	Reply   string         `json:"reply,omitempty"`
+	Report  *reportDraft   `json:"report,omitempty"`
+	Service string         `json:"service,omitempty"`
 }
 
 // lastState is what /sources shows of the last answer.
@@ -151,7 +165,8 @@ func (s *Session) MarshalState() ([]byte, error) {
 	s.mu.Lock()
 	st := sessionState{V: stateVersion, Turns: s.turns}
 	if p := s.step; p != nil {
-		st.Step = &stepState{Kind: p.kind, Key: p.key, Expires: p.expires, Number: p.number, Reply: p.reply}
+		st.Step = &stepState{Kind: p.kind, Key: p.key, Expires: p.expires, Number: p.number, Reply: p.reply,
+			Report: p.report, Service: p.service}
 		if p.kind == stepDemand {
 			st.Step.Draft = &p.draft
 		}
@@ -182,7 +197,8 @@ func (s *Session) RestoreState(state []byte) error {
 	}
 	var p *step
 	if ss := st.Step; ss != nil {
-		p = &step{kind: ss.Kind, key: ss.Key, expires: ss.Expires, number: ss.Number, reply: ss.Reply}
+		p = &step{kind: ss.Kind, key: ss.Key, expires: ss.Expires, number: ss.Number, reply: ss.Reply,
+			report: ss.Report, service: ss.Service}
 		if ss.Draft != nil {
 			p.draft = *ss.Draft
 		}

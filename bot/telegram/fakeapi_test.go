@@ -151,7 +151,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "getFile":
 		id := c.Params["file_id"]
 		result = map[string]any{"file_id": id, "file_unique_id": id, "file_size": len(f.files[id]), "file_path": "documents/" + id}
-	case "sendMessage", "sendDocument":
+	case "sendMessage", "sendDocument", "sendPhoto", "sendVenue":
 		f.nextMsg++
 		c.MsgID = f.nextMsg
 		chat, _ := strconv.ParseInt(c.Params["chat_id"], 10, 64)

@@ -55,6 +55,8 @@ type harness struct {
 
 	// stub replaces the real assistant when set.
 	stub telegram.Assistant
+	// extra are options of the real assistant.
+	extra []bot.Option
 
 	store *tickets.Store
 	fb    *feedback.Store
@@ -71,6 +73,9 @@ type option func(*harness)
 
 func withConfig(fn func(*telegram.Config)) option { return func(h *harness) { fn(&h.cfg) } }
 func withStub(a telegram.Assistant) option        { return func(h *harness) { h.stub = a } }
+func withAssistant(o ...bot.Option) option {
+	return func(h *harness) { h.extra = append(h.extra, o...) }
+}
 
 // onEngine puts the harness's state and tickets on a new database of e.
 func onEngine(e engine) option {
@@ -180,8 +185,9 @@ func (h *harness) open() {
 			}
 			return v
 		}
-		asst = bot.NewAssistant(bot.NewAnswerer(h.kb), bot.WithDesk(&bot.Desk{Store: h.store, Extract: router.ExtractContext, Viewer: viewer}),
-			bot.WithFeedback(h.fb), bot.WithKnowledgeBase(h.kb))
+		asst = bot.NewAssistant(bot.NewAnswerer(h.kb), append([]bot.Option{bot.WithDesk(&bot.Desk{Store: h.store, Extract: router.ExtractContext, Viewer: viewer,
+			Files: tickets.Files{Dir: filepath.Join(h.dir, "attachments")}}),
+			bot.WithFeedback(h.fb), bot.WithKnowledgeBase(h.kb)}, h.extra...)...)
 	}
 	srv, err := telegram.Open(ctx, testToken, asst, h.cfg)
 	require.NoError(h.tb, err)

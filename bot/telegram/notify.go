@@ -32,7 +32,7 @@ const noDeptChat = "（承办部门未配置工作群，本通知转给管理员
 // how many notices were delivered.
 //
 // Replicas draining one outbox never send a notice twice: each batch is
-// leased ([bot.NoticeLease]), so no other replica gets it until the lease
+// leased ([bot.Assistant.NoticeLease]), so no other replica gets it until the lease
 // ends, and a batch is given up once half its lease is gone; the chats
 // each notice reached are recorded besides, in case a lease ran out all
 // the same.
@@ -49,7 +49,7 @@ func (s *Server) DeliverNotices(ctx context.Context) (int, error) {
 			if len(ns) == 0 {
 				break
 			}
-			s.held = &leased{notices: ns, until: s.now().Add(bot.NoticeLease / 2), full: len(ns) == noticeBatch}
+			s.held = &leased{notices: ns, until: s.now().Add(s.asst.NoticeLease() / 2), full: len(ns) == noticeBatch}
 		}
 		full := s.held.full
 		n, err := s.deliverHeld(ctx)
@@ -107,7 +107,7 @@ func (s *Server) deliverNotice(ctx context.Context, n bot.Notice) (bool, error) 
 		return false, s.noticeFailed(record, n, errNoChat)
 	}
 	key := noticeKey(n.ID, n.Text)
-	r := bot.Reply{Text: prefix + n.Text, Buttons: n.Buttons}
+	r := bot.Reply{Text: prefix + n.Text, Buttons: n.Buttons, Photos: n.Photos, Venues: n.Venues}
 	for _, chat := range chats {
 		done, err := s.store.sent(ctx, key, chat)
 		if err != nil {
@@ -128,14 +128,14 @@ func (s *Server) deliverNotice(ctx context.Context, n bot.Notice) (bool, error) 
 			s.log.Error("record notice sent", "notice", n.ID, "chat", chat, "err", err)
 		}
 	}
-	if err := s.asst.NoticeDelivered(record, n.ID); err != nil {
+	if err := s.asst.NoticeDelivered(record, n); err != nil {
 		return false, fmt.Errorf("notice %d delivered: %w", n.ID, err)
 	}
 	return true, nil
 }
 
 func (s *Server) noticeFailed(ctx context.Context, n bot.Notice, cause error) error {
-	if err := s.asst.NoticeFailed(ctx, n.ID, cause); err != nil {
+	if err := s.asst.NoticeFailed(ctx, n, cause); err != nil {
 		return fmt.Errorf("notice %d failed: %w", n.ID, err)
 	}
 	return nil

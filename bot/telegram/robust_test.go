@@ -39,11 +39,16 @@ func (a *stub) Callback(ctx context.Context, s *bot.Session, data string) (bot.R
 }
 
 func (a *stub) PendingNotices(context.Context, int) ([]bot.Notice, error) { return nil, nil }
-func (a *stub) NoticeDelivered(context.Context, int64) error              { return nil }
-func (a *stub) NoticeFailed(context.Context, int64, error) error          { return nil }
+func (a *stub) NoticeDelivered(context.Context, bot.Notice) error         { return nil }
+func (a *stub) NoticeFailed(context.Context, bot.Notice, error) error     { return nil }
 func (a *stub) MayUpload(*bot.Session) bool                               { return false }
 func (a *stub) Upload(context.Context, *bot.Session, string, []byte) (bot.Reply, error) {
 	return bot.Reply{Text: "no"}, nil
+}
+func (a *stub) NoticeLease() time.Duration { return bot.NoticeLease }
+
+func (a *stub) HandleMedia(context.Context, *bot.Session, bot.Media) (bot.Reply, error) {
+	return bot.Reply{Text: "media"}, nil
 }
 
 // echo replies with the text it got.

@@ -92,6 +92,8 @@ func (s *Server) send(ctx context.Context, t target, r bot.Reply) error {
 		prefix = fmt.Sprintf(`<a href="tg://user?id=%d">%s</a>：`, t.mention.ID, escapeHTML(name))
 		limit -= utf16Len(name) + 1
 		markup = &models.ForceReply{ForceReply: true, Selective: true}
+	} else if r.AskLocation && !t.group {
+		markup = locationKeyboard
 	}
 	parts := Split(r.Text, limit)
 	if len(parts) == 0 && markup != nil {
@@ -142,7 +144,7 @@ func (s *Server) send(ctx context.Context, t target, r bot.Reply) error {
 			return fmt.Errorf("send document: %w", err)
 		}
 	}
-	return nil
+	return s.sendExtras(ctx, t, r)
 }
 
 // maxAttempts bounds the tries of one Bot API call that keeps hitting 429.

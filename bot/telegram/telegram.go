@@ -41,10 +41,12 @@ type Assistant interface {
 	HandleStream(ctx context.Context, s *bot.Session, text string, onDelta func(string)) (bot.Reply, error)
 	Callback(ctx context.Context, s *bot.Session, data string) (bot.Reply, error)
 	PendingNotices(ctx context.Context, limit int) ([]bot.Notice, error)
-	NoticeDelivered(ctx context.Context, id int64) error
-	NoticeFailed(ctx context.Context, id int64, cause error) error
+	NoticeDelivered(ctx context.Context, n bot.Notice) error
+	NoticeFailed(ctx context.Context, n bot.Notice, cause error) error
 	MayUpload(s *bot.Session) bool
 	Upload(ctx context.Context, s *bot.Session, name string, data []byte) (bot.Reply, error)
+	HandleMedia(ctx context.Context, s *bot.Session, m bot.Media) (bot.Reply, error)
+	NoticeLease() time.Duration
 }
 
 var _ Assistant = (*bot.Assistant)(nil)

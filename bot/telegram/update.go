@@ -52,6 +52,10 @@ func (s *Server) onMessage(ctx context.Context, h *handling, m *models.Message) 
 		s.deliver(ctx, t, bot.Reply{Text: msgNotAllowed})
 		return
 	}
+	if hasMedia(m) && !t.group {
+		s.onMedia(ctx, t, session, m)
+		return
+	}
 	if m.Document != nil && !t.group {
 		s.deliver(ctx, t, s.upload(ctx, session, m.Document))
 		return
@@ -249,6 +253,11 @@ func (s *Server) upload(ctx context.Context, session *bot.Session, d *models.Doc
 
 // download fetches a file from the Bot API, at most knowledge.MaxFileSize.
 func (s *Server) download(ctx context.Context, fileID string) ([]byte, error) {
+	return s.downloadMax(ctx, fileID, knowledge.MaxFileSize)
+}
+
+// downloadMax fetches a file from the Bot API, at most max bytes.
+func (s *Server) downloadMax(ctx context.Context, fileID string, max int64) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	f, err := s.bot.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
@@ -267,11 +276,11 @@ func (s *Server) download(ctx context.Context, fileID string) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("download: status %d", resp.StatusCode)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, knowledge.MaxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
 	if err != nil {
 		return nil, errors.New("download: read failed")
 	}
-	if len(data) > knowledge.MaxFileSize {
+	if int64(len(data)) > max {
 		return nil, errors.New("download: file too large")
 	}
 	return data, nil

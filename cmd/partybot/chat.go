@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"partybot/bot"
+	"partybot/stations"
 	"partybot/tickets"
 )
 
@@ -150,9 +151,10 @@ func (m *Main) newAssistant(ctx context.Context, extra ...bot.Option) (*bot.Assi
 // parts are what an assistant is made of, for serve, which also watches
 // the knowledge base, sweeps the tickets and reports readiness.
 type parts struct {
-	asst  *bot.Assistant
-	kb    *bot.KnowledgeBase
-	store *tickets.Store
+	asst     *bot.Assistant
+	kb       *bot.KnowledgeBase
+	store    *tickets.Store
+	stations *stations.Store
 }
 
 // openParts opens the knowledge base and the desk and builds the
@@ -174,11 +176,33 @@ func (m *Main) openParts(ctx context.Context, extra ...bot.Option) (*parts, erro
 	if err != nil {
 		return nil, err
 	}
-	opts := append([]bot.Option{
+	services, st, err := m.serviceOptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts := append(append([]bot.Option{
 		bot.WithDesk(desk), bot.WithKnowledgeBase(kb), bot.WithChecklists(drafter),
 		bot.WithStepTimeout(time.Duration(m.Config.StepMinutes * float64(time.Minute))),
-	}, extra...)
-	return &parts{asst: bot.NewAssistant(answerer, opts...), kb: kb, store: store}, nil
+	}, services...), extra...)
+	return &parts{asst: bot.NewAssistant(answerer, opts...), kb: kb, store: store, stations: st}, nil
+}
+
+// serviceOptions open the stores of the platform's services — 红色积分,
+// 暖“新”驿站, 政策推送 — for the assistant.
+func (m *Main) serviceOptions(ctx context.Context) ([]bot.Option, *stations.Store, error) {
+	ledger, err := m.openPoints(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := m.openStations(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ps, err := m.openPush(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []bot.Option{bot.WithPoints(ledger), bot.WithStations(st), bot.WithPush(ps)}, st, nil
 }
 
 // terminalUser is who talks in the terminal: the user id given with
@@ -209,7 +233,8 @@ func (m *Main) openDesk(ctx context.Context) (*bot.Desk, *tickets.Store, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	desk := &bot.Desk{Store: store, Extract: extract, Viewer: m.Config.policy.Viewer, AdminChatID: m.Config.Telegram.AdminChatID}
+	desk := &bot.Desk{Store: store, Extract: extract, Viewer: m.Config.policy.Viewer, AdminChatID: m.Config.Telegram.AdminChatID,
+		Files: m.ticketFiles()}
 	return desk, store, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"partybot/bot"
 	"partybot/knowledge"
@@ -113,6 +114,11 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "完成：新增 %d，更新 %d，未变跳过 %d，移除 %d，不支持跳过 %d%s，失败 %d；知识库共 %d 个段落。\n",
 		counts[bot.IngestAdded], counts[bot.IngestUpdated], counts[bot.IngestUnchanged], counts[bot.IngestRemoved], len(c.unsupported), links, failed, kb.Len())
+	if counts[bot.IngestAdded]+counts[bot.IngestUpdated] > 0 {
+		if err := m.pushIngested(ctx, kb, results); err != nil {
+			return err
+		}
+	}
 	if failed > 0 {
 		return fmt.Errorf("%d 个文件导入失败", failed)
 	}
@@ -432,4 +438,21 @@ func pathError(err error) string {
 		return "没有读取权限"
 	}
 	return err.Error()
+}
+
+// pushIngested gives the subscribers each added or updated document
+// concerns a notice of it (政策推送), and says how many.
+func (m *Main) pushIngested(ctx context.Context, kb *bot.KnowledgeBase, results []bot.IngestResult) error {
+	ps, err := m.openPush(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := bot.QueuePush(ctx, ps, results, kb.ChunkRunes(), time.Now())
+	if err != nil {
+		return fmt.Errorf("安排政策推送失败：%w", err)
+	}
+	if n > 0 {
+		fmt.Fprintf(m.Stdout, "政策推送：已安排 %d 条通知，由 partybot serve 按免打扰时段发出（partybot push hold 文档名 可暂缓）。\n", n)
+	}
+	return nil
 }

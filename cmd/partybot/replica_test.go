@@ -161,7 +161,8 @@ var submitData = regexp.MustCompile(`dm:ok:[0-9a-f]+`)
 
 // replicaConfig gives 区人社局 a chat and a response deadline of 1.8 s,
 // and sweeps every 0.6 s, so that the test sees 督办 reminders; an update
-// claimed by a replica that died is taken over after 6 s.
+// claimed by a replica that died is taken over after 6 s, and the notices
+// it was sending after 10 s.
 const replicaConfig = `departments:
   - key: renshe
     chat_id: -1001
@@ -170,6 +171,7 @@ telegram:
   sweep_minutes: 0.01
   handle_seconds: 5
   update_lease_seconds: 6
+  notice_lease_seconds: 10
 `
 
 // TestReplicas runs two real serve processes on one PostgreSQL behind a
@@ -238,7 +240,9 @@ func TestReplicas(t *testing.T) {
 	}
 	// Each new ticket's department notice, and its 督办 reminder when
 	// nobody accepted it in time, reaches the department's chat once.
-	require.Eventually(t, func() bool { return len(departmentNotices(api, "【督办】")) >= n }, 60*time.Second, 100*time.Millisecond)
+	require.Eventually(t, func() bool {
+		return len(departmentNotices(api, "【督办】")) >= n && len(departmentNotices(api, "")) >= 2*n
+	}, 60*time.Second, 100*time.Millisecond, "dispatch and 督办 notices")
 	time.Sleep(3 * time.Second) // several more sweeps on both replicas
 	reminders := departmentNotices(api, "【督办】")
 	dispatched := len(departmentNotices(api, "")) - len(reminders)

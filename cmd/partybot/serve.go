@@ -13,6 +13,7 @@ import (
 	"partybot/bot"
 	"partybot/bot/telegram"
 	"partybot/feedback"
+	"partybot/stations"
 	"partybot/strictyaml"
 	"partybot/tickets"
 )
@@ -28,7 +29,7 @@ const serveUsage = `用法：partybot serve
   PARTYBOT_DATABASE_URL    多台服务器共用的 PostgreSQL（默认使用数据目录中的 SQLite 文件）
   PARTYBOT_HEALTH_LISTEN   健康检查 /healthz、/readyz 的监听地址（默认不提供）
 配置文件 telegram 部分：admin_chat_id、rate_per_minute、rate_burst、workers、queue_size、chat_queue、
-  sweep_minutes、handle_seconds、update_lease_seconds、health_listen、api_url、webhook_url、
+  sweep_minutes、handle_seconds、update_lease_seconds、notice_lease_seconds、health_listen、api_url、webhook_url、
   webhook_listen（见 README）`
 
 // TelegramConfig is the "telegram" section of the config file with the
@@ -62,6 +63,9 @@ type TelegramConfig struct {
 	// before another may take it over (0: HandleSeconds + 60 s).
 	HandleSeconds      float64 `yaml:"handle_seconds"`
 	UpdateLeaseSeconds float64 `yaml:"update_lease_seconds"`
+	// NoticeLeaseSeconds is how long a replica holds the notices it is
+	// sending before another may send them (0: 120 s; at least 10).
+	NoticeLeaseSeconds float64 `yaml:"notice_lease_seconds"`
 	// HealthListen is where /healthz and /readyz are served
 	// (PARTYBOT_HEALTH_LISTEN); empty serves none.
 	HealthListen string `yaml:"health_listen"`
@@ -131,6 +135,10 @@ func (t TelegramConfig) validate() error {
 		return strictyaml.Errorf("sweep_minutes", "telegram.sweep_minutes 不能为负数")
 	case t.HandleSeconds < 0 || t.HandleSeconds > 3600:
 		return strictyaml.Errorf("handle_seconds", "telegram.handle_seconds 应在 0 到 3600 之间（0 表示默认 120 秒）")
+	case t.NoticeLeaseSeconds != 0 && (t.NoticeLeaseSeconds < 10 || t.NoticeLeaseSeconds > 3600):
+		// Shorter than a send that waits out Telegram's retry_after, two
+		// replicas could both send a notice.
+		return strictyaml.Errorf("notice_lease_seconds", "telegram.notice_lease_seconds 应在 10 到 3600 之间（0 表示默认 120 秒）")
 	case t.UpdateLeaseSeconds < 0:
 		return strictyaml.Errorf("update_lease_seconds", "telegram.update_lease_seconds 不能为负数（0 表示默认）")
 	case t.UpdateLeaseSeconds > 0 && t.UpdateLeaseSeconds <= cmp.Or(t.HandleSeconds, 120):
@@ -173,7 +181,8 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("打开反馈库失败：%w", err)
 	}
 	m.onClose(fb.Close)
-	p, err := m.openParts(ctx, bot.WithFeedback(fb))
+	p, err := m.openParts(ctx, bot.WithFeedback(fb),
+		bot.WithNoticeLease(time.Duration(m.Config.Telegram.NoticeLeaseSeconds*float64(time.Second))))
 	if err != nil {
 		return err
 	}
@@ -184,6 +193,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	watched := make(chan struct{})
 	go func() { defer close(watched); p.kb.Watch(watchCtx, kbWatchEvery, m.Logger) }()
+	go m.reloadStations(watchCtx, p.stations)
 	m.onClose(func() error { stopWatch(); <-watched; return nil })
 
 	stateDSN, err := m.Config.storeDSN("telegram.db")
@@ -248,4 +258,22 @@ func siteOf(raw string) string {
 		return "（地址无效）"
 	}
 	return u.Scheme + "://" + u.Host
+}
+
+// reloadStations reads the stations again every kbWatchEvery until ctx
+// ends, so that an import on another replica, or by partybot stations
+// import, reaches this one.
+func (m *Main) reloadStations(ctx context.Context, st *stations.Store) {
+	t := time.NewTicker(kbWatchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := st.Reload(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Warn("reload stations", "err", err)
+		}
+	}
 }
