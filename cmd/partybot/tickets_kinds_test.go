@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"partybot/points"
 	"partybot/tickets"
 )
 
@@ -193,4 +195,29 @@ func TestTicketsKindsUsageCLI(t *testing.T) {
 	}
 	out := mustCLI(t, dir, "", "tickets", "list", "--json")
 	assert.Equal(t, 1, strings.Count(out, "\n"), "tickets after bad input: %q", out)
+}
+
+// TestStatsPlatformFigures: an admin's statistics carry the points
+// awarded and the notices pushed in the period.
+func TestStatsPlatformFigures(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	ledger, err := points.Open(ctx, filepath.Join(dir, "points.db"))
+	require.NoError(t, err)
+	_, err = ledger.Award(ctx, points.Award{UserID: "1001", Reason: points.Manual, Points: 5, By: "9001", Note: "志愿服务"})
+	require.NoError(t, err)
+	require.NoError(t, ledger.Close())
+
+	out := mustCLI(t, dir, "", "tickets", "stats", "--json")
+	var got struct {
+		Platform struct {
+			PointsAwarded int `json:"points_awarded"`
+			NoticesPushed int `json:"notices_pushed"`
+		} `json:"platform"`
+		Total map[string]any `json:"total"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	assert.Equal(t, 5, got.Platform.PointsAwarded)
+	assert.NotNil(t, got.Total, "the tickets' figures are still there")
+	assert.Contains(t, mustCLI(t, dir, "", "tickets", "stats"), "红色积分发放 5 分")
 }

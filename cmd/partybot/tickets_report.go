@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"partybot/apperr"
 	"partybot/tickets"
@@ -35,10 +36,61 @@ func (m *Main) runTicketsStats(ctx context.Context, args []string) error {
 	if err != nil {
 		return ticketError(err)
 	}
-	if *asJSON {
-		return writeJSONLine(m.Stdout, st)
+	out := statsOut{Stats: st}
+	if v.Admin && *dept == "" {
+		if out.Platform, err = m.platformFigures(ctx, p.From, p.To); err != nil {
+			return err
+		}
 	}
-	return m.printStats(st)
+	if *asJSON {
+		return writeJSONLine(m.Stdout, out)
+	}
+	if err := m.printStats(st); err != nil {
+		return err
+	}
+	if pf := out.Platform; pf != nil {
+		fmt.Fprintf(m.Stdout, "红色积分发放 %d 分；政策推送 %d 条，已查看原文 %d 条。\n", pf.PointsAwarded, pf.NoticesPushed, pf.NoticesOpened)
+	}
+	return nil
+}
+
+// statsOut is what tickets stats prints: the tickets' figures, and for
+// admins the platform's over the same period.
+type statsOut struct {
+	*tickets.Stats
+	Platform *platformFigures `json:"platform,omitempty"`
+}
+
+// platformFigures are the figures of the services beside the tickets
+// that a district writes into its 经验做法.
+type platformFigures struct {
+	PointsAwarded int `json:"points_awarded"`
+	NoticesPushed int `json:"notices_pushed"`
+	NoticesOpened int `json:"notices_opened"`
+}
+
+// platformFigures reads the points awarded and the notices pushed and
+// opened between from and to (zero: unbounded).
+func (m *Main) platformFigures(ctx context.Context, from, to time.Time) (*platformFigures, error) {
+	if to.IsZero() {
+		to = time.Now().AddDate(100, 0, 0)
+	}
+	ledger, err := m.openPoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := m.openPush(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var pf platformFigures
+	if pf.PointsAwarded, err = ledger.Awarded(ctx, from, to); err != nil {
+		return nil, fmt.Errorf("统计红色积分失败：%w", err)
+	}
+	if pf.NoticesPushed, pf.NoticesOpened, err = ps.Counts(ctx, from, to); err != nil {
+		return nil, fmt.Errorf("统计政策推送失败：%w", err)
+	}
+	return &pf, nil
 }
 
 // printStats prints the statistics as a table, a row per department and
