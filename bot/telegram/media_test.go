@@ -2,6 +2,8 @@ package telegram_test
 
 import (
 	"bytes"
+	"context"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"partybot/bot"
+	"partybot/points"
 	"partybot/stations"
 	"partybot/tickets"
 )
@@ -112,4 +115,43 @@ func toChat(calls []apiCall, chat int64) []apiCall {
 		}
 	}
 	return out
+}
+
+// TestVerifiedReportEarnsPoints: a report filed through Telegram earns its
+// submitter nothing until the department's staff accept it and press 核实有效
+// on it; then /points shows the award, once however often it is pressed.
+func TestVerifiedReportEarnsPoints(t *testing.T) {
+	ledger, err := points.Open(context.Background(), filepath.Join(t.TempDir(), "points.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { ledger.Close() })
+	h := newHarness(t, withAssistant(bot.WithPoints(ledger)))
+	h.start()
+	api := h.api
+
+	api.push(h.say(resident, "/report 快递站老板拖欠我们三个月工资"), h.say(resident, "建设路快递站"))
+	draft := one(t, "draft", withText(sentTo(api.waitFor(t, "the draft", func(cs []apiCall) bool {
+		return len(withText(sentTo(cs, resident), "请核对这条随手拍")) == 1
+	}), resident), "请核对这条随手拍"))
+	api.push(h.press(resident, draft, draft.buttons(t)["提交"]))
+	calls := api.waitFor(t, "the card", func(cs []apiCall) bool { return len(sentTo(cs, deptChat)) == 1 })
+	card := sentTo(calls, deptChat)[0]
+	number := numberRE.FindString(card.plain())
+
+	api.push(h.say(resident, "/points"))
+	api.waitFor(t, "no points yet", func(cs []apiCall) bool { return len(withText(sentTo(cs, resident), "红色积分：0 分")) == 1 })
+
+	api.push(h.press(staff, card, card.buttons(t)["接单"]))
+	calls = api.waitFor(t, "accepted", func(cs []apiCall) bool { return len(withText(sentTo(cs, deptChat), "已接单")) == 1 })
+	accepted := withText(sentTo(calls, deptChat), "已接单")[0]
+	verify := accepted.buttons(t)["核实有效"]
+	require.Equal(t, "vf:"+number, verify)
+	api.push(h.press(staff, accepted, verify), h.press(staff, accepted, verify))
+	api.waitFor(t, "verified", func(cs []apiCall) bool { return len(withText(sentTo(cs, deptChat), "红色积分 10 分")) == 1 })
+
+	api.push(h.say(resident, "/points"))
+	calls = api.waitFor(t, "the points", func(cs []apiCall) bool { return len(withText(sentTo(cs, resident), "红色积分：10 分")) == 1 })
+	assert.Contains(t, withText(sentTo(calls, resident), "红色积分：10 分")[0].plain(), number)
+	bal, err := ledger.Balance(context.Background(), strconv.FormatInt(resident, 10))
+	require.NoError(t, err)
+	assert.Equal(t, 10, bal, "awarded once")
 }
