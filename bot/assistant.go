@@ -158,6 +158,7 @@ const staffHelp = `
 · /transfer 工单号 部门代码 理由 —— 转派
 · /verify 工单号 [备注] —— 随手拍核实有效（提交人获积分）
 · /adopt、/partadopt、/reject 工单号 答复内容 —— 建议或线索采纳、部分采纳、暂不采纳
+· /volunteer 用户ID 服务内容 —— 记录志愿服务（按规则记红色积分）
 · /stats [本月|上月|本年|全部|2026-03] —— 工单统计（响应率、按期办结率、满意率），附 Excel 表
 · /export [本月|上月|本年|全部|2026-03] —— 导出工单台账（Excel）`
 
@@ -165,7 +166,8 @@ const staffHelp = `
 const adminHelp = `
 管理员可以查看和办理所有部门的工单，统计和台账也包括所有部门。
 · 直接发送文档（.docx .pdf .html .xlsx .txt .md）—— 加入知识库
-· /kb —— 查看知识库中的文档；/kb remove 文档名 —— 移除导入的文档`
+· /kb —— 查看知识库中的文档；/kb remove 文档名 —— 移除导入的文档
+· /award 用户ID 分数 理由 —— 直接发放红色积分（更正请用命令行 partybot points award --corrects）`
 
 // Handle answers one message in session s. Errors a user should see come
 // back as the reply text; the returned error is reserved for internal
@@ -258,7 +260,13 @@ var commands = map[string]func(a *Assistant, ctx context.Context, s *Session, ar
 	"/subscriptions": (*Assistant).subscriptions,
 	"/unsubscribe":   (*Assistant).unsubscribe,
 	"/rank":          (*Assistant).rank,
-	"/verify":        (*Assistant).verify,
+	"/award": func(a *Assistant, ctx context.Context, s *Session, arg string) (Reply, error) {
+		return a.awardByHand(ctx, s, arg, false)
+	},
+	"/volunteer": func(a *Assistant, ctx context.Context, s *Session, arg string) (Reply, error) {
+		return a.awardByHand(ctx, s, arg, true)
+	},
+	"/verify": (*Assistant).verify,
 	"/adopt": func(a *Assistant, ctx context.Context, s *Session, arg string) (Reply, error) {
 		return a.verdict(ctx, s, arg, tickets.OutcomeAdopted)
 	},

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,4 +129,42 @@ func rewardFor(t *tickets.Ticket) points.Reason {
 		return points.SuggestionPartlyAdopted
 	}
 	return ""
+}
+
+// awardByHand is /award 用户ID 分数 理由 (admins: a manual award) and
+// /volunteer 用户ID 说明 (staff and admins: a volunteer service, by the
+// rules). Each is recorded with who gave it and why.
+func (a *Assistant) awardByHand(ctx context.Context, s *Session, arg string, volunteer bool) (Reply, error) {
+	if a.points == nil || a.desk == nil {
+		return Reply{Text: "本环境未启用红色积分。"}, nil
+	}
+	v := a.viewer(s)
+	if !v.Admin && (!volunteer || len(v.Departments) == 0) {
+		return Reply{Text: "抱歉，只有工作人员可以记录志愿服务，只有管理员可以直接发放积分。"}, nil
+	}
+	f := strings.Fields(arg)
+	award := points.Award{By: s.User.ID}
+	switch {
+	case volunteer && len(f) >= 2:
+		award.UserID, award.Reason, award.Note = f[0], points.VolunteerService, strings.Join(f[1:], " ")
+		award.Key = "volunteer:" + f[0] + ":" + a.now().Format("2006-01-02") + ":" + award.Note
+	case !volunteer && len(f) >= 3:
+		n, err := strconv.Atoi(f[1])
+		if err != nil || n <= 0 {
+			return Reply{Text: "分数应为正整数；更正已发放的积分请用命令行 partybot points award --corrects。"}, nil
+		}
+		award.UserID, award.Reason, award.Points, award.Note = f[0], points.Manual, n, strings.Join(f[2:], " ")
+	case volunteer:
+		return Reply{Text: "用法：/volunteer 用户ID 服务内容，例如：/volunteer 1001 参加社区防汛志愿服务"}, nil
+	default:
+		return Reply{Text: "用法：/award 用户ID 分数 理由，例如：/award 1001 5 协助排查安全隐患"}, nil
+	}
+	res, err := a.points.Award(ctx, award)
+	if code := apperr.Code(err); code == apperr.EInvalid || code == apperr.ETooMany || code == apperr.EConflict || code == apperr.ENotFound {
+		return Reply{Text: apperr.Message(err)}, nil
+	} else if err != nil {
+		return Reply{Text: "抱歉，积分没有记上，请稍后再试。"}, err
+	}
+	return Reply{Text: fmt.Sprintf("已为用户 %s 记红色积分 %d 分（%s：%s），当前共 %d 分。", res.Entry.UserID, res.Entry.Points,
+		res.Entry.Reason.Label(), res.Entry.Note, res.Entry.Balance)}, nil
 }

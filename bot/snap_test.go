@@ -159,3 +159,20 @@ func TestVerdictsAwardPoints(t *testing.T) {
 	f.say(t, f.resident, "/rank on")
 	mustContain(t, f.say(t, f.resident, "/rank"), "张师傅  30 分")
 }
+
+func TestAwardByHand(t *testing.T) {
+	ctx := context.Background()
+	ledger, err := points.Open(ctx, filepath.Join(t.TempDir(), "points.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { ledger.Close() })
+	f := newDeskFixture(t, bot.WithPoints(ledger))
+	admin := &bot.Session{User: bot.User{ID: "admin", Name: "管理员"}}
+
+	mustContain(t, f.say(t, f.resident, "/award resident 100 自己给自己"), "只有")
+	mustContain(t, f.say(t, f.staff, "/award resident 100 部门发"), "只有")
+	mustContain(t, f.say(t, f.staff, "/volunteer resident 参加社区防汛志愿服务"), "5 分", "志愿服务")
+	mustContain(t, f.say(t, f.staff, "/volunteer resident 参加社区防汛志愿服务"), "5 分")
+	mustContain(t, f.say(t, admin, "/award resident -3 扣分"), "正整数")
+	mustContain(t, f.say(t, admin, "/award resident 7 协助排查安全隐患"), "当前共 12 分")
+	mustContain(t, f.say(t, f.resident, "/points"), "12 分")
+}
