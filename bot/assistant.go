@@ -69,6 +69,10 @@ func WithChecklists(d *checklist.Drafter) Option { return func(a *Assistant) { a
 // with r.
 func WithFeedback(r FeedbackRecorder) Option { return func(a *Assistant) { a.feedback = r } }
 
+// WithClock makes the assistant read the time from now: step expiry,
+// quiet hours of pushed notices, open stations. For tests and replays.
+func WithClock(now func() time.Time) Option { return func(a *Assistant) { a.now = now } }
+
 // WithStepTimeout sets how long a pending step waits for the user
 // ([DefaultStepTimeout] when d is not positive).
 func WithStepTimeout(d time.Duration) Option {
