@@ -387,7 +387,7 @@ func (a *Assistant) Callback(ctx context.Context, s *Session, data string) (Repl
 		r, err := a.rateTicket(ctx, s, number, n, "")
 		r.Settled = a.moved(ctx, s, number, tickets.StatusResolved)
 		return r, err
-	case "ac", "rs", "tr", "vf":
+	case "ac", "rs", "tr", "vf", "av", "pv", "jv":
 		if !validNumber(rest) {
 			break
 		}
@@ -408,7 +408,13 @@ func (a *Assistant) staffButton(ctx context.Context, s *Session, kind, number st
 		r.Settled = a.moved(ctx, s, number, tickets.StatusDispatched)
 		return r, err
 	case "rs":
-		return a.askResolveReply(ctx, s, number)
+		return a.askResolveReply(ctx, s, number, "")
+	case "av":
+		return a.askResolveReply(ctx, s, number, tickets.OutcomeAdopted)
+	case "pv":
+		return a.askResolveReply(ctx, s, number, tickets.OutcomePartlyAdopted)
+	case "jv":
+		return a.askResolveReply(ctx, s, number, tickets.OutcomeRejected)
 	case "vf":
 		return a.verify(ctx, s, number)
 	default:

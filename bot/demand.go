@@ -257,12 +257,26 @@ func (a *Assistant) ticketButtons(s *Session, t *tickets.Ticket) [][]Button {
 		return RatingButtons(t.Number)
 	case t.Status == tickets.StatusDispatched && v.CanHandle(t):
 		return [][]Button{{{Text: "接单", Data: "ac:" + t.Number}, {Text: "转派", Data: "tr:" + t.Number}}}
-	case t.Status == tickets.StatusAccepted && v.CanHandle(t) && t.Kind == tickets.KindReport && t.VerifiedAt.IsZero():
-		return [][]Button{{{Text: "核实有效", Data: "vf:" + t.Number}, {Text: "办结", Data: "rs:" + t.Number}}}
-	case t.Status == tickets.StatusAccepted && v.CanHandle(t) && t.Kind != tickets.KindSuggestion:
+	case t.Status == tickets.StatusAccepted && v.CanHandle(t) && t.Kind != tickets.KindDemand:
+		return verdictButtons(t)
+	case t.Status == tickets.StatusAccepted && v.CanHandle(t):
 		return [][]Button{{{Text: "办结", Data: "rs:" + t.Number}}}
 	}
 	return nil
+}
+
+// verdictButtons are the staff's actions on an accepted report or
+// suggestion: 核实有效 (until verified), 办结 and 核实无效 for a report;
+// 采纳, 部分采纳 and 暂不采纳 for a suggestion.
+func verdictButtons(t *tickets.Ticket) [][]Button {
+	if t.Kind == tickets.KindSuggestion {
+		return [][]Button{{{Text: "采纳", Data: "av:" + t.Number}, {Text: "部分采纳", Data: "pv:" + t.Number}, {Text: "暂不采纳", Data: "jv:" + t.Number}}}
+	}
+	row := []Button{{Text: "办结", Data: "rs:" + t.Number}, {Text: "核实无效", Data: "jv:" + t.Number}}
+	if t.VerifiedAt.IsZero() {
+		row = append([]Button{{Text: "核实有效", Data: "vf:" + t.Number}}, row...)
+	}
+	return [][]Button{row}
 }
 
 // RatingButtons is the 评单 keyboard for ticket number: 1–5 stars.
@@ -326,10 +340,11 @@ func (a *Assistant) accept(ctx context.Context, s *Session, arg string) (Reply, 
 func acceptedReply(t *tickets.Ticket) Reply {
 	switch t.Kind {
 	case tickets.KindSuggestion:
-		return Reply{Text: fmt.Sprintf("已接单：建议 %s。研究后请答复：采纳发送 /adopt %s 答复内容，部分采纳 /partadopt，暂不采纳 /reject。", t.Number, t.Number)}
+		return Reply{Text: fmt.Sprintf("已接单：建议 %s。研究后请点下方按钮答复（或发送 /adopt、/partadopt、/reject %s 答复内容）。", t.Number, t.Number),
+			Buttons: verdictButtons(t)}
 	case tickets.KindReport:
 		return Reply{Text: fmt.Sprintf("已接单：随手拍 %s，请于 %s 前办结。现场核实属实请点“核实有效”（提交人获红色积分）；不属实发送 /reject %s 答复内容。", t.Number, tickets.FormatTime(t.DueAt), t.Number),
-			Buttons: [][]Button{{{Text: "核实有效", Data: "vf:" + t.Number}, {Text: "办结", Data: "rs:" + t.Number}}}}
+			Buttons: verdictButtons(t)}
 	}
 	return Reply{Text: fmt.Sprintf("已接单：工单 %s，请于 %s 前办结。办结时点“办结”或发送 /resolve %s 答复内容。", t.Number, tickets.FormatTime(t.DueAt), t.Number),
 		Buttons: [][]Button{{{Text: "办结", Data: "rs:" + t.Number}}}}
@@ -369,10 +384,11 @@ func (a *Assistant) resolve(ctx context.Context, s *Session, number, reply strin
 	return Reply{Text: fmt.Sprintf("工单 %s 已办结，答复已发送给提交人，等待评价。", t.Number)}, nil
 }
 
-// askResolveReply asks a staff member for the reply that resolves number:
-// their next message in this chat is taken as it, and shown back for
-// confirmation before it is sent.
-func (a *Assistant) askResolveReply(ctx context.Context, s *Session, number string) (Reply, error) {
+// askResolveReply asks a staff member for the reply that resolves number
+// (with verdict o on a report or suggestion, "" for 办结): their next
+// message in this chat is taken as it, and shown back for confirmation
+// before it is sent.
+func (a *Assistant) askResolveReply(ctx context.Context, s *Session, number string, o tickets.Outcome) (Reply, error) {
 	t, err := a.desk.Store.FindTicketByNumber(ctx, a.viewer(s), number)
 	if err != nil {
 		return ticketReply(err)
@@ -380,8 +396,8 @@ func (a *Assistant) askResolveReply(ctx context.Context, s *Session, number stri
 	if !a.viewer(s).CanHandle(t) {
 		return Reply{Text: "您不是该工单承办部门的工作人员，不能办结。"}, nil
 	}
-	s.begin(&step{kind: stepReplyText, key: newKey(), expires: a.now().Add(a.stepTTL), number: t.Number})
-	return Reply{Text: fmt.Sprintf("请在 %s内直接回复工单 %s 的办结答复（将发送给提交人，发送前会请您确认）；发送“取消”放弃。", minutes(a.stepTTL), t.Number),
+	s.begin(&step{kind: stepReplyText, key: newKey(), expires: a.now().Add(a.stepTTL), number: t.Number, outcome: o})
+	return Reply{Text: fmt.Sprintf("请在 %s内直接回复工单 %s 的%s答复（将发送给提交人，发送前会请您确认）；发送“取消”放弃。", minutes(a.stepTTL), t.Number, verdictName(o, t.Kind)),
 		ExpectReply: true}, nil
 }
 
@@ -394,15 +410,19 @@ func (a *Assistant) confirmReply(s *Session, st *step, text string) (Reply, erro
 	}
 	if err := checkReplyText(text); err != nil {
 		// Still waiting for a usable reply.
-		s.begin(&step{kind: stepReplyText, key: st.key, expires: a.now().Add(a.stepTTL), number: st.number})
+		s.begin(&step{kind: stepReplyText, key: st.key, expires: a.now().Add(a.stepTTL), number: st.number, outcome: st.outcome})
 		return Reply{Text: err.Error(), ExpectReply: true}, nil
 	}
-	c := &step{kind: stepReplyConfirm, key: newKey(), expires: a.now().Add(a.stepTTL), number: st.number, reply: text}
+	c := &step{kind: stepReplyConfirm, key: newKey(), expires: a.now().Add(a.stepTTL), number: st.number, reply: text, outcome: st.outcome}
 	s.begin(c)
+	what, how := verdictName(st.outcome, ""), "办结"
+	if st.outcome != "" {
+		how = "以“" + what + "”办结"
+	}
 	return Reply{
-		Text: fmt.Sprintf("将办结工单 %s，并把以下答复发送给提交人：\n\n%s\n\n点“确认办结”或回复“确认”发送；点“取消”或回复“取消”放弃。发送其他消息即作废。", st.number, text),
+		Text: fmt.Sprintf("将%s工单 %s，并把以下答复发送给提交人：\n\n%s\n\n点“确认%s”或回复“确认”发送；点“取消”或回复“取消”放弃。发送其他消息即作废。", how, st.number, text, what),
 		Buttons: [][]Button{{
-			{Text: "确认办结", Data: "rc:ok:" + c.key},
+			{Text: "确认" + what, Data: "rc:ok:" + c.key},
 			{Text: "取消", Data: "rc:no:" + c.key},
 		}},
 	}, nil
@@ -428,7 +448,22 @@ func (a *Assistant) resolveConfirmed(ctx context.Context, s *Session, key string
 	if st == nil || !s.end(st) {
 		return Reply{Text: "这条办结答复已失效（已发送、已取消或已超时），答复没有发送。如需办结，请重新点“办结”。"}, nil
 	}
+	if st.outcome != "" {
+		return a.verdict(ctx, s, st.number+" "+st.reply, st.outcome)
+	}
 	return a.resolve(ctx, s, st.number, st.reply)
+}
+
+// verdictName names what a reply with verdict o does to a ticket of kind
+// k: 办结 for none, 采纳, 部分采纳, 暂不采纳 or 核实无效.
+func verdictName(o tickets.Outcome, k tickets.Kind) string {
+	if o == "" {
+		return "办结"
+	}
+	if o == tickets.OutcomeRejected && k == "" {
+		return "暂不采纳/核实无效"
+	}
+	return o.Label(k)
 }
 
 // cancelReply drops the confirmation step named key.

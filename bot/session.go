@@ -95,11 +95,12 @@ type step struct {
 	kind    stepKind
 	key     string // names the step in its buttons' data
 	expires time.Time
-	draft   tickets.Draft // stepDemand
-	number  string        // stepReplyText, stepReplyConfirm
-	reply   string        // stepReplyConfirm
-	report  *reportDraft  // stepReport
-	service string        // stepLocation: the service asked for, "" for any
+	draft   tickets.Draft   // stepDemand
+	number  string          // stepReplyText, stepReplyConfirm
+	reply   string          // stepReplyConfirm
+	report  *reportDraft    // stepReport
+	outcome tickets.Outcome // stepReplyText, stepReplyConfirm: a verdict's, "" for 办结
+	service string          // stepLocation: the service asked for, "" for any
 }
 
 // begin makes st the session's pending step, replacing any other. Under
@@ -141,14 +142,15 @@ type sessionState struct {
 const stateVersion = 1
 
 type stepState struct {
-	Kind    stepKind       `json:"kind"`
-	Key     string         `json:"key"`
-	Expires time.Time      `json:"expires"`
-	Draft   *tickets.Draft `json:"draft,omitempty"`
-	Number  string         `json:"number,omitempty"`
-	Reply   string         `json:"reply,omitempty"`
-	Report  *reportDraft   `json:"report,omitempty"`
-	Service string         `json:"service,omitempty"`
+	Kind    stepKind        `json:"kind"`
+	Key     string          `json:"key"`
+	Expires time.Time       `json:"expires"`
+	Draft   *tickets.Draft  `json:"draft,omitempty"`
+	Number  string          `json:"number,omitempty"`
+	Reply   string          `json:"reply,omitempty"`
+	Report  *reportDraft    `json:"report,omitempty"`
+	Outcome tickets.Outcome `json:"outcome,omitempty"`
+	Service string          `json:"service,omitempty"`
 }
 
 // lastState is what /sources shows of the last answer.
@@ -166,7 +168,7 @@ func (s *Session) MarshalState() ([]byte, error) {
 	st := sessionState{V: stateVersion, Turns: s.turns}
 	if p := s.step; p != nil {
 		st.Step = &stepState{Kind: p.kind, Key: p.key, Expires: p.expires, Number: p.number, Reply: p.reply,
-			Report: p.report, Service: p.service}
+			Report: p.report, Service: p.service, Outcome: p.outcome}
 		if p.kind == stepDemand {
 			st.Step.Draft = &p.draft
 		}
@@ -198,7 +200,7 @@ func (s *Session) RestoreState(state []byte) error {
 	var p *step
 	if ss := st.Step; ss != nil {
 		p = &step{kind: ss.Kind, key: ss.Key, expires: ss.Expires, number: ss.Number, reply: ss.Reply,
-			report: ss.Report, service: ss.Service}
+			report: ss.Report, service: ss.Service, outcome: ss.Outcome}
 		if ss.Draft != nil {
 			p.draft = *ss.Draft
 		}

@@ -176,3 +176,31 @@ func TestAwardByHand(t *testing.T) {
 	mustContain(t, f.say(t, admin, "/award resident 7 协助排查安全隐患"), "当前共 12 分")
 	mustContain(t, f.say(t, f.resident, "/points"), "12 分")
 }
+
+// TestSuggestionVerdictButtons: an accepted suggestion offers 采纳, 部分采纳
+// and 暂不采纳; a press asks for the reply, shows it back, and 确认 sends it
+// and awards the points.
+func TestSuggestionVerdictButtons(t *testing.T) {
+	ctx := context.Background()
+	ledger, err := points.Open(ctx, filepath.Join(t.TempDir(), "points.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { ledger.Close() })
+	f := newDeskFixture(t, bot.WithPoints(ledger))
+	admin := &bot.Session{User: bot.User{ID: "admin", Name: "管理员"}}
+
+	sug := numberIn(f.say(t, f.resident, "/suggest 建议在商圈增设暖“新”驿站").Text)
+	accepted := f.say(t, admin, "/accept "+sug)
+	adopt := buttonData(accepted, "部分采纳")
+	require.Equal(t, "pv:"+sug, adopt, "buttons: %+v", accepted.Buttons)
+	assert.NotEmpty(t, buttonData(accepted, "暂不采纳"))
+
+	mustContain(t, f.press(t, admin, adopt), "部分采纳答复")
+	shown := f.say(t, admin, "先在万达东门试点一处")
+	mustContain(t, shown, "以“部分采纳”办结", "先在万达东门试点一处")
+	done := f.say(t, admin, "确认")
+	mustContain(t, done, "部分采纳", "10 分")
+	tk, err := f.store.FindTicketByNumber(ctx, tickets.Viewer{Admin: true}, sug)
+	require.NoError(t, err)
+	assert.Equal(t, tickets.OutcomePartlyAdopted, tk.Outcome)
+	assert.Equal(t, tickets.StatusResolved, tk.Status)
+}
