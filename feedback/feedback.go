@@ -178,15 +178,7 @@ func (s *Store) Vote(ctx context.Context, id int64, userID string, vote int) err
 	}
 	res, err := s.db.ExecContext(ctx, s.eng.Bind("UPDATE answers SET vote = ?, voted_at = ? WHERE id = ? AND user_id = ?"),
 		vote, s.now().UnixMilli(), id, userID)
-	if err != nil {
-		return fmt.Errorf("vote: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("vote: %w", err)
-	} else if n == 0 {
-		return apperr.Errorf(apperr.ENotFound, "没有找到这条回答")
-	}
-	return nil
+	return sqlstore.Changed(res, err, "vote", apperr.Errorf(apperr.ENotFound, "没有找到这条回答"))
 }
 
 // FindAnswer returns answer id with its vote. Returns ENotFound for an

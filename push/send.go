@@ -81,15 +81,7 @@ func (s *Store) MarkOpened(ctx context.Context, userID int64, doc string) error 
 
 // affected is the error of an UPDATE that must change a row.
 func (s *Store) affected(res sql.Result, err error, op, notFound string, args ...any) error {
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	} else if n == 0 {
-		return apperr.Errorf(apperr.ENotFound, notFound, args...)
-	}
-	return nil
+	return sqlstore.Changed(res, err, op, apperr.Errorf(apperr.ENotFound, notFound, args...))
 }
 
 // FindDelivery returns notice id, as the button of a sent notice names

@@ -8,6 +8,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -147,3 +148,20 @@ type lockErr struct {
 func lockError(key string, err error) error { return &lockErr{key, err} }
 func (e *lockErr) Error() string            { return "lock " + e.key + ": " + e.err.Error() }
 func (e *lockErr) Unwrap() error            { return e.err }
+
+// Changed is the error of an UPDATE or DELETE that must change a row: err
+// wrapped with op when the statement failed, notFound when it changed
+// nothing, nil otherwise.
+func Changed(res sql.Result, err error, op string, notFound error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	n, err := res.RowsAffected()
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: %w", op, err)
+	case n == 0:
+		return notFound
+	}
+	return nil
+}

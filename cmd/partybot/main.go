@@ -104,6 +104,7 @@ const usage = `partybot — 党务助手
   partybot points show|award|rank|export    红色积分：查看、发放或更正、月度排行、月结单（Excel）
   partybot stations import|near|list        暖“新”驿站：导入（CSV/Excel）、查找最近、按区域列出
   partybot push preview 文件|hold|release   政策推送：预览文件会推送给谁、暂缓或放行
+  partybot web [link|logout|token]          工作台（网页与 /api/v1）；link --user ID 生成一次性登录链接
   partybot migrate [--from 数据目录]         把 SQLite 中的记录复制到 PostgreSQL（PARTYBOT_DATABASE_URL）
   partybot eval qa 文件                     检索与拒答质量评测
   partybot eval routing 文件                诉求分派准确率评测
@@ -155,6 +156,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.runStations(ctx, rest)
 	case "push":
 		return m.runPush(ctx, rest)
+	case "web":
+		return m.runWeb(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil
