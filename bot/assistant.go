@@ -30,6 +30,7 @@ type Assistant struct {
 	stations   StationFinder
 	points     PointsLedger
 	push       PushDesk
+	webLinks   WebLinks
 	stepTTL    time.Duration
 	// noticeLease is how long PendingNotices leases notices.
 	noticeLease time.Duration
@@ -163,6 +164,7 @@ const staffHelp = `
 · /verify 工单号 [备注] —— 随手拍核实有效（提交人获积分）
 · /adopt、/partadopt、/reject 工单号 答复内容 —— 建议或线索采纳、部分采纳、暂不采纳
 · /volunteer 用户ID 服务内容 —— 记录志愿服务（按规则记红色积分）
+· /web —— 获取工作台（网页版）的一次性登录链接
 · /stats [本月|上月|本年|全部|2026-03] —— 工单统计（响应率、按期办结率、满意率），附 Excel 表
 · /export [本月|上月|本年|全部|2026-03] —— 导出工单台账（Excel）`
 
@@ -264,6 +266,7 @@ var commands = map[string]func(a *Assistant, ctx context.Context, s *Session, ar
 	"/subscriptions": (*Assistant).subscriptions,
 	"/unsubscribe":   (*Assistant).unsubscribe,
 	"/rank":          (*Assistant).rank,
+	"/web":           (*Assistant).webLink,
 	"/award": func(a *Assistant, ctx context.Context, s *Session, arg string) (Reply, error) {
 		return a.awardByHand(ctx, s, arg, false)
 	},

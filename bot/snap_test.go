@@ -204,3 +204,18 @@ func TestSuggestionVerdictButtons(t *testing.T) {
 	assert.Equal(t, tickets.OutcomePartlyAdopted, tk.Outcome)
 	assert.Equal(t, tickets.StatusResolved, tk.Status)
 }
+
+// TestWebLink: /web gives staff a sign-in link in a private chat only,
+// and nobody else one.
+func TestWebLink(t *testing.T) {
+	var asked []string
+	f := newDeskFixture(t, bot.WithWebLinks(func(_ context.Context, user string) (string, error) {
+		asked = append(asked, user)
+		return "https://console.example/login?token=t", nil
+	}))
+	mustContain(t, f.say(t, f.staff, "/web"), "https://console.example/login?token=t", "只能使用一次")
+	mustContain(t, f.say(t, f.resident, "/web"), "工作人员和管理员")
+	group := &bot.Session{User: f.staff.User, Chat: bot.Chat{ID: -100, Group: true}}
+	mustContain(t, f.say(t, group, "/web"), "私聊")
+	assert.Equal(t, []string{"staff"}, asked)
+}

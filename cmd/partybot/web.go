@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"partybot/tickets"
 	"partybot/web"
 )
 
@@ -102,9 +103,22 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *listen)
+	addr, stop, err := m.startWeb(*listen, ts, auth)
 	if err != nil {
-		return fmt.Errorf("工作台无法监听 %s（PARTYBOT_WEB_LISTEN）：%w", *listen, err)
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "工作台已启动：http://%s\n", addr)
+	<-ctx.Done()
+	return stop()
+}
+
+// startWeb serves the console on listen over the ticket store ts and the
+// sign-in store auth, until the returned stop is called (it waits up to
+// 10 s for requests in progress). It returns the address it listens on.
+func (m *Main) startWeb(listen string, ts *tickets.Store, auth *web.Store) (addr string, stop func() error, err error) {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return "", nil, fmt.Errorf("工作台无法监听 %s（PARTYBOT_WEB_LISTEN）：%w", listen, err)
 	}
 	srv := &http.Server{
 		Handler:           web.NewServer(auth, ts, m.Config.policy.Viewer, webURL(), m.Logger),
@@ -112,23 +126,30 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 	}
 	m.Logger.Info("web console", "listen", ln.Addr().String(), "url", webURL())
-	fmt.Fprintf(m.Stdout, "工作台已启动：http://%s\n", ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return fmt.Errorf("工作台：%w", err)
-	case <-ctx.Done():
+	return ln.Addr().String(), func() error {
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdown); err != nil {
+			return fmt.Errorf("工作台关闭：%w", err)
+		}
+		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("工作台：%w", err)
+		}
+		return nil
+	}, nil
+}
+
+// webLinks makes the /web command's sign-in links with auth.
+func webLinks(auth *web.Store) func(ctx context.Context, userID string) (string, error) {
+	return func(ctx context.Context, userID string) (string, error) {
+		token, err := auth.NewLink(ctx, userID, "/tickets")
+		if err != nil {
+			return "", err
+		}
+		return webURL() + "/login?token=" + url.QueryEscape(token), nil
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return fmt.Errorf("工作台关闭：%w", err)
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("工作台：%w", err)
-	}
-	return nil
 }
 
 // webUser parses "--user ID" (and what extra adds) from args for the
