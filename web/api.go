@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"partybot/apperr"
@@ -85,55 +84,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // listTickets serves GET /api/v1/tickets?status=&department=&overdue=&q=&page=:
-// the tickets the viewer may see, newest first, PageSize a page (page 1
+// the tickets the viewer handles, newest first, PageSize a page (page 1
 // first), with the total that match.
 func (s *Server) listTickets(r *http.Request, v tickets.Viewer) (any, error) {
-	q := r.URL.Query()
-	var f tickets.TicketFilter
-	if st := q.Get("status"); st != "" {
-		status, err := tickets.ParseStatus(st)
-		if err != nil {
-			return nil, err
-		}
-		f.Status = &status
-	}
-	if d := q.Get("department"); d != "" {
-		f.Department = &d
-	}
-	if o := q.Get("overdue"); o != "" {
-		overdue, err := strconv.ParseBool(o)
-		if err != nil {
-			return nil, apperr.Errorf(apperr.EInvalid, "overdue 应为 true 或 false")
-		}
-		f.Overdue = &overdue
-	}
-	page := 1
-	if p := q.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > maxPage {
-			return nil, apperr.Errorf(apperr.EInvalid, "页码应为正整数")
-		}
-		page = n
-	}
-	all, err := s.tickets.FindTickets(r.Context(), v, f)
+	q, err := ParseTicketQuery(r.URL.Query())
 	if err != nil {
 		return nil, err
 	}
-	// The free text is matched here: the store has no text filter yet.
-	if text := strings.TrimSpace(q.Get("q")); text != "" {
-		var hit []*tickets.Ticket
-		for _, t := range all {
-			if matches(t, text) {
-				hit = append(hit, t)
-			}
-		}
-		all = hit
+	p, err := s.findTickets(r.Context(), v, q, Newest)
+	if err != nil {
+		return nil, err
 	}
-	out := TicketList{Total: len(all), Tickets: []*tickets.Ticket{}}
-	if start := (page - 1) * PageSize; start < len(all) {
-		out.Tickets = all[start:min(start+PageSize, len(all))]
-	}
-	return out, nil
+	return TicketList{Total: p.Total, Tickets: p.Tickets}, nil
 }
 
 // matches reports whether t's number, text, summary, category or place
@@ -147,14 +109,17 @@ func matches(t *tickets.Ticket, text string) bool {
 	return false
 }
 
-// findVisible returns the ticket of the path's {number}. A ticket that
-// does not exist and one the viewer may not see are the same 404, body
-// and all.
+// findVisible returns the ticket of the path's {number}, which the viewer
+// must handle ([tickets.Viewer.CanHandle]). A ticket that does not exist
+// and one the viewer may not see are the same 404, body and all.
 func (s *Server) findVisible(r *http.Request, v tickets.Viewer) (*tickets.Ticket, error) {
 	number := r.PathValue("number")
 	t, err := s.tickets.FindTicketByNumber(r.Context(), v, number)
 	switch apperr.Code(err) {
 	case "":
+		if !v.CanHandle(t) { // a staff member's own demand to another department
+			return nil, errNoTicket
+		}
 		return t, nil
 	case apperr.ENotFound, apperr.EForbidden:
 		return nil, errNoTicket

@@ -29,6 +29,10 @@ type TicketStore interface {
 	Accept(ctx context.Context, v tickets.Viewer, number, note string) (*tickets.Ticket, error)
 	Resolve(ctx context.Context, v tickets.Viewer, number, reply string) (*tickets.Ticket, error)
 	Transfer(ctx context.Context, v tickets.Viewer, number, to, reason string) (*tickets.Ticket, error)
+	Verify(ctx context.Context, v tickets.Viewer, number, note string) (*tickets.Ticket, error)
+	Adopt(ctx context.Context, v tickets.Viewer, number, reply string, partial bool) (*tickets.Ticket, error)
+	Reject(ctx context.Context, v tickets.Viewer, number, reply string) (*tickets.Ticket, error)
+	Departments() []tickets.Department
 }
 
 var _ TicketStore = (*tickets.Store)(nil)
@@ -49,6 +53,7 @@ type Server struct {
 	viewer  ViewerFunc
 	secure  bool // the public URL is https: cookies are Secure
 	logger  *slog.Logger
+	files   *tickets.Files // the photos; nil: none served ([WithFiles])
 	handler http.Handler
 }
 
@@ -56,19 +61,26 @@ var _ http.Handler = (*Server)(nil)
 
 // NewServer returns the console over the sign-in store auth and the ticket
 // store ts. publicURL is the base URL users reach it at
-// (PARTYBOT_WEB_URL); logger receives internal errors.
-func NewServer(auth *Store, ts TicketStore, viewer ViewerFunc, publicURL string, logger *slog.Logger) *Server {
+// (PARTYBOT_WEB_URL); logger receives internal errors. Options set the
+// rest: [WithFiles] for the tickets' photos.
+func NewServer(auth *Store, ts TicketStore, viewer ViewerFunc, publicURL string, logger *slog.Logger, opts ...Option) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{auth: auth, tickets: ts, viewer: viewer, logger: logger,
 		secure: strings.HasPrefix(strings.ToLower(publicURL), "https://")}
+	for _, o := range opts {
+		o(s)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /login", s.login)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, DefaultNext, http.StatusSeeOther)
 	})
-	mux.Handle("GET /tickets", s.page(s.ticketsPage))
+	mux.Handle("GET /tickets", s.page(s.boardPage))
+	mux.Handle("GET /tickets/{number}", s.page(s.detailPage))
+	mux.Handle("POST /tickets/{number}/{action}", s.page(s.actionPost))
+	mux.Handle("GET /tickets/{number}/photos/{sha256}", s.page(s.photo))
 	mux.Handle("GET /api/v1/tickets", s.api(s.listTickets))
 	mux.Handle("GET /api/v1/tickets/{number}", s.api(s.showTicket))
 	mux.Handle("POST /api/v1/tickets/{number}/accept", s.api(s.acceptTicket))
@@ -80,7 +92,11 @@ func NewServer(auth *Store, ts TicketStore, viewer ViewerFunc, publicURL string,
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusForbidden, apperr.EForbidden, "拒绝来自其他网站的请求")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeError(w, http.StatusForbidden, apperr.EForbidden, "拒绝来自其他网站的请求")
+			return
+		}
+		s.forbidden(w, errCrossOrigin)
 	}))
 	s.handler = cop.Handler(mux)
 	return s
@@ -125,6 +141,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	})
 	http.Redirect(w, r, LocalPath(next), http.StatusSeeOther)
 }
+
+var errCrossOrigin = apperr.Errorf(apperr.EForbidden, "该操作来自其他网站，已被拒绝。请在工作台页面内操作。")
 
 var errNotStaff = apperr.Errorf(apperr.EForbidden, "工作台仅对部门工作人员和管理员开放。")
 
@@ -193,12 +211,4 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data any
 	if err := templates.ExecuteTemplate(w, name, data); err != nil {
 		s.logger.Error("web render", "template", name, "err", err)
 	}
-}
-
-// ticketsPage is the board (工单); for now a placeholder.
-func (s *Server) ticketsPage(w http.ResponseWriter, r *http.Request, v tickets.Viewer) {
-	s.render(w, http.StatusOK, "page.html", struct {
-		Title, UserID string
-		Admin         bool
-	}{"工单", v.UserID, v.Admin})
 }

@@ -40,6 +40,7 @@ type env struct {
 	tickets *tickets.Store
 	ts      *httptest.Server
 	clock   *clock
+	files   tickets.Files
 	renshe  *tickets.Ticket // a demand for 人社
 	sifa    *tickets.Ticket // a demand for 司法
 }
@@ -62,7 +63,8 @@ func newEnv(tb testing.TB, publicURL string) *env {
 			Text: "诉求 " + c.dept, Department: c.dept, Confidence: 1})
 		require.NoError(tb, err)
 	}
-	e.ts = httptest.NewServer(web.NewServer(e.auth, e.tickets, viewer, publicURL, nil))
+	e.files = tickets.Files{Dir: filepath.Join(tb.TempDir(), "attachments")}
+	e.ts = httptest.NewServer(web.NewServer(e.auth, e.tickets, viewer, publicURL, nil, web.WithFiles(e.files)))
 	tb.Cleanup(e.ts.Close)
 	return e
 }
