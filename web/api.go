@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 
 	"partybot/apperr"
 	"partybot/tickets"
@@ -96,17 +95,6 @@ func (s *Server) listTickets(r *http.Request, v tickets.Viewer) (any, error) {
 		return nil, err
 	}
 	return TicketList{Total: p.Total, Tickets: p.Tickets}, nil
-}
-
-// matches reports whether t's number, text, summary, category or place
-// contains text.
-func matches(t *tickets.Ticket, text string) bool {
-	for _, f := range []string{t.Number, t.Text, t.Summary, t.Category, t.Location} {
-		if strings.Contains(f, text) {
-			return true
-		}
-	}
-	return false
 }
 
 // findVisible returns the ticket of the path's {number}, which the viewer

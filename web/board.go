@@ -1,11 +1,8 @@
 package web
 
 import (
-	"cmp"
 	"context"
-	"math"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -74,7 +71,8 @@ type Order int
 const (
 	// Newest: newest first (the API's order).
 	Newest Order = iota
-	// Urgent: the board's order; see [urgentFirst].
+	// Urgent: the board's order: overdue first, then open, urgent, the
+	// earliest deadline and the newest (see [tickets.Store.Board]).
 	Urgent
 )
 
@@ -89,15 +87,15 @@ type TicketPage struct {
 
 // findTickets returns page q.Page (PageSize a page) of the tickets v
 // handles ([tickets.Viewer.CanHandle]: staff their departments', admins
-// all) that match q, in order o. A ticket a staff member merely submitted
-// to another department is not listed: the console shows the work of the
-// viewer's departments. Returns EINVALID for an unknown department.
-//
-// The store has no text filter and sorts only by creation, so the
-// tickets matching the other filters are read and then matched, counted,
-// sorted and cut here.
+// all) that match q, in order o, from [tickets.Store.Board]. A ticket a
+// staff member merely submitted to another department is not listed: the
+// console shows the work of the viewer's departments. Returns EINVALID for
+// an unknown department.
 func (s *Server) findTickets(ctx context.Context, v tickets.Viewer, q TicketQuery, o Order) (TicketPage, error) {
-	var f tickets.TicketFilter
+	f := tickets.BoardFilter{Text: q.Text, Newest: o == Newest, Page: max(q.Page, 1), PerPage: PageSize}
+	if q.Status != "" {
+		f.Status = &q.Status
+	}
 	if q.Department != "" {
 		f.Department = &q.Department
 	}
@@ -105,104 +103,9 @@ func (s *Server) findTickets(ctx context.Context, v tickets.Viewer, q TicketQuer
 		overdue := q.Overdue == "true"
 		f.Overdue = &overdue
 	}
-	all, err := s.tickets.FindTickets(ctx, v, f)
+	p, err := s.tickets.Board(ctx, v, f)
 	if err != nil {
 		return TicketPage{}, err
 	}
-	out := TicketPage{Counts: map[tickets.Status]int{}}
-	kept := all[:0]
-	for _, t := range all {
-		if !v.CanHandle(t) || (q.Text != "" && !matches(t, q.Text)) {
-			continue
-		}
-		out.Counts[t.Status]++
-		if q.Status == "" || t.Status == q.Status {
-			kept = append(kept, t)
-		}
-	}
-	out.Total = len(kept)
-	start := (max(q.Page, 1) - 1) * PageSize
-	if o == Urgent {
-		kept = urgentFirst(kept, start+PageSize)
-	}
-	out.Tickets = []*tickets.Ticket{}
-	if start < len(kept) {
-		out.Tickets = kept[start:min(start+PageSize, len(kept))]
-	}
-	return out, nil
-}
-
-// urgentKey is where a ticket goes on the board: overdue (督办) tickets
-// first, then open before finished, urgent before normal, the earliest
-// deadline first (the resolution deadline, or the response deadline where
-// there is none; none last), and the newest first.
-type urgentKey struct {
-	rank int   // 0 first: 4 not overdue, 2 finished, 1 normal
-	due  int64 // Unix ms; math.MaxInt64 when none
-	id   int64 // negated: newest first
-}
-
-func keyOf(t *tickets.Ticket) urgentKey {
-	k := urgentKey{due: math.MaxInt64, id: -t.ID}
-	if !t.Overdue {
-		k.rank += 4
-	}
-	if !t.Status.Open() {
-		k.rank += 2
-	}
-	if t.Urgency != tickets.UrgencyUrgent {
-		k.rank++
-	}
-	if d := deadline(t); !d.IsZero() {
-		k.due = d.UnixMilli()
-	}
-	return k
-}
-
-func (a urgentKey) compare(b urgentKey) int {
-	return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.due, b.due), cmp.Compare(a.id, b.id))
-}
-
-// urgentFirst returns the first n of ts in the board's order
-// ([urgentKey]), or all of ts sorted when n is large (a deep page). For the
-// first pages it keeps only the best n, in O(len(ts)·log n), rather than
-// sorting all.
-func urgentFirst(ts []*tickets.Ticket, n int) []*tickets.Ticket {
-	type keyed struct {
-		k urgentKey
-		t *tickets.Ticket
-	}
-	byKey := func(a, b keyed) int { return a.k.compare(b.k) }
-	if n <= 0 {
-		return nil
-	}
-	if n > 2000 || n >= len(ts) { // a deep page: sort them all
-		all := make([]keyed, len(ts))
-		for i, t := range ts {
-			all[i] = keyed{keyOf(t), t}
-		}
-		slices.SortFunc(all, byKey)
-		out := make([]*tickets.Ticket, len(all))
-		for i, x := range all {
-			out[i] = x.t
-		}
-		return out
-	}
-	best := make([]keyed, 0, n+1) // sorted
-	for _, t := range ts {
-		x := keyed{keyOf(t), t}
-		if len(best) == n && byKey(x, best[n-1]) >= 0 {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(best, x, byKey)
-		best = slices.Insert(best, i, x)
-		if len(best) > n {
-			best = best[:n]
-		}
-	}
-	out := make([]*tickets.Ticket, len(best))
-	for i, x := range best {
-		out[i] = x.t
-	}
-	return out
+	return TicketPage{Tickets: p.Tickets, Total: p.Total, Counts: p.Counts}, nil
 }

@@ -25,7 +25,7 @@ const CookieName = "partybot_session"
 // ([*tickets.Store]).
 type TicketStore interface {
 	FindTicketByNumber(ctx context.Context, v tickets.Viewer, number string) (*tickets.Ticket, error)
-	FindTickets(ctx context.Context, v tickets.Viewer, f tickets.TicketFilter) ([]*tickets.Ticket, error)
+	Board(ctx context.Context, v tickets.Viewer, f tickets.BoardFilter) (tickets.BoardPage, error)
 	Accept(ctx context.Context, v tickets.Viewer, number, note string) (*tickets.Ticket, error)
 	Resolve(ctx context.Context, v tickets.Viewer, number, reply string) (*tickets.Ticket, error)
 	Transfer(ctx context.Context, v tickets.Viewer, number, to, reason string) (*tickets.Ticket, error)
