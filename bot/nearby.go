@@ -100,7 +100,7 @@ func (a *Assistant) nearby(loc Location, service string) (Reply, error) {
 	fmt.Fprintf(&b, "离您最近的%s驿站：", serviceLine(service))
 	var venues []Venue
 	for i, r := range rs {
-		fmt.Fprintf(&b, "\n\n%d. %s（约 %s）\n地址：%s", i+1, r.Name, distance(r.DistanceM), r.Address)
+		fmt.Fprintf(&b, "\n\n%d. %s（约 %s）\n地址：%s", i+1, r.Name, stations.FormatDistance(r.DistanceM), r.Address)
 		if len(r.Services) > 0 {
 			fmt.Fprintf(&b, "\n服务：%s", strings.Join(r.Services, "、"))
 		}
@@ -132,14 +132,6 @@ func openNow(st stations.Station, a *Assistant) string {
 		return "（现在开放）"
 	}
 	return "（现在未开放）"
-}
-
-// distance reads metres for a person: 320 米, 1.4 公里.
-func distance(m float64) string {
-	if m < 1000 {
-		return fmt.Sprintf("%.0f 米", m)
-	}
-	return fmt.Sprintf("%.1f 公里", m/1000)
 }
 
 // listStations is /stations [服务]: every station by area.

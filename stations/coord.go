@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"partybot/apperr"
+	"partybot/tickets"
 )
 
 // CRS is the coordinate system a file's coordinates are written in.
@@ -142,16 +143,19 @@ func gcjOffset(lat, lng float64) (dLat, dLng float64) {
 	return dLat, dLng
 }
 
-// earthRadius is the Earth's mean radius in metres (IUGG).
-const earthRadius = 6_371_008.8
-
 // DistanceM is the great-circle (haversine) distance in metres between
-// two WGS-84 points.
+// two WGS-84 points: [tickets.Distance], the one formula reports and
+// stations share.
 func DistanceM(lat1, lng1, lat2, lng2 float64) float64 {
-	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
-	dp, dl := p2-p1, (lng2-lng1)*math.Pi/180
-	h := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
-	return 2 * earthRadius * math.Asin(math.Sqrt(min(h, 1)))
+	return tickets.Distance(tickets.LatLng{Lat: lat1, Lng: lng1}, tickets.LatLng{Lat: lat2, Lng: lng2})
+}
+
+// FormatDistance reads metres for a person: 320 米, 1.4 公里.
+func FormatDistance(m float64) string {
+	if m < 1000 {
+		return fmt.Sprintf("%.0f 米", m)
+	}
+	return fmt.Sprintf("%.1f 公里", m/1000)
 }
 
 // land is China's land, coarsely, as rectangles [north, west, south,

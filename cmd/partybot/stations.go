@@ -229,7 +229,7 @@ func printNear(w io.Writer, rs []stations.Result, now time.Time) {
 		return
 	}
 	for i, r := range rs {
-		fmt.Fprintf(w, "%d. %s  %s%s\n", i+1, r.Name, distance(r.DistanceM), openLabel(r.Station, now))
+		fmt.Fprintf(w, "%d. %s  %s%s\n", i+1, r.Name, stations.FormatDistance(r.DistanceM), openLabel(r.Station, now))
 		printDetails(w, "   ", r.Station)
 	}
 }
@@ -248,14 +248,6 @@ func printDetails(w io.Writer, indent string, s stations.Station) {
 	if len(s.Services) > 0 {
 		fmt.Fprintf(w, "%s服务：%s\n", indent, strings.Join(s.Services, "、"))
 	}
-}
-
-// distance reads "850 米" or "1.3 公里".
-func distance(m float64) string {
-	if m < 1000 {
-		return fmt.Sprintf("%.0f 米", m)
-	}
-	return fmt.Sprintf("%.1f 公里", m/1000)
 }
 
 // openLabel says whether s is open now, "" when its hours do not say.
