@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -58,45 +59,45 @@ func (m *Main) runMigrate(ctx context.Context, args []string) error {
 }
 
 // migratePush copies the policy push's subscriptions and notices at path
-// into the PostgreSQL database at url and reports the counts. Stations
-// are not copied: import the stations file again on the new database.
+// into the PostgreSQL database at url. Stations are not copied: import
+// the stations file again on the new database.
 func (m *Main) migratePush(ctx context.Context, path, url string) error {
-	if !m.sourceExists("推送库", path) {
-		return nil
-	}
-	src, err := push.Open(ctx, path)
-	if err != nil {
-		return fmt.Errorf("打开推送库失败：%w", err)
-	}
-	defer src.Close()
-	dst, err := push.Open(ctx, url)
-	if err != nil {
-		return fmt.Errorf("打开推送库失败：%w", err)
-	}
-	defer dst.Close()
-	copied, err := src.CopyTo(ctx, dst)
-	m.reportCopied("推送库", copied)
-	return err
+	return copyStore(ctx, m, "推送库", path, url,
+		func(ctx context.Context, dsn string) (*push.Store, error) { return push.Open(ctx, dsn) },
+		(*push.Store).CopyTo)
 }
 
 // migrateFeedback copies the question log at path into the PostgreSQL
-// database at url and reports the counts.
+// database at url.
 func (m *Main) migrateFeedback(ctx context.Context, path, url string) error {
-	if !m.sourceExists("反馈库", path) {
+	return copyStore(ctx, m, "反馈库", path, url, feedback.Open,
+		func(src *feedback.Store, ctx context.Context, dst *feedback.Store) ([]sqlstore.Copied, error) {
+			c, err := src.CopyTo(ctx, dst)
+			return []sqlstore.Copied{c}, err
+		})
+}
+
+// copyStore copies the store named what from the SQLite file at path into
+// the PostgreSQL database at url, opening both with open and copying with
+// copy (a store's (*Store).CopyTo), and reports the counts; a missing file is skipped, saying so.
+func copyStore[S io.Closer](ctx context.Context, m *Main, what, path, url string,
+	open func(ctx context.Context, dsn string) (S, error),
+	copy func(src S, ctx context.Context, dst S) ([]sqlstore.Copied, error)) error {
+	if !m.sourceExists(what, path) {
 		return nil
 	}
-	src, err := feedback.Open(ctx, path)
+	src, err := open(ctx, path)
 	if err != nil {
-		return fmt.Errorf("打开反馈库失败：%w", err)
+		return fmt.Errorf("打开%s失败：%w", what, err)
 	}
 	defer src.Close()
-	dst, err := feedback.Open(ctx, url)
+	dst, err := open(ctx, url)
 	if err != nil {
-		return fmt.Errorf("打开反馈库失败：%w", err)
+		return fmt.Errorf("打开%s失败：%w", what, err)
 	}
 	defer dst.Close()
-	c, err := src.CopyTo(ctx, dst)
-	m.reportCopied("反馈库", []sqlstore.Copied{c})
+	copied, err := copy(src, ctx, dst)
+	m.reportCopied(what, copied)
 	return err
 }
 

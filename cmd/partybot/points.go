@@ -361,22 +361,10 @@ func (m *Main) runPointsExport(ctx context.Context, args []string) error {
 }
 
 // migratePoints copies the points ledger at path into the PostgreSQL
-// database at url and reports the counts ("partybot migrate").
+// database at url ("partybot migrate").
 func (m *Main) migratePoints(ctx context.Context, path, url string) error {
-	if !m.sourceExists("积分库", path) {
-		return nil
-	}
-	src, err := points.Open(ctx, path)
-	if err != nil {
-		return fmt.Errorf("打开积分库失败：%w", err)
-	}
-	defer src.Close()
-	dst, err := points.Open(ctx, url)
-	if err != nil {
-		return fmt.Errorf("打开积分库失败：%w", err)
-	}
-	defer dst.Close()
-	copied, err := src.CopyTo(ctx, dst)
-	m.reportCopied("积分库", copied)
+	err := copyStore(ctx, m, "积分库", path, url,
+		func(ctx context.Context, dsn string) (*points.Store, error) { return points.Open(ctx, dsn) },
+		(*points.Store).CopyTo)
 	return pointsError(err)
 }
