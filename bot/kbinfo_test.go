@@ -1,0 +1,53 @@
+package bot_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"partybot/bot"
+)
+
+func TestCatalog(t *testing.T) {
+	kb := open(t, t.TempDir(), bot.KnowledgeBaseOptions{})
+	c := bot.NewCatalog(kb)
+	shipped := len(c.Documents())
+	require.Positive(t, shipped)
+	ingestOne(t, kb, "/docs/通知.txt", "中共某区委社会工作部文件\n区社工发〔2026〕7号\n关于设立骑手驿站的通知\n\n骑手驿站应当配备饮水机。\n\n2026年3月9日\n")
+
+	docs := c.Documents()
+	require.Len(t, docs, shipped+1)
+	var got bot.DocumentEntry
+	for _, d := range docs {
+		if d.Name == "/docs/通知.txt" {
+			got = d
+		} else {
+			assert.True(t, d.Shipped, d.Name)
+			assert.True(t, d.Added.IsZero(), "shipped: no time added")
+			assert.Positive(t, d.Passages, d.Name)
+		}
+	}
+	assert.Equal(t, "关于设立骑手驿站的通知", got.Title)
+	assert.Equal(t, "区社工发〔2026〕7号", got.DocNumber)
+	assert.Equal(t, "2026-03-09", got.Date)
+	assert.Equal(t, 1, got.Passages)
+	assert.False(t, got.Added.IsZero())
+	assert.Len(t, got.Hash, 64)
+
+	_, err := kb.Remove(context.Background(), []string{"/docs/通知.txt"}, nil)
+	require.NoError(t, err)
+	assert.Len(t, c.Documents(), shipped)
+}
+
+func TestUploadDocName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"通知.txt", "upload/通知.txt"},
+		{"../../etc/passwd.txt", "upload/passwd.txt"},
+		{`C:\Users\a\意见.docx`, "upload/意见.docx"},
+		{"", "upload/未命名文档.txt"},
+	} {
+		assert.Equal(t, tc.want, bot.UploadDocName(tc.in), tc.in)
+	}
+}
