@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,4 +52,33 @@ func TestUploadDocName(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, bot.UploadDocName(tc.in), tc.in)
 	}
+}
+
+// BenchmarkCatalog lists a knowledge base of 1,000 ingested documents:
+// "cold" reads every document's 文号 and date once (the first listing
+// after start), "warm" is every listing after.
+func BenchmarkCatalog(b *testing.B) {
+	kb := open(b, b.TempDir(), bot.KnowledgeBaseOptions{})
+	var srcs []bot.Source
+	for i := range 1000 {
+		text := fmt.Sprintf("中共某区委社会工作部文件\n区社工发〔2026〕%d号\n关于做好第%d项新就业群体服务工作的通知\n\n%s\n\n2026年3月9日\n",
+			i, i, strings.Repeat(fmt.Sprintf("第%d项工作应当按期办结，做到件件有回音。", i), 40))
+		srcs = append(srcs, source(fmt.Sprintf("/docs/%04d.txt", i), text))
+	}
+	_, err := kb.Ingest(context.Background(), srcs, bot.IngestOptions{})
+	require.NoError(b, err)
+	b.Run("cold", func(b *testing.B) {
+		for b.Loop() {
+			if n := len(bot.NewCatalog(kb).Documents()); n < 1000 {
+				b.Fatalf("%d documents", n)
+			}
+		}
+	})
+	b.Run("warm", func(b *testing.B) {
+		c := bot.NewCatalog(kb)
+		c.Documents()
+		for b.Loop() {
+			c.Documents()
+		}
+	})
 }
