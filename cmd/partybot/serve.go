@@ -192,8 +192,13 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	if os.Getenv("PARTYBOT_WEB_LISTEN") != "" {
-		// The console beside the bot, on the same stores.
-		_, stop, err := m.startWeb(webListen(), p.store, auth)
+		// The console beside the bot, on the same stores and the same
+		// knowledge base: an upload there is answered from at once.
+		kbOpt, err := m.webKnowledgeBase(ctx, p.kb)
+		if err != nil {
+			return err
+		}
+		_, stop, err := m.startWeb(webListen(), p.store, auth, kbOpt)
 		if err != nil {
 			return err
 		}

@@ -103,7 +103,21 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	addr, stop, err := m.startWeb(*listen, ts, auth)
+	kb, err := m.openKnowledgeBase(ctx)
+	if err != nil {
+		return err
+	}
+	kbOpt, err := m.webKnowledgeBase(ctx, kb)
+	if err != nil {
+		return err
+	}
+	// What partybot ingest or a bot's chat upload adds reaches the console
+	// within kbWatchEvery.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { defer close(watched); kb.Watch(watchCtx, kbWatchEvery, m.Logger) }()
+	m.onClose(func() error { stopWatch(); <-watched; return nil })
+	addr, stop, err := m.startWeb(*listen, ts, auth, kbOpt)
 	if err != nil {
 		return err
 	}
@@ -113,15 +127,15 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 }
 
 // startWeb serves the console on listen over the ticket store ts and the
-// sign-in store auth, until the returned stop is called (it waits up to
+// sign-in store auth, with the options extra, until the returned stop is called (it waits up to
 // 10 s for requests in progress). It returns the address it listens on.
-func (m *Main) startWeb(listen string, ts *tickets.Store, auth *web.Store) (addr string, stop func() error, err error) {
+func (m *Main) startWeb(listen string, ts *tickets.Store, auth *web.Store, extra ...web.Option) (addr string, stop func() error, err error) {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return "", nil, fmt.Errorf("工作台无法监听 %s（PARTYBOT_WEB_LISTEN）：%w", listen, err)
 	}
 	srv := &http.Server{
-		Handler:           web.NewServer(auth, ts, m.Config.policy.Viewer, webURL(), m.Logger, web.WithFiles(m.ticketFiles())),
+		Handler:           web.NewServer(auth, ts, m.Config.policy.Viewer, webURL(), m.Logger, append(extra, web.WithFiles(m.ticketFiles()))...),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
