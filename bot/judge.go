@@ -38,14 +38,11 @@ func (a *Answerer) judge(an question.Analysis, hits []retrieval.Hit) judgement {
 		ps[i] = question.Passage{Sentences: retrieval.Sentences(h.Text), Coverage: h.Coverage, Focus: focus(text),
 			Concepts: concepts(text), Needs: needs(text)}
 	}
-	// A detail is near the focus in a sentence that covers enough of it
-	// and names one of its concepts.
-	near := func(s string) float64 {
-		if !concepts(s) {
-			return 0
-		}
-		return focus(s)
-	}
+	// A detail is near the focus in a sentence that covers enough of it.
+	// The sentence need not name the focus's concept itself: the passage
+	// does (Concepts), and its sentences often leave their subject to the
+	// one before ("通过数据比对……连续开展8轮动态数据更新").
+	near := focus
 	v := a.cues.Judge(an, ps, question.Thresholds{Coverage: a.MinCoverage, Focus: a.MinFocus, Near: a.MinNear}, near)
 	j := judgement{Verdict: v, speaking: len(v.Speaking), evidence: map[int][]int{}, focus: focus, typ: an.Type}
 	// The passages that speak of the focus rise above the others, those

@@ -24,7 +24,7 @@ func judgeFixture(t *testing.T) (*bot.Answerer, *llmtest.Server) {
 
 // borderline is a question whose passages reach the judge's floor but
 // not the offline thresholds: offline, it is refused.
-const borderline = "快递小哥下班想找个地方充充电喝口水，有地方去吗？"
+const borderline = "有些小公司、小社会组织暂时还建不起党组织，那党建这块咋覆盖？"
 
 func TestBorderlineIsOfflineRefused(t *testing.T) {
 	a := bot.NewAnswerer(MustOpenKnowledgeBase(t))
@@ -43,7 +43,7 @@ func TestBorderlineIsOfflineRefused(t *testing.T) {
 func TestJudgeSaysAnswerable(t *testing.T) {
 	a, srv := judgeFixture(t)
 	srv.EnqueueChat(llmtest.Text(`{"answerable":"yes","passages":[1],"missing":""}`),
-		llmtest.Stream("可以到暖“新”驿站休息、饮水、充电[1]。"))
+		llmtest.Stream("可以通过选派党建指导员等方式覆盖[1]。"))
 	ans, err := a.Ask(context.Background(), borderline)
 	require.NoError(t, err)
 	assert.Equal(t, question.Answered, ans.Outcome, ans.Text)
@@ -66,12 +66,12 @@ func TestJudgeSaysNo(t *testing.T) {
 // TestJudgeSaysPartial: a partial verdict names what is missing.
 func TestJudgeSaysPartial(t *testing.T) {
 	a, srv := judgeFixture(t)
-	srv.EnqueueChat(llmtest.Text(`{"answerable":"partial","passages":[1],"missing":"开放时间"}`))
+	srv.EnqueueChat(llmtest.Text(`{"answerable":"partial","passages":[1],"missing":"覆盖的具体方式"}`))
 	ans, err := a.Ask(context.Background(), borderline)
 	require.NoError(t, err)
 	assert.Equal(t, question.Partial, ans.Outcome)
-	assert.Equal(t, "开放时间", ans.Missing)
-	assert.Contains(t, ans.Text, "没有说明开放时间")
+	assert.Equal(t, "覆盖的具体方式", ans.Missing)
+	assert.Contains(t, ans.Text, "没有说明覆盖的具体方式")
 	assert.Contains(t, ans.Text, "[1]")
 }
 

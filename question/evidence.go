@@ -2,6 +2,7 @@ package question
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"partybot/glossary"
@@ -92,9 +93,11 @@ func (c *Cues) Evidence(a Analysis, sentence string) bool {
 	case Time:
 		switch {
 		case a.wantsFrequency():
-			return frequencyRE.MatchString(s)
+			return frequencyRE.MatchString(yearRE.ReplaceAllString(s, ""))
 		case a.wantsDuration():
-			return durationRE.MatchString(s)
+			return durationRE.MatchString(yearRE.ReplaceAllString(s, ""))
+		case a.wantsDay():
+			return dateRE.MatchString(yearRE.ReplaceAllString(s, ""))
 		}
 		return dateRE.MatchString(s)
 	case Name:
@@ -145,12 +148,29 @@ func (a Analysis) wantsDuration() bool {
 	return strings.Contains(a.Cue, "多久") || strings.Contains(a.Cue, "多长时间") || strings.Contains(a.Cue, "持续")
 }
 
+// wantsDay reports whether a Time question asks for a day or a month
+// ("哪天", "几月几号"), which a year alone does not give.
+func (a Analysis) wantsDay() bool {
+	return strings.ContainsAny(a.Cue, "天日号月点")
+}
+
 // wantsAddress reports whether a Place question asks for an address or an
 // office ("在哪办公", "地址"), not where things are spread ("驿站建在哪").
 func (a Analysis) wantsAddress() bool {
-	return strings.Contains(a.Cue, "地址") || strings.Contains(a.Cue, "办公") || strings.Contains(a.Cue, "怎么走") ||
-		strings.Contains(a.Cue, "位置") || strings.Contains(a.Question, "办公")
+	if strings.Contains(a.Cue, "地址") || strings.Contains(a.Cue, "办公") || strings.Contains(a.Cue, "怎么走") ||
+		strings.Contains(a.Cue, "位置") {
+		return true
+	}
+	for _, w := range addressWords {
+		if strings.Contains(a.Question, w) {
+			return true
+		}
+	}
+	return false
 }
+
+// addressWords in a question ask for a street address, not a kind of place.
+var addressWords = []string{"办公", "哪条路", "哪条街", "什么路", "什么街", "哪个路口", "门牌", "几号楼", "哪栋", "哪一栋", "几楼", "哪个小区", "具体位置"}
 
 // wantsNumber reports whether a Contact question asks for a number or an
 // address to write to ("电话多少"), not any way of getting in touch.
@@ -162,9 +182,13 @@ func (a Analysis) wantsNumber() bool {
 // ("书记是谁"), not for the body responsible ("哪个部门牵头").
 func (a Analysis) wantsPerson() bool {
 	q := a.Question
-	return roleRE.MatchString(q) && (strings.Contains(q, "是谁") || strings.Contains(q, "哪位") || strings.Contains(q, "名字") ||
-		strings.Contains(q, "叫什么"))
+	return personAskRE.MatchString(q) || (roleRE.MatchString(q) && (strings.Contains(q, "哪位") ||
+		strings.Contains(q, "名字") || strings.Contains(q, "姓名")))
 }
+
+// personAskRE asks who holds a role by name ("书记是谁"), not who serves
+// in it ("网格员一般是谁来当").
+var personAskRE = regexp.MustCompile(`(?:` + roleRE.String() + `)(?:是谁|叫什么|叫啥|姓什么|姓啥)`)
 
 // countRE is a number followed by what it counts (up to six characters:
 // the measure word and the thing counted).
@@ -175,8 +199,10 @@ var yearRE = regexp.MustCompile(`(?:19|20)[0-9]{2}年`)
 
 // hasCount reports whether s holds a count of what a asks about: a number
 // in one of a's units (any measure word or a percentage for nil units),
-// followed by something the question names ("32家社会组织" does not count
-// the 山寨社团 of "几家山寨社团").
+// next to something the question names: what follows the measure word
+// ("32家社会组织" does not count the 山寨社团 of "几家山寨社团") or what
+// was listed before the number ("建成暖新驿站、司机之家等52个实体阵地"). A
+// number with neither is no count of anything asked ("实现“四个清”").
 func (c *Cues) hasCount(s string, a Analysis) bool {
 	s = yearRE.ReplaceAllString(s, "")
 	q := glossary.Normalize(a.Question)
@@ -190,12 +216,17 @@ func (c *Cues) hasCount(s string, a Analysis) bool {
 		// ("建成暖新驿站、司机之家等52个实体阵地").
 		before := []rune(s[:m[0]])
 		before = before[max(0, len(before)-12):]
-		if counts(strings.TrimPrefix(after, unit), q) || shares(string(before), q) {
+		thing := strings.TrimPrefix(after, unit)
+		if (thing == "" && !slices.Contains(classifiers, unit)) || shares(thing, q) || shares(string(before), q) {
 			return true
 		}
 	}
 	return false
 }
+
+// classifiers are measure words that say nothing of what they count: "个"
+// of "四个清" is no count of 站点.
+var classifiers = []string{"个", "家", "所", "座", "支", "项", "条", "类", "种", "件", "张", "方面"}
 
 // shares reports whether s and q share a bigram.
 func shares(s, q string) bool {
@@ -223,11 +254,4 @@ func (c *Cues) measureOf(s string, units []string) string {
 		}
 	}
 	return ""
-}
-
-// counts reports whether the thing counted (the characters after a
-// measure word) is something question q names: they share a bigram, or
-// nothing follows the measure word.
-func counts(thing, q string) bool {
-	return len([]rune(thing)) < 2 || shares(thing, q)
 }

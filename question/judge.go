@@ -1,6 +1,9 @@
 package question
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // shortSentence is the length, in runes, of a sentence too short to name
 // its own subject: a table's cell, a list's item.
@@ -78,7 +81,7 @@ func (c *Cues) Judge(a Analysis, ps []Passage, t Thresholds, sentenceFocus func(
 	var answering, other []int
 	needsMet := false
 	for i, p := range ps {
-		if p.Coverage < t.Coverage || p.Focus < t.Focus || !p.Concepts {
+		if p.Coverage < t.Coverage || p.Focus < t.Focus || !p.Concepts || !namesYears(p, a.Years) {
 			continue
 		}
 		for j, s := range p.Sentences {
@@ -110,4 +113,20 @@ func (c *Cues) Judge(a Analysis, ps []Passage, t Thresholds, sentenceFocus func(
 		v.Outcome = Answered
 	}
 	return v
+}
+
+// namesYears reports whether passage p names one of years, or years is
+// empty: a passage of 2025 does not speak of "到2027年…".
+func namesYears(p Passage, years []string) bool {
+	if len(years) == 0 {
+		return true
+	}
+	for _, s := range p.Sentences {
+		for _, y := range years {
+			if strings.Contains(s, y) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -71,6 +71,9 @@ type Analysis struct {
 	// with the words that stand for them: a passage that speaks of none
 	// does not answer.
 	Needs []string
+	// Years are the years the question names ("2027年"): a passage that
+	// names none of them does not speak of it.
+	Years []string
 }
 
 // Cues are the cue words of the answer types and the measure words.
@@ -93,6 +96,7 @@ type file struct {
 		Label string   `yaml:"label"`
 		Cues  []string `yaml:"cues"`
 	} `yaml:"types"`
+	Neutral  []string   `yaml:"neutral"`
 	Measures [][]string `yaml:"measures"`
 	Needs    [][]string `yaml:"needs"`
 }
@@ -133,7 +137,19 @@ func Parse(name string, data []byte) (*Cues, error) {
 				tc.cues = append(tc.cues, []rune(n))
 			}
 		}
-		slices.SortStableFunc(tc.cues, func(a, b []rune) int { return len(b) - len(a) })
+		sortLongestFirst(tc.cues)
+		c.types = append(c.types, tc)
+	}
+	if len(f.Neutral) > 0 {
+		// Phrases that hold a cue but ask for nothing particular ("难在哪"
+		// holds "在哪"): a General cue that outranks the one inside it.
+		tc := typeCues{typ: General}
+		for _, w := range f.Neutral {
+			if n := glossary.Normalize(w); n != "" {
+				tc.cues = append(tc.cues, []rune(n))
+			}
+		}
+		sortLongestFirst(tc.cues)
 		c.types = append(c.types, tc)
 	}
 	for _, g := range f.Needs {
@@ -157,6 +173,12 @@ func Parse(name string, data []byte) (*Cues, error) {
 	return c, nil
 }
 
+// sortLongestFirst orders cues longest first, so the longest cue at a
+// position claims it.
+func sortLongestFirst(cues [][]rune) {
+	slices.SortStableFunc(cues, func(a, b []rune) int { return len(b) - len(a) })
+}
+
 var allTypes = []Type{Contact, Place, Money, Time, Number, Who, Name, Why, Definition, List, How}
 
 func typeNames() string {
@@ -167,44 +189,157 @@ func typeNames() string {
 	return strings.Join(names, "、")
 }
 
-// Analyze works out what q asks: the type of its longest cue (the most
-// particular: "多少钱" over "多少", "哪几个部门" over "几个"; between cues
-// of one length, the type listed first), the measure word a count asks
-// for, and the focus.
+// Analyze works out what q asks: its type, the measure word a count asks
+// for, the focus and the needs. The type is that of the question's most
+// particular cue (see [Cues.pick]).
 func (c *Cues) Analyze(q string) Analysis {
 	a := Analysis{Question: q}
-	norm := []rune(glossary.Normalize(q))
+	norm, quoted := normalizeQuoted(q)
 	cut := make([]bool, len(norm))
-	best, bestAt := -1, 0
-	for _, tc := range c.types {
+	var found []cueAt
+	for ti, tc := range c.types {
 		for _, cue := range tc.cues {
 			for i := index(norm, cue, 0); i >= 0; i = index(norm, cue, i+1) {
+				if slices.Contains(quoted[i:i+len(cue)], true) {
+					continue // a name: "打一通问询电话" asks for no telephone number
+				}
 				for j := range cue {
 					cut[i+j] = true
 				}
-				if len(cue) > best {
-					best, bestAt = len(cue), i
-					a.Type, a.Cue, a.Label = tc.typ, string(cue), tc.label
-				}
+				found = append(found, cueAt{typ: ti, cue: cue, at: i})
 			}
 		}
 	}
-	if a.Type == Number {
-		a.Units = c.unitsAfter(norm, bestAt+len([]rune(a.Cue)))
-	}
-	a.Focus = focusOf(norm, cut)
-	for _, g := range c.needs {
-		if slices.ContainsFunc(g, func(n string) bool { return strings.Contains(string(norm), n) }) {
-			a.Needs = append(a.Needs, g...)
+	if best, ok := c.pick(found); ok {
+		tc := c.types[best.typ]
+		a.Type, a.Cue, a.Label = tc.typ, string(best.cue), tc.label
+		if a.Type == Number {
+			a.Units = c.unitsAfter(norm, best.at+len(best.cue))
+			if a.Units == nil && asksRatio(string(norm)) {
+				a.Units = c.measureGroup("%")
+			}
 		}
 	}
+	a.Focus = focusOf(norm, cut)
+	a.Needs = c.needsOf(norm, a.Cue)
+	a.Years = yearRE.FindAllString(string(norm), -1)
 	return a
+}
+
+// needsOf returns the needs q names outside the cue that set its type:
+// "流程" of "流程是怎么走" asks for a procedure, which the type says, not
+// for a text that names a 流程.
+func (c *Cues) needsOf(q []rune, cue string) []string {
+	rest := string(q)
+	if cue != "" {
+		rest = strings.Replace(rest, cue, "|", 1)
+	}
+	var needs []string
+	for _, g := range c.needs {
+		if slices.ContainsFunc(g, func(n string) bool { return strings.Contains(rest, n) }) {
+			needs = append(needs, g...)
+		}
+	}
+	return needs
+}
+
+// normalizeQuoted is glossary.Normalize(q) as runes, and which of them
+// stood inside quotation marks.
+func normalizeQuoted(q string) (norm []rune, quoted []bool) {
+	in := false
+	for _, r := range q {
+		switch r {
+		case '“', '「', '『':
+			in = true
+		case '”', '」', '』':
+			in = false
+		case '"':
+			in = !in
+		}
+		for _, n := range glossary.Normalize(string(r)) {
+			norm = append(norm, n)
+			quoted = append(quoted, in)
+		}
+	}
+	return norm, quoted
+}
+
+// cueAt is a cue found in a question: its type (index into Cues.types) and
+// where it starts.
+type cueAt struct {
+	typ int
+	cue []rune
+	at  int
+}
+
+// overlaps reports whether x and y share a position.
+func (x cueAt) overlaps(y cueAt) bool {
+	return x.at < y.at+len(y.cue) && y.at < x.at+len(x.cue)
+}
+
+// pick chooses the cue that sets a question's type: a cue asking for a
+// detail (a date, an amount, a count …), the longest of them ("多少钱" over
+// "多少"; between cues of one length, the type listed first), when it
+// follows the general cues ("…分别是几月几号" asks for dates, not a list) —
+// unless a general cue at least as long overlaps it ("哪几个方面" holds
+// "几个", "难在哪儿" holds "在哪儿") or comes after it ("补贴有哪些" asks
+// for a list). Otherwise the longest general cue.
+func (c *Cues) pick(found []cueAt) (cueAt, bool) {
+	var best cueAt
+	ok := false
+	for _, specific := range []bool{true, false} {
+		for _, f := range found {
+			if c.types[f.typ].typ.Specific() == specific && (!ok || len(f.cue) > len(best.cue)) {
+				best, ok = f, true
+			}
+		}
+		if ok {
+			break
+		}
+	}
+	if !ok || !c.types[best.typ].typ.Specific() {
+		return best, ok
+	}
+	for _, f := range found {
+		if !c.types[f.typ].typ.Specific() && len(f.cue) >= len(best.cue) && (f.overlaps(best) || f.at > best.at) {
+			return f, true
+		}
+	}
+	return best, true
+}
+
+// asksRatio reports whether a question asks for a rate or a share
+// ("办结率是多少", "占比多少").
+func asksRatio(q string) bool {
+	for _, w := range []string{"率", "比例", "占比", "比重", "百分之", "百分比"} {
+		if strings.Contains(q, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// measureGroup returns the group of measure words holding m, nil if none.
+func (c *Cues) measureGroup(m string) []string {
+	for _, g := range c.measures {
+		if slices.Contains(g, m) {
+			return g
+		}
+	}
+	return nil
 }
 
 // unitsAfter returns the measure-word group of the word at rs[i:] ("家…"
 // after "多少"), or that of the cue's own last character ("几家").
 func (c *Cues) unitsAfter(rs []rune, i int) []string {
-	for _, start := range []int{i, i - 1} {
+	starts := []int{i, i - 1}
+	if i > 0 && rs[i-1] != '个' && c.measureGroup(string(rs[i-1])) != nil {
+		// The cue ends in its own measure word ("几类"): what follows is
+		// the thing counted ("几类场景"), whatever its first character. Only
+		// the bare classifier "个" yields to the word after it ("几个人").
+		starts = []int{i - 1}
+	}
+	for _, start := range starts {
 		if start < 0 || start >= len(rs) {
 			continue
 		}

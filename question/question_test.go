@@ -2,6 +2,7 @@ package question_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,6 +40,20 @@ func TestAnalyze(t *testing.T) {
 		{"为啥要搞红色积分？", question.Why, nil, ""},
 		{"八个一的帮办联系人电话是多少？", question.Contact, nil, ""},
 		{"协会的会长能不能同时当党支部书记？", question.General, nil, ""},
+		// A cue asking for a detail after a general one sets the type; one
+		// before it is part of the topic.
+		{"那6场专题学习研讨分别是几月几号办的？", question.Time, nil, ""},
+		{"驿站的补贴有哪些？", question.List, nil, ""},
+		// A cue inside quotation marks is part of a name.
+		{"“打一通问询电话”是什么意思？", question.Definition, nil, ""},
+		// A neutral phrase outranks the cue inside it.
+		{"新兴领域党员思想教育难在哪儿？", question.General, nil, ""},
+		{"排查整顿的闭环流程是怎么走的？", question.How, nil, ""},
+		// The cue's own measure word, not the first character after it.
+		{"服务体系包含几类场景？", question.Number, []string{"项", "条", "类", "种", "件", "张", "方面"}, ""},
+		{"一共几个人参加？", question.Number, []string{"名", "人", "人次", "位", "余人"}, ""},
+		// A rate asks for a percentage.
+		{"民情线索的办结率是多少？", question.Number, []string{"成", "%", "折"}, ""},
 	} {
 		t.Run(tc.q, func(t *testing.T) {
 			a := c.Analyze(tc.q)
@@ -67,11 +82,41 @@ func TestEvidence(t *testing.T) {
 		{"乌达的整顿是哪个部门牵头的？", "通过专项整顿，社会组织党建工作质量明显提升", false},
 		{"帮办联系人的电话是多少？", "打一通问询电话、去一趟办公场所", false},
 		{"书记是谁？", "选派148名党建指导员", false},
+		// Who serves in a role is a kind of people, not a name.
+		{"移动网格员一般是谁来当？", "引导快递员、网约车司机担任“移动网格员”", true},
+		// A classifier with nothing counted next to it counts nothing asked.
+		{"一共给多少个快递外卖站点建了档？", "逐一建档立卡，实现“四个清”", false},
+		{"覆盖多少人？", "覆盖新兴领域党组织书记、党务工作者及骨干党员200余人", true},
+		{"这几期培训分别是几月几号办的？", "2026年以来，累计开展专题学习研讨6场", false},
+		{"这几期培训分别是几月几号办的？", "6月12日举办第二期", true},
+		{"积极分子要培养多久？", "2025年以来，储备积极分子45人", false},
+		{"民情线索的办结率是多少？", "收集民情线索1200余条", false},
+		{"民情线索的办结率是多少？", "办结率达98%", true},
+		{"司机之家具体在哪条路上？", "在社区、商圈、乡村、海岛四类区域建成司机之家", false},
 	} {
 		t.Run(tc.q+"|"+tc.sentence, func(t *testing.T) {
 			assert.Equal(t, tc.want, c.Evidence(c.Analyze(tc.q), tc.sentence))
 		})
 	}
+}
+
+func TestNeeds(t *testing.T) {
+	c := cues(t)
+	assert.Empty(t, c.Analyze("闭环流程是怎么走的？").Needs, "the cue's own word is no need")
+	assert.Contains(t, c.Analyze("红色积分的报名流程是什么？").Needs, "流程")
+	assert.Empty(t, c.Analyze("排查用了哪些办法？").Needs, "a method is no regulation")
+	assert.Equal(t, []string{"2027年"}, c.Analyze("到2027年党组织增加到多少个？").Years)
+}
+
+func TestJudgeWantsTheYearsAsked(t *testing.T) {
+	c := cues(t)
+	a := c.Analyze("到2027年党组织增加到多少个？")
+	p := question.Passage{Sentences: []string{"2025年以来新建党组织12个。"}, Coverage: 0.9, Focus: 0.9, Concepts: true, Needs: true}
+	th := question.Thresholds{Coverage: 0.4, Focus: 0.4, Near: 0.2}
+	one := func(string) float64 { return 1 }
+	assert.Equal(t, question.Refused, c.Judge(a, []question.Passage{p}, th, one).Outcome)
+	p.Sentences = []string{"到2027年，党组织增加到30个。"}
+	assert.Equal(t, question.Answered, c.Judge(a, []question.Passage{p}, th, one).Outcome)
 }
 
 func TestParseRefusesBadCues(t *testing.T) {
@@ -80,6 +125,7 @@ func TestParseRefusesBadCues(t *testing.T) {
 		"unknown type": "types:\n  - type: weather\n    label: 天气\n    cues: [下雨]\n",
 		"no cues":      "types:\n  - type: time\n    label: 时间\n",
 		"wrong kind":   "types:\n  - type: time\n    label: 时间\n    cues: 哪天\n",
+		"neutral kind": "types:\n  - type: time\n    label: 时间\n    cues: [哪天]\nneutral: 难在哪\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := question.Parse("cues.yaml", []byte(doc))
@@ -92,7 +138,8 @@ func TestParseRefusesBadCues(t *testing.T) {
 // the question's own characters.
 func FuzzAnalyze(f *testing.F) {
 	c := cues(f)
-	for _, s := range []string{"", "？？？", "哪天哪天哪天", "多少", "几", "what is 六同步?", "\xff\xfe", "多少钱多少家"} {
+	for _, s := range []string{"", "？？？", "哪天哪天哪天", "多少", "几", "what is 六同步?", "\xff\xfe", "多少钱多少家",
+		"“电话”", "“", "”在哪”", "几类", "2027年几月", strings.Repeat("？", 10000), "难在哪儿在哪"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
