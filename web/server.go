@@ -54,6 +54,9 @@ type Server struct {
 	secure  bool // the public URL is https: cookies are Secure
 	logger  *slog.Logger
 	files   *tickets.Files // the photos; nil: none served ([WithFiles])
+	asker   Asker          // the 问答 page; nil: none ([WithAsker])
+	stream  bool           // asker's answers stream from a model
+	log     QuestionLog    // the 问答记录 page; nil: none ([WithQuestionLog])
 	handler http.Handler
 }
 
@@ -86,6 +89,7 @@ func NewServer(auth *Store, ts TicketStore, viewer ViewerFunc, publicURL string,
 	mux.Handle("POST /api/v1/tickets/{number}/accept", s.api(s.acceptTicket))
 	mux.Handle("POST /api/v1/tickets/{number}/resolve", s.api(s.resolveTicket))
 	mux.Handle("POST /api/v1/tickets/{number}/transfer", s.api(s.transferTicket))
+	s.routeQuestions(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, apperr.ENotFound, "没有这个接口")
 	})

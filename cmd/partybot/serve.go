@@ -193,7 +193,11 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	if os.Getenv("PARTYBOT_WEB_LISTEN") != "" {
 		// The console beside the bot, on the same stores.
-		_, stop, err := m.startWeb(webListen(), p.store, auth)
+		opts, err := m.questionOptions(p.kb, fb)
+		if err != nil {
+			return err
+		}
+		_, stop, err := m.startWeb(webListen(), p.store, auth, opts...)
 		if err != nil {
 			return err
 		}
