@@ -27,6 +27,9 @@ const GapExamples = 3
 const (
 	minSharedTerms = 2
 	minOverlap     = 0.7
+	// proposers is the most questions a key term may be in to propose
+	// that they are on one topic.
+	proposers = 50
 )
 
 // Gaps groups refused questions by topic: by their focus (what a question
@@ -70,14 +73,23 @@ func joinSameFocus(items []gapItem, g unionFind) {
 }
 
 // joinSharedTerms groups the items whose key terms overlap enough. Only
-// terms that are not common to many items propose candidates, which keeps
-// the work near linear.
+// terms of at most proposers items propose candidates: a term most
+// questions share says little, and skipping them keeps the work near
+// linear.
 func joinSharedTerms(items []gapItem, g unionFind) {
-	common := max(20, len(items)/4)
+	df := map[string]int{}
+	for _, it := range items {
+		for _, t := range it.terms {
+			df[t]++
+		}
+	}
 	postings := map[string][]int{}
 	for i, it := range items {
 		tried := map[int]bool{}
 		for _, t := range it.terms {
+			if df[t] > proposers {
+				continue
+			}
 			for _, j := range postings[t] {
 				if !tried[j] && g.find(i) != g.find(j) {
 					tried[j] = true
@@ -86,9 +98,7 @@ func joinSharedTerms(items []gapItem, g unionFind) {
 					}
 				}
 			}
-			if len(postings[t]) < common {
-				postings[t] = append(postings[t], i)
-			}
+			postings[t] = append(postings[t], i)
 		}
 	}
 }

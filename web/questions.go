@@ -146,33 +146,55 @@ func (q QuestionQuery) filter() feedback.AnswerFilter {
 }
 
 // gapPeriod is the period of the knowledge gaps: q's, or the last gapDays
-// days when q names none.
+// days (today included) when q names none.
 func (q QuestionQuery) gapPeriod(now time.Time) (from, to time.Time, label string) {
 	if q.From != "" || q.To != "" {
 		return q.period.From, q.period.To, q.period.Label
 	}
-	return now.AddDate(0, 0, -gapDays), time.Time{}, "近 " + strconv.Itoa(gapDays) + " 天"
+	y, m, d := now.In(tickets.DefaultLocation).Date()
+	from = time.Date(y, m, d-gapDays+1, 0, 0, 0, 0, tickets.DefaultLocation)
+	return from, time.Time{}, "近 " + strconv.Itoa(gapDays) + " 天"
 }
 
 // shippedCues are the question cue words the assistant analyses
 // questions with, for the gaps' topics.
 var shippedCues = sync.OnceValues(question.Shipped)
 
-// gaps returns the knowledge gaps of q's period, at most n: the refused
-// questions grouped by topic ([feedback.Gaps]) by the focus the
-// assistant's question analysis finds in them.
+// gapTTL is how long the gaps of a period are kept: grouping a busy
+// month's refused questions is the page's dearest part, and a summary a
+// minute old serves the keeper as well (the list below is live).
+const gapTTL = time.Minute
+
+// gapCache keeps the gaps of the period last asked for.
+type gapCache struct {
+	mu       sync.Mutex
+	from, to time.Time
+	at       time.Time
+	gaps     []feedback.Gap
+}
+
+// gaps returns the knowledge gaps of q's period, at most n, and the
+// period's label: the refused questions grouped by topic ([feedback.Gaps])
+// by the focus the assistant's question analysis finds in them.
 func (s *Server) gaps(ctx context.Context, q QuestionQuery, n int) ([]feedback.Gap, string, error) {
-	cues, err := shippedCues()
-	if err != nil {
-		return nil, "", err
+	now := time.Now()
+	from, to, label := q.gapPeriod(now)
+	c := &s.cached
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.from.Equal(from) || !c.to.Equal(to) || now.Sub(c.at) > gapTTL {
+		cues, err := shippedCues()
+		if err != nil {
+			return nil, "", err
+		}
+		asked, err := s.log.RefusedQuestions(ctx, from, to, maxGapQuestions)
+		if err != nil {
+			return nil, "", err
+		}
+		c.gaps = feedback.Gaps(asked, func(q string) string { return cues.Analyze(q).Focus })
+		c.from, c.to, c.at = from, to, now
 	}
-	from, to, label := q.gapPeriod(time.Now())
-	asked, err := s.log.RefusedQuestions(ctx, from, to, maxGapQuestions)
-	if err != nil {
-		return nil, "", err
-	}
-	gaps := feedback.Gaps(asked, func(q string) string { return cues.Analyze(q).Focus })
-	return gaps[:min(n, len(gaps))], label, nil
+	return c.gaps[:min(n, len(c.gaps))], label, nil
 }
 
 // logViewer checks that the log is kept and that v may read it.

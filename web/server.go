@@ -57,6 +57,7 @@ type Server struct {
 	asker   Asker          // the 问答 page; nil: none ([WithAsker])
 	stream  bool           // asker's answers stream from a model
 	log     QuestionLog    // the 问答记录 page; nil: none ([WithQuestionLog])
+	cached  gapCache       // the knowledge gaps last shown
 	handler http.Handler
 }
 
