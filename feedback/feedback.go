@@ -6,6 +6,7 @@
 package feedback
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -26,8 +27,12 @@ type Answer struct {
 	ID       int64
 	UserID   string
 	Question string
-	Mode     string // "extractive" or "llm"
-	Refused  bool
+	// Channel is where it was asked: [ChannelTelegram], [ChannelTerminal]
+	// or [ChannelWeb]; [Store.RecordAnswer] works it out from UserID when
+	// it is empty.
+	Channel string
+	Mode    string // "extractive" or "llm"
+	Refused bool
 	// Outcome is answered, partial or refused; Missing what a partial
 	// answer lacked; JudgedBy who decided ("offline" or "model").
 	Outcome  string
@@ -130,8 +135,8 @@ func (s *Store) start(ctx context.Context) error {
 		return err
 	}
 	var err error
-	s.insert, err = s.db.PrepareContext(ctx, s.eng.Bind(`INSERT INTO answers (user_id, question, mode, refused, outcome, missing, judged_by, sources, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
+	s.insert, err = s.db.PrepareContext(ctx, s.eng.Bind(`INSERT INTO answers (user_id, question, mode, refused, outcome, missing, judged_by, sources, created_at, channel)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
 	if err != nil {
 		return fmt.Errorf("prepare insert: %w", err)
 	}
@@ -155,7 +160,8 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// RecordAnswer stores f (its ID and vote ignored) and returns its id.
+// RecordAnswer stores f (its ID and vote ignored) and returns its id. An
+// empty Channel is [ChannelOf] the user.
 func (s *Store) RecordAnswer(ctx context.Context, f Answer) (int64, error) {
 	src, err := json.Marshal(f.Sources)
 	if err != nil {
@@ -163,7 +169,7 @@ func (s *Store) RecordAnswer(ctx context.Context, f Answer) (int64, error) {
 	}
 	var id int64
 	if err := s.insert.QueryRowContext(ctx, f.UserID, f.Question, f.Mode, f.Refused, f.Outcome, f.Missing, f.JudgedBy,
-		string(src), s.now().UnixMilli()).Scan(&id); err != nil {
+		string(src), s.now().UnixMilli(), cmp.Or(f.Channel, ChannelOf(f.UserID))).Scan(&id); err != nil {
 		return 0, fmt.Errorf("record answer: %w", err)
 	}
 	return id, nil
@@ -184,20 +190,30 @@ func (s *Store) Vote(ctx context.Context, id int64, userID string, vote int) err
 // FindAnswer returns answer id with its vote. Returns ENotFound for an
 // unknown id.
 func (s *Store) FindAnswer(ctx context.Context, id int64) (Answer, error) {
-	var f Answer
-	var src string
-	var created int64
-	var voted sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.eng.Bind(`SELECT id, user_id, question, mode, refused, outcome, missing, judged_by, sources, created_at, vote, voted_at
-		FROM answers WHERE id = ?`), id).Scan(&f.ID, &f.UserID, &f.Question, &f.Mode, &f.Refused, &f.Outcome, &f.Missing, &f.JudgedBy,
-		&src, &created, &f.Vote, &voted)
+	f, err := scanAnswer(s.db.QueryRowContext(ctx, s.eng.Bind(`SELECT `+answerColumns+` FROM answers WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Answer{}, apperr.Errorf(apperr.ENotFound, "没有找到这条回答")
 	} else if err != nil {
 		return Answer{}, fmt.Errorf("find answer: %w", err)
 	}
+	return f, nil
+}
+
+// answerColumns are the columns [scanAnswer] reads, in its order.
+const answerColumns = `id, user_id, question, mode, refused, outcome, missing, judged_by, sources, created_at, vote, voted_at, channel`
+
+// scanAnswer reads an answer's [answerColumns] from row.
+func scanAnswer(row interface{ Scan(...any) error }) (Answer, error) {
+	var f Answer
+	var src string
+	var created int64
+	var voted sql.NullInt64
+	if err := row.Scan(&f.ID, &f.UserID, &f.Question, &f.Mode, &f.Refused, &f.Outcome, &f.Missing, &f.JudgedBy,
+		&src, &created, &f.Vote, &voted, &f.Channel); err != nil {
+		return Answer{}, err
+	}
 	if err := json.Unmarshal([]byte(src), &f.Sources); err != nil {
-		return Answer{}, fmt.Errorf("find answer: %w", err)
+		return Answer{}, err
 	}
 	f.CreatedAt = time.UnixMilli(created)
 	if voted.Valid {

@@ -76,6 +76,7 @@ func TestLegacyFeedbackDatabase(t *testing.T) {
 				assert.Equal(t, feedback.Up, old.Vote)
 				assert.Equal(t, []feedback.Source{{ID: "p1", Title: "旧通知", Text: "旧段落"}}, old.Sources)
 				assert.Empty(t, old.Outcome)
+				assert.Equal(t, feedback.ChannelTelegram, old.Channel, "answers from before channels came from Telegram")
 				recent, err := store.FindAnswer(ctx, 2)
 				require.NoError(t, err)
 				assert.True(t, recent.Refused)
@@ -105,7 +106,7 @@ func TestLegacyFeedbackDatabase(t *testing.T) {
 				versions = append(versions, v)
 			}
 			require.NoError(t, rows.Err())
-			assert.Equal(t, []string{"1 001_answers.sql", "2 002_outcome.sql"}, versions)
+			assert.Equal(t, []string{"1 001_answers.sql", "2 002_outcome.sql", "3 003_channel.sql"}, versions)
 			var n int
 			require.NoError(t, db.QueryRowContext(ctx, "SELECT count(*) FROM answers").Scan(&n))
 			assert.Equal(t, 4, n, "two old answers and one per opening")

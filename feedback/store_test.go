@@ -248,8 +248,8 @@ func TestOpenTogether(t *testing.T) {
 
 		var n, latest int
 		require.NoError(t, e.rawDB(t, dsn).QueryRowContext(ctx, "SELECT count(*), max(version) FROM feedback_migrations").Scan(&n, &latest))
-		assert.Equal(t, 2, n, "each migration recorded once")
-		assert.Equal(t, 2, latest)
+		assert.Equal(t, 3, n, "each migration recorded once")
+		assert.Equal(t, 3, latest)
 	})
 }
 

@@ -55,6 +55,10 @@ type Server struct {
 	logger  *slog.Logger
 	files   *tickets.Files // the photos; nil: none served ([WithFiles])
 	kb      KnowledgeBase  // the 知识库 page's; nil: none ([WithKnowledgeBase])
+	asker   Asker          // the 问答 page; nil: none ([WithAsker])
+	stream  bool           // asker's answers stream from a model
+	log     QuestionLog    // the 问答记录 page; nil: none ([WithQuestionLog])
+	cached  gapCache       // the knowledge gaps last shown
 	handler http.Handler
 }
 
@@ -88,6 +92,7 @@ func NewServer(auth *Store, ts TicketStore, viewer ViewerFunc, publicURL string,
 	mux.Handle("POST /api/v1/tickets/{number}/resolve", s.api(s.resolveTicket))
 	mux.Handle("POST /api/v1/tickets/{number}/transfer", s.api(s.transferTicket))
 	s.kbRoutes(mux)
+	s.routeQuestions(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, apperr.ENotFound, "没有这个接口")
 	})

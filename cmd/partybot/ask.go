@@ -11,28 +11,12 @@ import (
 	"strings"
 
 	"partybot/apperr"
-	"partybot/question"
+	"partybot/bot"
 )
 
-// askJSON is one line of "ask --json".
-type askJSON struct {
-	Question string       `json:"question"`
-	Answer   string       `json:"answer"`
-	Refused  bool         `json:"refused"`
-	Outcome  string       `json:"outcome"`
-	Missing  string       `json:"missing,omitempty"`
-	Mode     string       `json:"mode"`
-	Sources  []sourceJSON `json:"sources"`
-	Error    string       `json:"error,omitempty"`
-}
-
-type sourceJSON struct {
-	Rank   int     `json:"rank"`
-	Title  string  `json:"title"`
-	Source string  `json:"source"`
-	Text   string  `json:"text"`
-	Score  float64 `json:"score"`
-}
+// askJSON is one line of "ask --json", the same object POST /api/v1/ask
+// returns.
+type askJSON = bot.AnswerJSON
 
 // runAsk answers questions given as arguments, or one per line on stdin
 // when the only argument is "-".
@@ -72,14 +56,7 @@ func (m *Main) runAsk(ctx context.Context, args []string) error {
 			m.Logger.Warn("chat model failed; answered from the passages", "err", ans.ModelError)
 		}
 		if *asJSON {
-			out := askJSON{Question: q, Answer: ans.Text, Refused: ans.Refused, Outcome: string(ans.Outcome), Missing: ans.Missing,
-				Mode: ans.Mode, Sources: []sourceJSON{}}
-			if err != nil {
-				out.Error, out.Refused, out.Outcome = apperr.Message(err), true, string(question.Refused)
-			}
-			for _, h := range ans.Hits {
-				out.Sources = append(out.Sources, sourceJSON{Rank: h.Rank, Title: h.Title, Source: h.Source, Text: h.Text, Score: h.Score})
-			}
+			out := bot.NewAnswerJSON(q, ans, err)
 			b, _ := json.Marshal(out)
 			fmt.Fprintln(m.Stdout, string(b))
 		} else if err != nil {

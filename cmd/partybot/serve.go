@@ -198,7 +198,11 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		_, stop, err := m.startWeb(webListen(), p.store, auth, kbOpt)
+		opts, err := m.questionOptions(p.kb, fb)
+		if err != nil {
+			return err
+		}
+		_, stop, err := m.startWeb(webListen(), p.store, auth, append(opts, kbOpt)...)
 		if err != nil {
 			return err
 		}

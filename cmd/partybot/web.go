@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"partybot/bot"
+	"partybot/feedback"
 	"partybot/tickets"
 	"partybot/web"
 )
@@ -117,7 +119,15 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 	watched := make(chan struct{})
 	go func() { defer close(watched); kb.Watch(watchCtx, kbWatchEvery, m.Logger) }()
 	m.onClose(func() error { stopWatch(); <-watched; return nil })
-	addr, stop, err := m.startWeb(*listen, ts, auth, kbOpt)
+	fb, err := m.openQuestionLog(ctx)
+	if err != nil {
+		return err
+	}
+	opts, err := m.questionOptions(kb, fb)
+	if err != nil {
+		return err
+	}
+	addr, stop, err := m.startWeb(*listen, ts, auth, append(opts, kbOpt)...)
 	if err != nil {
 		return err
 	}
@@ -126,16 +136,41 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 	return stop()
 }
 
+// openQuestionLog opens the question log (feedback.db, or the shared
+// PostgreSQL database); Close closes it.
+func (m *Main) openQuestionLog(ctx context.Context) (*feedback.Store, error) {
+	dsn, err := m.Config.storeDSN("feedback.db")
+	if err != nil {
+		return nil, err
+	}
+	fb, err := feedback.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("打开反馈库失败：%w", err)
+	}
+	m.onClose(fb.Close)
+	return fb, nil
+}
+
+// questionOptions are the console's 问答 and 问答记录 pages over kb and the
+// question log fb, with the answerer "partybot ask" builds.
+func (m *Main) questionOptions(kb *bot.KnowledgeBase, fb *feedback.Store) ([]web.Option, error) {
+	a, err := m.newAnswerer(kb)
+	if err != nil {
+		return nil, err
+	}
+	return []web.Option{web.WithAsker(a, a.Model != nil), web.WithQuestionLog(fb)}, nil
+}
+
 // startWeb serves the console on listen over the ticket store ts and the
-// sign-in store auth, with the options extra, until the returned stop is called (it waits up to
+// sign-in store auth (and what opts add), until the returned stop is called (it waits up to
 // 10 s for requests in progress). It returns the address it listens on.
-func (m *Main) startWeb(listen string, ts *tickets.Store, auth *web.Store, extra ...web.Option) (addr string, stop func() error, err error) {
+func (m *Main) startWeb(listen string, ts *tickets.Store, auth *web.Store, opts ...web.Option) (addr string, stop func() error, err error) {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return "", nil, fmt.Errorf("工作台无法监听 %s（PARTYBOT_WEB_LISTEN）：%w", listen, err)
 	}
 	srv := &http.Server{
-		Handler:           web.NewServer(auth, ts, m.Config.policy.Viewer, webURL(), m.Logger, append(extra, web.WithFiles(m.ticketFiles()))...),
+		Handler:           web.NewServer(auth, ts, m.Config.policy.Viewer, webURL(), m.Logger, append(opts, web.WithFiles(m.ticketFiles()))...),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
