@@ -62,6 +62,8 @@ type Verdict struct {
 	// Speaking are the indexes of the passages that speak of the focus,
 	// in their order; for Answered, those with the answer come first.
 	Speaking []int
+	// Answering is how many of Speaking, from the first, answer.
+	Answering int
 	// Evidence are, per passage index, the indexes of its sentences that
 	// hold an answer of the type asked, near the focus.
 	Evidence map[int][]int
@@ -101,7 +103,7 @@ func (c *Cues) Judge(a Analysis, ps []Passage, t Thresholds, sentenceFocus func(
 			other = append(other, i)
 		}
 	}
-	v.Speaking = append(answering, other...)
+	v.Speaking, v.Answering = append(answering, other...), len(answering)
 	switch {
 	case len(v.Speaking) == 0:
 		v.Outcome = Refused
