@@ -25,7 +25,8 @@ const webUsage = `用法：partybot web [子命令]
   PARTYBOT_WEB_LISTEN  监听地址（默认 127.0.0.1:8080）
   PARTYBOT_WEB_URL     用户访问工作台的地址，用于登录链接（默认 http://127.0.0.1:8080）；
                        以 https:// 开头时登录 Cookie 只通过 https 发送
-只有配置文件中的部门工作人员和管理员可以登录。`
+只有配置文件中的部门工作人员和管理员可以登录。未配置管理员且监听本机地址时，
+运行工作台会打印本机管理员 local-admin 的登录链接（最后一行）。`
 
 // Defaults of the console's addresses.
 const (
@@ -103,11 +104,29 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	addr, stop, err := m.startWeb(*listen, ts, auth)
+	// A newcomer with no administrator gets in as the local one.
+	local, why := localAdminAllowed(*listen, strings.TrimSpace(os.Getenv("PARTYBOT_WEB_URL")), len(m.Config.policy.Admins()))
+	var opts []web.Option
+	if local {
+		opts = append(opts, web.WithAdmin(localAdmin))
+	}
+	addr, stop, err := m.startWeb(*listen, ts, auth, opts...)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "工作台已启动：http://%s\n", addr)
+	switch {
+	case local && !isLoopback(addr): // "localhost" was not this machine
+		stop()
+		return fmt.Errorf("工作台监听的 %s 不是本机地址，不能使用本机管理员；请设置 PARTYBOT_WEB_LISTEN=127.0.0.1:8080", addr)
+	case local:
+		if err := printLocalAdminLink(ctx, m.Stdout, auth, addr); err != nil {
+			stop()
+			return err
+		}
+	case why != "":
+		fmt.Fprintln(m.Stdout, why)
+	}
 	<-ctx.Done()
 	return stop()
 }
@@ -115,13 +134,14 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 // startWeb serves the console on listen over the ticket store ts and the
 // sign-in store auth, until the returned stop is called (it waits up to
 // 10 s for requests in progress). It returns the address it listens on.
-func (m *Main) startWeb(listen string, ts *tickets.Store, auth *web.Store) (addr string, stop func() error, err error) {
+// opts are more options of the server ([web.WithAdmin]).
+func (m *Main) startWeb(listen string, ts *tickets.Store, auth *web.Store, opts ...web.Option) (addr string, stop func() error, err error) {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return "", nil, fmt.Errorf("工作台无法监听 %s（PARTYBOT_WEB_LISTEN）：%w", listen, err)
 	}
 	srv := &http.Server{
-		Handler:           web.NewServer(auth, ts, m.Config.policy.Viewer, webURL(), m.Logger, web.WithFiles(m.ticketFiles())),
+		Handler:           web.NewServer(auth, ts, m.Config.policy.Viewer, webURL(), m.Logger, append(opts, web.WithFiles(m.ticketFiles()))...),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
