@@ -194,6 +194,9 @@ func TestBrowserAcceptResolve(t *testing.T) {
 	assert.Equal(t, "已接单", browsertest.Text(t, ctx, "h1 .tag"))
 	assert.Contains(t, browsertest.Text(t, ctx, "ol.timeline li"), "今天上门了解情况")
 	browsertest.Screenshot(t, ctx, "detail")
+	browsertest.Resize(t, ctx, browsertest.PhoneWidth, browsertest.PhoneHeight, true)
+	assert.Zero(t, browsertest.Overflow(t, ctx), "the ticket and its forms scroll sideways on a phone")
+	browsertest.Resize(t, ctx, browsertest.OfficeWidth, browsertest.OfficeHeight, false)
 
 	const reply = "已联系用人单位，工资将于本周五前结清。"
 	browsertest.Do(t, ctx, chromedp.SendKeys(chromedp.CSS(`form[action$="/resolve"] textarea[name=reply]`), reply))

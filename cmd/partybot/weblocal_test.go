@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"partybot/internal/browsertest"
 )
 
 // runWebUntil runs "partybot web ARGS..." as main does, with the environment
@@ -123,4 +125,21 @@ func TestLocalAdminAllowed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWebLocalAdminBrowser opens the local administrator's link in a
+// browser, as the README tells a newcomer to: the board, as administrator.
+func TestWebLocalAdminBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	t.Setenv("PARTYBOT_DATA", t.TempDir())
+	t.Setenv("PARTYBOT_CONFIG", "")
+	t.Setenv("PARTYBOT_WEB_URL", "")
+	t.Setenv("PARTYBOT_DATABASE_URL", "")
+	link := lastLine(runWebUntil(t, "/login?token=", "--listen", "127.0.0.1:0"))
+
+	ctx := b.Tab(t)
+	require.EqualValues(t, http.StatusOK, browsertest.Open(t, ctx, link))
+	assert.Equal(t, "工单", browsertest.Text(t, ctx, "h1"))
+	assert.Equal(t, "您好，local-admin（管理员）", browsertest.Text(t, ctx, "header .me"))
+	assert.Contains(t, browsertest.Text(t, ctx, ".pager"), "共 0 条")
 }

@@ -132,6 +132,19 @@ func (b *Browser) Close() {
 	os.RemoveAll(b.dir)
 }
 
+// New starts a browser for tb alone, stopped when tb ends (see [Require]
+// for when it skips). Prefer [Shared] where a package has many browser
+// tests and a TestMain to stop it.
+func New(tb testing.TB) *Browser {
+	tb.Helper()
+	b, err := Start(Require(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(b.Close)
+	return b
+}
+
 var (
 	sharedOnce sync.Once
 	shared     *Browser
@@ -234,11 +247,15 @@ func Resize(tb testing.TB, ctx context.Context, width, height int64, mobile bool
 }
 
 // Overflow returns by how many CSS pixels the page is wider than the
-// viewport (0: it fits, no horizontal scrolling).
+// viewport (0: it fits, no horizontal scrolling). The viewport is the
+// layout viewport (clientWidth) too, as a phone zooms out to show a page
+// wider than itself, and its innerWidth grows with it.
 func Overflow(tb testing.TB, ctx context.Context) int {
 	tb.Helper()
-	return Run(tb, ctx, chromedp.Evaluate[int](
-		`Math.max(0, document.documentElement.scrollWidth - window.innerWidth)`))
+	return Run(tb, ctx, chromedp.Evaluate[int](`(() => {
+		const d = document.documentElement;
+		return Math.max(0, d.scrollWidth - Math.min(window.innerWidth, d.clientWidth));
+	})()`))
 }
 
 // Screenshot takes a PNG of the tab's viewport. When $PARTYBOT_SCREENSHOTS
