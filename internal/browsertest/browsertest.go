@@ -259,11 +259,16 @@ func Overflow(tb testing.TB, ctx context.Context) int {
 }
 
 // Screenshot takes a PNG of the tab's viewport. When $PARTYBOT_SCREENSHOTS
-// names a directory it also writes it there as name.png.
+// names a directory it also writes it there as name.png; a relative
+// directory is taken from the module's root (where go.mod is), not from
+// the package's directory the test runs in.
 func Screenshot(tb testing.TB, ctx context.Context, name string) []byte {
 	tb.Helper()
 	png := Run(tb, ctx, chromedp.CaptureScreenshot())
 	if dir := os.Getenv(EnvScreenshots); dir != "" {
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(moduleRoot(), dir)
+		}
 		if err := writeFile(filepath.Join(dir, name+".png"), png); err != nil {
 			tb.Fatal(err)
 		}
@@ -280,4 +285,21 @@ func writeFile(path string, b []byte) error {
 		return fmt.Errorf("screenshot: %w", err)
 	}
 	return nil
+}
+
+// moduleRoot returns the nearest directory at or above the working
+// directory that holds go.mod, or the working directory when none does.
+func moduleRoot() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			return wd
+		}
+	}
 }
