@@ -177,6 +177,7 @@ func TestBrowserBoard(t *testing.T) {
 		assert.Len(t, boardRows(t, ctx), 10)
 		browsertest.Screenshot(t, ctx, "board-phone")
 	})
+	assert.Empty(t, browsertest.PageErrors(ctx))
 }
 
 // TestBrowserAcceptResolve takes a ticket through 接单 and 办结 with the
@@ -205,6 +206,8 @@ func TestBrowserAcceptResolve(t *testing.T) {
 	assert.Equal(t, "已办结", browsertest.Text(t, ctx, "h1 .tag"))
 	assert.Contains(t, browsertest.Text(t, ctx, "dl"), reply)
 	assert.Empty(t, browsertest.Texts(t, ctx, ".actions form"), "nothing left to do")
+
+	assert.Empty(t, browsertest.PageErrors(ctx))
 
 	got := e.current(t, n)
 	assert.Equal(t, tickets.StatusResolved, got.Status)

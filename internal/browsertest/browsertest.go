@@ -10,16 +10,20 @@
 package browsertest
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -173,14 +177,76 @@ func CloseShared() {
 
 // Tab opens a tab of an office screen's size in a new browser context
 // (its own cookies), closed when tb ends. Run chromedp actions in the
-// returned context; they fail after [TabTimeout].
+// returned context; they fail after [TabTimeout]. The tab records the
+// script errors of its pages ([PageErrors]).
 func (b *Browser) Tab(tb testing.TB) context.Context {
 	tb.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(ctx, TabTimeout)
 	tb.Cleanup(func() { cancelTimeout(); cancel() })
+	errs := &pageErrors{}
+	ctx = context.WithValue(ctx, pageErrorsKey{}, errs)
 	Do(tb, ctx, chromedp.EmulateViewport(OfficeWidth, OfficeHeight))
+	if err := chromedp.Listen(ctx, errs.record); err != nil {
+		tb.Fatalf("browser: %v", err)
+	}
 	return ctx
+}
+
+// pageErrors are the script errors of a tab's pages: uncaught exceptions
+// and console.error calls.
+type pageErrors struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+type pageErrorsKey struct{}
+
+// record is the tab's event listener; it runs in chromedp's read loop.
+func (p *pageErrors) record(ev any) {
+	var msg string
+	switch ev := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		msg = ev.ExceptionDetails.Text
+		if e := ev.ExceptionDetails.Exception; e != nil && e.Description != "" {
+			msg += " " + e.Description
+		}
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type != runtime.ConsoleAPICalledTypeError {
+			return
+		}
+		msg = "console.error:"
+		for _, a := range ev.Args {
+			msg += " " + argText(a)
+		}
+	default:
+		return
+	}
+	p.mu.Lock()
+	p.msgs = append(p.msgs, msg)
+	p.mu.Unlock()
+}
+
+// argText is how console.error shows its argument a.
+func argText(a *runtime.RemoteObject) string {
+	var s string
+	if json.Unmarshal(a.Value, &s) == nil {
+		return s
+	}
+	return cmp.Or(a.Description, string(a.Value))
+}
+
+// PageErrors returns the script errors (uncaught exceptions and
+// console.error calls) of the pages the tab ctx of [Browser.Tab] has shown
+// so far. A page whose charts or forms work shows none.
+func PageErrors(ctx context.Context) []string {
+	p, _ := ctx.Value(pageErrorsKey{}).(*pageErrors)
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.msgs)
 }
 
 // Do runs the actions in the tab ctx and stops tb on an error.
