@@ -115,16 +115,12 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "工作台已启动：http://%s\n", addr)
-	switch {
-	case local && !isLoopback(addr): // "localhost" was not this machine
-		stop()
-		return fmt.Errorf("工作台监听的 %s 不是本机地址，不能使用本机管理员；请设置 PARTYBOT_WEB_LISTEN=127.0.0.1:8080", addr)
-	case local:
+	if local {
 		if err := printLocalAdminLink(ctx, m.Stdout, auth, addr); err != nil {
 			stop()
 			return err
 		}
-	case why != "":
+	} else if why != "" {
 		fmt.Fprintln(m.Stdout, why)
 	}
 	<-ctx.Done()

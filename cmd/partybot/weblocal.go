@@ -37,31 +37,37 @@ func localAdminAllowed(listen, publicURL string, admins int) (bool, string) {
 }
 
 // isLoopback reports whether the listen address host:port is reachable
-// from this machine only: localhost or a loopback IP (127.0.0.0/8, ::1).
+// from this machine only: see [isLoopbackHost].
 func isLoopback(listen string) bool {
 	host, _, err := net.SplitHostPort(listen)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return err == nil && isLoopbackHost(host)
 }
 
 // isLoopbackURL reports whether the URL u names this machine.
 func isLoopbackURL(u string) bool {
 	p, err := url.Parse(u)
-	if err != nil || p.Host == "" {
+	return err == nil && isLoopbackHost(p.Hostname())
+}
+
+// isLoopbackHost reports whether host is a loopback IP (127.0.0.0/8, ::1)
+// or a name, such as localhost, whose every address is one.
+func isLoopbackHost(host string) bool {
+	if host == "" {
 		return false
 	}
-	host := p.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		return true
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	ips, err := net.LookupIP(host)
+	if err != nil || len(ips) == 0 {
+		return false
+	}
+	for _, ip := range ips {
+		if !ip.IsLoopback() {
+			return false
+		}
+	}
+	return true
 }
 
 // printLocalAdminLink prints a sign-in link of the local administrator of

@@ -114,6 +114,7 @@ func TestLocalAdminAllowed(t *testing.T) {
 		{"lan address", "192.168.1.10:8080", "", 0, false, "其他计算机也可能访问"},
 		{"public url", "127.0.0.1:8080", "https://console.example.gov.cn", 0, false, "不在本机"},
 		{"bad listen", "8080", "", 0, false, "其他计算机也可能访问"},
+		{"unknown host", "nosuchhost.invalid:8080", "", 0, false, "其他计算机也可能访问"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ok, why := localAdminAllowed(tc.listen, tc.url, tc.admins)
