@@ -302,7 +302,9 @@ func Texts(tb testing.TB, ctx context.Context, sel string) []string {
 }
 
 // Resize sets the tab's viewport to width × height, as a phone when
-// mobile.
+// mobile, and reloads the page so that it lays out as it would have on
+// that screen. The reload repeats the page's request: use it on pages
+// that a GET shows.
 func Resize(tb testing.TB, ctx context.Context, width, height int64, mobile bool) {
 	tb.Helper()
 	var opts []chromedp.EmulateViewportOption
