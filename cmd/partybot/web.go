@@ -27,7 +27,8 @@ const webUsage = `用法：partybot web [子命令]
   PARTYBOT_WEB_LISTEN  监听地址（默认 127.0.0.1:8080）
   PARTYBOT_WEB_URL     用户访问工作台的地址，用于登录链接（默认 http://127.0.0.1:8080）；
                        以 https:// 开头时登录 Cookie 只通过 https 发送
-只有配置文件中的部门工作人员和管理员可以登录。`
+只有配置文件中的部门工作人员和管理员可以登录。未配置管理员且监听本机地址时，
+运行工作台会打印本机管理员 local-admin 的登录链接（最后一行）。`
 
 // Defaults of the console's addresses.
 const (
@@ -127,11 +128,25 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	addr, stop, err := m.startWeb(*listen, ts, auth, append(opts, kbOpt)...)
+	opts = append(opts, kbOpt)
+	// A newcomer with no administrator gets in as the local one.
+	local, why := localAdminAllowed(*listen, strings.TrimSpace(os.Getenv("PARTYBOT_WEB_URL")), len(m.Config.policy.Admins()))
+	if local {
+		opts = append(opts, web.WithAdmin(localAdmin))
+	}
+	addr, stop, err := m.startWeb(*listen, ts, auth, opts...)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "工作台已启动：http://%s\n", addr)
+	if local {
+		if err := printLocalAdminLink(ctx, m.Stdout, auth, addr); err != nil {
+			stop()
+			return err
+		}
+	} else if why != "" {
+		fmt.Fprintln(m.Stdout, why)
+	}
 	<-ctx.Done()
 	return stop()
 }
