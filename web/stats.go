@@ -296,8 +296,8 @@ func (s *Server) fillStats(ctx context.Context, v tickets.Viewer, p tickets.Peri
 }
 
 // trendPeriod is the twelve calendar months that end with the month of
-// p's last day (this month when p is open-ended), from January 2000 at
-// the earliest.
+// p's last day (this month when p is open-ended), within the years the
+// store takes (2000 to 2100).
 func (s *Server) trendPeriod(p tickets.Period) tickets.StatsFilter {
 	loc := s.tickets.Location()
 	last := time.Now().In(loc)
@@ -305,6 +305,9 @@ func (s *Server) trendPeriod(p tickets.Period) tickets.StatsFilter {
 		last = p.To.Add(-time.Millisecond).In(loc)
 	}
 	end := time.Date(last.Year(), last.Month()+1, 1, 0, 0, 0, 0, loc)
+	if end.Year() > 2100 { // the store's last day is 2100-12-31
+		end = end.AddDate(0, -1, 0)
+	}
 	from := end.AddDate(0, -trendMonths, 0)
 	if earliest := time.Date(2000, 1, 1, 0, 0, 0, 0, loc); from.Before(earliest) {
 		from = earliest

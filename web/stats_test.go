@@ -90,6 +90,13 @@ func TestStatsPage(t *testing.T) {
 		assert.Contains(t, body, "2001-01-01 至 2001-01-31")
 	})
 
+	t.Run("the widest period", func(t *testing.T) {
+		resp, body := e.do(t, "GET", "/stats?from=2000-01-01&to=2100-12-30", e.signIn(t, "tg:admin"), "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, body)
+		assert.Regexp(t, `<span>受理量</span><strong>4</strong>`, body)
+		assert.Contains(t, body, "2099年12月至2100年11月", "the trend stays within the store's years")
+	})
+
 	t.Run("not signed in", func(t *testing.T) {
 		resp, body := e.do(t, "GET", "/stats", "", "")
 		assert.Equal(t, http.StatusForbidden, resp.StatusCode)
