@@ -64,41 +64,11 @@ type Stats struct {
 // department, staff their own. Returns apperr.EForbidden for anyone else, EINVALID
 // for an unknown department or dates out of range.
 func (s *Store) Stats(ctx context.Context, v Viewer, f StatsFilter) (*Stats, error) {
-	if !v.Admin && len(v.Departments) == 0 {
-		return nil, apperr.Errorf(apperr.EForbidden, "无权查看统计数据")
+	keys, from, to, err := s.statsScope(v, f)
+	if err != nil {
+		return nil, err
 	}
-	for _, t := range []time.Time{f.From, f.To} {
-		if !t.IsZero() {
-			if err := checkDate(t); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		return nil, apperr.Errorf(apperr.EInvalid, "开始日期应早于结束日期")
-	}
-	var keys []string
-	switch {
-	case f.Department != nil:
-		if _, err := s.depts.mustGet(*f.Department); err != nil {
-			return nil, err
-		}
-		if !v.Admin && !v.Staff(*f.Department) {
-			return nil, apperr.Errorf(apperr.EForbidden, "无权查看该部门的统计数据")
-		}
-		keys = []string{*f.Department}
-	case !v.Admin:
-		keys = v.Departments
-	}
-
 	now := s.nowTime().UnixMilli()
-	from, to := int64(0), int64(1)<<62
-	if !f.From.IsZero() {
-		from = f.From.UnixMilli()
-	}
-	if !f.To.IsZero() {
-		to = f.To.UnixMilli()
-	}
 	packed := s.sql.packedStats
 	got, err := s.statsQuery(ctx, packed, now, from, to, keys)
 	if err != nil {
@@ -154,6 +124,62 @@ func (s *Store) Stats(ctx context.Context, v Viewer, f StatsFilter) (*Stats, err
 	return st, nil
 }
 
+// statsScope checks f for v and returns the departments v sees (nil:
+// all) and the period in Unix milliseconds. Administrators see every
+// department, staff their own. Returns EFORBIDDEN for anyone else or for
+// another department's staff, EINVALID for an unknown department or dates
+// out of range or out of order.
+func (s *Store) statsScope(v Viewer, f StatsFilter) (keys []string, from, to int64, err error) {
+	if !v.Admin && len(v.Departments) == 0 {
+		return nil, 0, 0, apperr.Errorf(apperr.EForbidden, "无权查看统计数据")
+	}
+	for _, t := range []time.Time{f.From, f.To} {
+		if !t.IsZero() {
+			if err := checkDate(t); err != nil {
+				return nil, 0, 0, err
+			}
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return nil, 0, 0, apperr.Errorf(apperr.EInvalid, "开始日期应早于结束日期")
+	}
+	switch {
+	case f.Department != nil:
+		if _, err := s.depts.mustGet(*f.Department); err != nil {
+			return nil, 0, 0, err
+		}
+		if !v.Admin && !v.Staff(*f.Department) {
+			return nil, 0, 0, apperr.Errorf(apperr.EForbidden, "无权查看该部门的统计数据")
+		}
+		keys = []string{*f.Department}
+	case !v.Admin:
+		keys = v.Departments
+	}
+	from, to = 0, int64(1)<<62
+	if !f.From.IsZero() {
+		from = f.From.UnixMilli()
+	}
+	if !f.To.IsZero() {
+		to = f.To.UnixMilli()
+	}
+	return keys, from, to, nil
+}
+
+// inKeys returns " AND department IN (?n, …)" for keys, numbering the
+// placeholders from n, with the keys as arguments; "" for nil keys (all).
+func inKeys(keys []string, n int) (string, []any) {
+	if keys == nil {
+		return "", nil
+	}
+	ph := make([]string, len(keys))
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		ph[i] = fmt.Sprintf("?%d", n+i)
+		args[i] = k
+	}
+	return " AND department IN (" + strings.Join(ph, ", ") + ")", args
+}
+
 // The statistics query. Open means not yet resolved (resolved_at IS NULL)
 // and "accepted" means accepted_at IS NOT NULL: CHECK constraints on the
 // table guarantee both, so the query needs no status column. A suggestion
@@ -182,7 +208,8 @@ const (
 			+ ifnull(rating >= 4, 0) * 1099511627776),
 		sum((resolved_at IS NULL)
 			+ (resolved_at IS NULL AND (ifnull(due_at <= ?1, 0) OR (accepted_at IS NULL AND respond_due <= ?1))) * 1048576)`
-	statsPlain = `SELECT department, count(*),
+	statsPlain  = `SELECT department, count(*),` + statsCounts
+	statsCounts = `
 		count(*) FILTER (WHERE accepted_at IS NOT NULL OR respond_due <= ?1),
 		count(*) FILTER (WHERE accepted_at IS NOT NULL AND accepted_at <= respond_due),
 		count(*) FILTER (WHERE due_at IS NOT NULL AND (resolved_at IS NOT NULL OR due_at <= ?1)),
@@ -211,16 +238,9 @@ func (s *Store) statsQuery(ctx context.Context, packed bool, now, from, to int64
 	}
 	main += s.sql.statsFrom + statsWhere
 	kinds := statsKinds
-	args := []any{now, from, to}
-	if keys != nil {
-		ph := make([]string, len(keys))
-		for i, k := range keys {
-			ph[i] = fmt.Sprintf("?%d", i+4)
-			args = append(args, k)
-		}
-		in := " AND department IN (" + strings.Join(ph, ", ") + ")"
-		main, kinds = main+in, kinds+in
-	}
+	in, keyArgs := inKeys(keys, 4)
+	args := append([]any{now, from, to}, keyArgs...)
+	main, kinds = main+in, kinds+in
 	q := `SELECT m.*, coalesce(k.reports, 0), coalesce(k.verified, 0), coalesce(k.fixed, 0),
 		coalesce(k.suggestions, 0), coalesce(k.adopted, 0)
 		FROM (` + main + ` GROUP BY department) m

@@ -33,6 +33,7 @@ type TicketStore interface {
 	Adopt(ctx context.Context, v tickets.Viewer, number, reply string, partial bool) (*tickets.Ticket, error)
 	Reject(ctx context.Context, v tickets.Viewer, number, reply string) (*tickets.Ticket, error)
 	Departments() []tickets.Department
+	StatsStore // the statistics page's (stats.go)
 }
 
 var _ TicketStore = (*tickets.Store)(nil)
@@ -60,6 +61,8 @@ type Server struct {
 	log     QuestionLog    // the 问答记录 page; nil: none ([WithQuestionLog])
 	cached  gapCache       // the knowledge gaps last shown
 	handler http.Handler
+
+	platform PlatformFunc // the points' and notices' figures; nil: none ([WithPlatform])
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -86,6 +89,7 @@ func NewServer(auth *Store, ts TicketStore, viewer ViewerFunc, publicURL string,
 	mux.Handle("GET /tickets/{number}", s.page(s.detailPage))
 	mux.Handle("POST /tickets/{number}/{action}", s.page(s.actionPost))
 	mux.Handle("GET /tickets/{number}/photos/{sha256}", s.page(s.photo))
+	s.routeStats(mux) // /stats, its downloads and /api/v1/stats
 	mux.Handle("GET /api/v1/tickets", s.api(s.listTickets))
 	mux.Handle("GET /api/v1/tickets/{number}", s.api(s.showTicket))
 	mux.Handle("POST /api/v1/tickets/{number}/accept", s.api(s.acceptTicket))

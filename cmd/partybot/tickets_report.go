@@ -8,7 +8,10 @@ import (
 	"time"
 
 	"partybot/apperr"
+	"partybot/points"
+	"partybot/push"
 	"partybot/tickets"
+	"partybot/web"
 )
 
 // runTicketsStats is "tickets stats": 响应率, 按期办结率 and 满意率 per
@@ -62,19 +65,13 @@ type statsOut struct {
 }
 
 // platformFigures are the figures of the services beside the tickets
-// that a district writes into its 经验做法.
-type platformFigures struct {
-	PointsAwarded int `json:"points_awarded"`
-	NoticesPushed int `json:"notices_pushed"`
-	NoticesOpened int `json:"notices_opened"`
-}
+// that a district writes into its 经验做法; the console's statistics show
+// the same ones.
+type platformFigures = web.PlatformFigures
 
 // platformFigures reads the points awarded and the notices pushed and
 // opened between from and to (zero: unbounded).
 func (m *Main) platformFigures(ctx context.Context, from, to time.Time) (*platformFigures, error) {
-	if to.IsZero() {
-		to = time.Now().AddDate(100, 0, 0)
-	}
 	ledger, err := m.openPoints(ctx)
 	if err != nil {
 		return nil, err
@@ -83,7 +80,17 @@ func (m *Main) platformFigures(ctx context.Context, from, to time.Time) (*platfo
 	if err != nil {
 		return nil, err
 	}
+	return countPlatform(ctx, ledger, ps, from, to)
+}
+
+// countPlatform reads the platform's figures from the points ledger and
+// the push store.
+func countPlatform(ctx context.Context, ledger *points.Store, ps *push.Store, from, to time.Time) (*platformFigures, error) {
+	if to.IsZero() {
+		to = time.Now().AddDate(100, 0, 0)
+	}
 	var pf platformFigures
+	var err error
 	if pf.PointsAwarded, err = ledger.Awarded(ctx, from, to); err != nil {
 		return nil, fmt.Errorf("统计红色积分失败：%w", err)
 	}

@@ -185,7 +185,7 @@ func (m *Main) startWeb(listen string, ts *tickets.Store, auth *web.Store, opts 
 		return "", nil, fmt.Errorf("工作台无法监听 %s（PARTYBOT_WEB_LISTEN）：%w", listen, err)
 	}
 	srv := &http.Server{
-		Handler:           web.NewServer(auth, ts, m.Config.policy.Viewer, webURL(), m.Logger, append(opts, web.WithFiles(m.ticketFiles()))...),
+		Handler:           web.NewServer(auth, ts, m.Config.policy.Viewer, webURL(), m.Logger, append(opts, web.WithFiles(m.ticketFiles()), web.WithPlatform(m.webPlatform()))...),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// serveWeb runs "partybot web" on dir and cfg until the end of the test
+// and returns its base URL.
+func serveWeb(t *testing.T, dir, cfg string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out lockedBuffer
+	m := &Main{Config: Config{DataDir: dir, ConfigFile: cfg}, Stdout: &out, Stderr: io.Discard, Logger: NewMain().Logger}
+	served := make(chan error, 1)
+	go func() { served <- m.runWeb(ctx, []string{"--listen", "127.0.0.1:0"}) }()
+	t.Cleanup(func() {
+		cancel()
+		<-served
+		m.Close()
+	})
+	var base string
+	require.Eventually(t, func() bool {
+		if _, addr, ok := strings.Cut(out.String(), "工作台已启动："); ok {
+			base = strings.TrimSpace(addr)
+			return true
+		}
+		return false
+	}, 10*time.Second, 10*time.Millisecond)
+	return base
+}
+
+// TestWebStatsJSON: GET /api/v1/stats is the object "tickets stats --json"
+// prints for the same period and user, byte for byte: an administrator's
+// with the platform's figures, a department's staff's with their
+// department alone.
+func TestWebStatsJSON(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, webConfig)
+	n := strings.TrimSpace(mustCLI(t, dir, cfg, "tickets", "create", "--from", "张三", "--department", "renshe", "老板拖欠工资"))
+	mustCLI(t, dir, cfg, "tickets", "create", "--from", "李四", "--department", "sifa", "想申请法律援助")
+	mustCLI(t, dir, cfg, "tickets", "accept", n)
+	base := serveWeb(t, dir, cfg)
+
+	now := time.Now()
+	from := now.AddDate(0, 0, -3).Format(time.DateOnly)
+	to := now.AddDate(0, 0, 3).Format(time.DateOnly)
+	for _, tc := range []struct{ user, as string }{{"9", ""}, {"5", "5"}} {
+		t.Run("user "+tc.user, func(t *testing.T) {
+			tokOut, err := webCLI(t, dir, cfg, "token", "--user", tc.user)
+			require.NoError(t, err)
+			req, err := http.NewRequest("GET", base+"/api/v1/stats?from="+from+"&to="+to, nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+lastLine(tokOut))
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+
+			args := []string{"tickets", "stats", "--json", "--from", from, "--to", to}
+			if tc.as != "" {
+				args = append(args, "--as", tc.as)
+			}
+			cli := mustCLI(t, dir, cfg, args...)
+			assert.Equal(t, strings.TrimSpace(cli), strings.TrimSpace(string(body)))
+			if tc.as == "" {
+				assert.Contains(t, string(body), `"platform":{"points_awarded":0`)
+			} else {
+				assert.NotContains(t, string(body), "platform")
+				assert.NotContains(t, string(body), "sifa")
+			}
+		})
+	}
+}
