@@ -3,6 +3,7 @@ package bot
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -26,18 +27,52 @@ type judgement struct {
 	byModel  bool // the model judge decided
 }
 
+// measures are how the judge reads a passage against one question.
+type measures struct {
+	focus    func(string) float64 // share of the focus a text covers
+	concepts func(string) bool    // names one of the focus's concepts
+	needs    func(string) bool    // speaks of one of the question's needs
+	// The same for the question without the clauses that tell of the
+	// asker ("我在乌达跑外卖的，…"), when it has such clauses: a passage need
+	// not speak of the asker. Nil otherwise.
+	core, coreFocus func(string) float64
+	coreConcepts    func(string) bool
+	places          []string // the places asked about ([placesAsked])
+}
+
+// measuresOf prepares the measures of an over hits.
+func (a *Answerer) measuresOf(an question.Analysis, hits []retrieval.Hit) measures {
+	m := measures{focus: a.r.CoverageOf(an.Focus), concepts: a.r.NamesConcepts(an.Focus),
+		needs: a.speaksOfNeeds(an.Needs), places: placesAsked(an.Question, hits)}
+	if an.Core != an.Question {
+		m.core, m.coreFocus, m.coreConcepts = a.r.CoverageOf(an.Core), a.r.CoverageOf(an.CoreFocus), a.r.NamesConcepts(an.CoreFocus)
+	}
+	return m
+}
+
+// passage measures hit h: the better of the whole question and its core.
+func (m measures) passage(h retrieval.Hit) question.Passage {
+	text := h.Title + "\n" + h.Text
+	p := question.Passage{Sentences: retrieval.Sentences(h.Text), Coverage: h.Coverage, Focus: m.focus(text),
+		Concepts: m.concepts(text), Needs: m.needs(text),
+		Elsewhere: len(m.places) > 0 && !slices.ContainsFunc(m.places, func(p string) bool { return strings.Contains(text, p) })}
+	if m.core != nil {
+		p.Coverage = max(p.Coverage, m.core(text))
+		p.Focus = max(p.Focus, m.coreFocus(text))
+		p.Concepts = p.Concepts || m.coreConcepts(text)
+	}
+	return p
+}
+
 // judge analyses which passages speak of what an asks and whether they
 // hold it, and orders the hits accordingly.
 func (a *Answerer) judge(an question.Analysis, hits []retrieval.Hit) judgement {
-	focus := a.r.CoverageOf(an.Focus)
-	concepts := a.r.NamesConcepts(an.Focus)
-	needs := a.speaksOfNeeds(an.Needs)
+	m := a.measuresOf(an, hits)
 	ps := make([]question.Passage, len(hits))
 	for i, h := range hits {
-		text := h.Title + "\n" + h.Text
-		ps[i] = question.Passage{Sentences: retrieval.Sentences(h.Text), Coverage: h.Coverage, Focus: focus(text),
-			Concepts: concepts(text), Needs: needs(text)}
+		ps[i] = m.passage(h)
 	}
+	focus := m.focus
 	// A detail is near the focus in a sentence that covers enough of it.
 	// The sentence need not name the focus's concept itself: the passage
 	// does (Concepts), and its sentences often leave their subject to the
@@ -82,6 +117,30 @@ func byFocus(order []int, ps []question.Passage) {
 			order[j], order[j-1] = order[j-1], order[j]
 		}
 	}
+}
+
+// placeRE is a place name and its administrative unit ("泉港区", "德江县").
+var placeRE = regexp.MustCompile(`(\p{Han}{2})(?:省|市|区|县|旗)`)
+
+// placesAsked returns the places q names, as the hits name them: a
+// two-character name that some hit writes with its unit (省, 市, 区, 县, 旗)
+// and that stands in some hit's title ("泉港" of "福建泉州泉港区：…"). The
+// title keeps out words that only look like places ("整合" of "整合市场
+// 监管").
+func placesAsked(q string, hits []retrieval.Hit) []string {
+	var out []string
+	for _, h := range hits {
+		for _, m := range placeRE.FindAllStringSubmatch(h.Title+"\n"+h.Text, -1) {
+			name := m[1]
+			if slices.Contains(out, name) || !strings.Contains(q, name) {
+				continue
+			}
+			if slices.ContainsFunc(hits, func(o retrieval.Hit) bool { return strings.Contains(o.Title, name) }) {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
 }
 
 // speaksOfNeeds returns a test of whether a text speaks of one of needs

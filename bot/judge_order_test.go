@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"partybot/question"
+	"partybot/retrieval"
 )
 
 func TestByFocus(t *testing.T) {
@@ -14,4 +15,15 @@ func TestByFocus(t *testing.T) {
 	byFocus(order, ps)
 	assert.Equal(t, []int{1, 0, 2, 3}, order, "only a clearly better focus rises; near ties keep the retrieval's order")
 	byFocus(nil, ps)
+}
+
+func TestPlacesAsked(t *testing.T) {
+	hits := []retrieval.Hit{
+		{Passage: retrieval.Passage{Title: "福建泉州泉港区：三维聚力", Text: "由泉港区委社会工作部牵头，整合市场监管等部门。"}},
+		{Passage: retrieval.Passage{Title: "贵州德江：凝新聚力", Text: "德江县布局暖新驿站。"}},
+	}
+	assert.Equal(t, []string{"泉港"}, placesAsked("泉港那边是谁牵头的？", hits))
+	assert.Equal(t, []string{"德江"}, placesAsked("德江的驿站在哪？", hits))
+	assert.Empty(t, placesAsked("整合市场监管是怎么做的？", hits), "a word before 市 is no place unless a title names it")
+	assert.Empty(t, placesAsked("朝阳区有驿站吗？", hits), "a place no hit names sets nothing")
 }

@@ -186,9 +186,9 @@ func (a Analysis) wantsPerson() bool {
 		strings.Contains(q, "名字") || strings.Contains(q, "姓名")))
 }
 
-// personAskRE asks who holds a role by name ("书记是谁"), not who serves
-// in it ("网格员一般是谁来当").
-var personAskRE = regexp.MustCompile(`(?:` + roleRE.String() + `)(?:是谁|叫什么|叫啥|姓什么|姓啥)`)
+// personAskRE asks who holds a role, or who a person is, by name ("书记是
+// 谁", "包联的工作人员是谁"), not who serves in it ("网格员一般是谁来当").
+var personAskRE = regexp.MustCompile(`(?:` + roleRE.String() + `|[\p{Han}]{0,4}[人员])(?:是谁|叫什么|叫啥|姓什么|姓啥)`)
 
 // countRE is a number followed by what it counts (up to six characters:
 // the measure word and the thing counted).
@@ -206,7 +206,11 @@ var yearRE = regexp.MustCompile(`(?:19|20)[0-9]{2}年`)
 func (c *Cues) hasCount(s string, a Analysis) bool {
 	s = yearRE.ReplaceAllString(s, "")
 	q := glossary.Normalize(a.Question)
+	given := c.countsIn(q)
 	for _, m := range countRE.FindAllStringSubmatchIndex(s, -1) {
+		if slices.Contains(given, strings.TrimRight(s[m[0]:m[2]], "余多")) {
+			continue // the question's own number ("那52个阵地里，海岛上有几个") is no answer
+		}
 		after := s[m[2]:m[3]]
 		unit := c.measureOf(after, a.Units)
 		if unit == "" {
@@ -227,6 +231,18 @@ func (c *Cues) hasCount(s string, a Analysis) bool {
 // classifiers are measure words that say nothing of what they count: "个"
 // of "四个清" is no count of 站点.
 var classifiers = []string{"个", "家", "所", "座", "支", "项", "条", "类", "种", "件", "张", "方面"}
+
+// countsIn returns the numbers q counts with, measure word and all
+// ("52个" gives "52"): the question's own figures.
+func (c *Cues) countsIn(q string) []string {
+	var out []string
+	for _, m := range countRE.FindAllStringSubmatchIndex(q, -1) {
+		if c.measureOf(q[m[2]:m[3]], nil) != "" {
+			out = append(out, strings.TrimRight(q[m[0]:m[2]], "余多"))
+		}
+	}
+	return out
+}
 
 // shares reports whether s and q share a bigram.
 func shares(s, q string) bool {

@@ -38,6 +38,9 @@ type Passage struct {
 	// Needs is set when the passage speaks of one of the question's needs
 	// (its rules, conditions, how to apply …), or the question has none.
 	Needs bool
+	// Elsewhere is set when the passage is about another place than the
+	// one the question names (德江's passage for a question on 泉港).
+	Elsewhere bool
 }
 
 // Thresholds are the judge's calibrated limits.
@@ -83,7 +86,7 @@ func (c *Cues) Judge(a Analysis, ps []Passage, t Thresholds, sentenceFocus func(
 	var answering, other []int
 	needsMet := false
 	for i, p := range ps {
-		if p.Coverage < t.Coverage || p.Focus < t.Focus || !p.Concepts || !namesYears(p, a.Years) {
+		if p.Coverage < t.Coverage || p.Focus < t.Focus || !p.Concepts || p.Elsewhere || !namesYears(p, a.Years) {
 			continue
 		}
 		for j, s := range p.Sentences {

@@ -13,9 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"partybot/corpus"
 	"partybot/glossary"
@@ -71,6 +73,12 @@ type Analysis struct {
 	// with the words that stand for them: a passage that speaks of none
 	// does not answer.
 	Needs []string
+	// Core is the question without the clauses that tell of the asker
+	// ("我在德江跑外卖三年了，…"): the clauses that ask, or the whole
+	// question when every clause asks or none does.
+	Core string
+	// CoreFocus is the focus of Core.
+	CoreFocus string
 	// Years are the years the question names ("2027年"): a passage that
 	// names none of them does not speak of it.
 	Years []string
@@ -79,6 +87,7 @@ type Analysis struct {
 // Cues are the cue words of the answer types and the measure words.
 type Cues struct {
 	types    []typeCues
+	list     int // index of the List type in types, -1 if none
 	measures [][]string
 	needs    [][]string // groups of words that stand for each other
 }
@@ -120,7 +129,7 @@ func Parse(name string, data []byte) (*Cues, error) {
 	if err := strictyaml.Decode(data, &f); err != nil {
 		return nil, fmt.Errorf("问句线索 %s %w: %w", name, err, ErrInvalid)
 	}
-	c := &Cues{}
+	c := &Cues{list: -1}
 	seen := map[Type]bool{}
 	for i, t := range f.Types {
 		typ := Type(t.Type)
@@ -138,6 +147,9 @@ func Parse(name string, data []byte) (*Cues, error) {
 			}
 		}
 		sortLongestFirst(tc.cues)
+		if typ == List {
+			c.list = len(c.types)
+		}
 		c.types = append(c.types, tc)
 	}
 	if len(f.Neutral) > 0 {
@@ -200,13 +212,25 @@ func (c *Cues) Analyze(q string) Analysis {
 	for ti, tc := range c.types {
 		for _, cue := range tc.cues {
 			for i := index(norm, cue, 0); i >= 0; i = index(norm, cue, i+1) {
-				if slices.Contains(quoted[i:i+len(cue)], true) {
-					continue // a name: "打一通问询电话" asks for no telephone number
+				if slices.Contains(quoted[i:i+len(cue)], true) || approximate(norm, i, cue) {
+					continue // a name ("打一通问询电话") or a rough number ("十几个人") asks nothing
 				}
 				for j := range cue {
 					cut[i+j] = true
 				}
 				found = append(found, cueAt{typ: ti, cue: cue, at: i})
+			}
+		}
+	}
+	for _, m := range whichOfRE.FindAllStringIndex(string(norm), -1) {
+		// "哪十五件" asks for the items of a counted list, whatever the
+		// number and the measure word.
+		at := utf8.RuneCountInString(string(norm)[:m[0]])
+		cue := []rune(string(norm)[m[0]:m[1]])
+		if c.list >= 0 && !slices.Contains(quoted[at:at+len(cue)], true) {
+			found = append(found, cueAt{typ: c.list, cue: cue, at: at})
+			for j := range cue {
+				cut[at+j] = true
 			}
 		}
 	}
@@ -221,6 +245,11 @@ func (c *Cues) Analyze(q string) Analysis {
 		}
 	}
 	a.Focus = focusOf(norm, cut)
+	a.Core = coreOf(q, c)
+	a.CoreFocus = a.Focus
+	if a.Core != q {
+		a.CoreFocus = c.Analyze(a.Core).Focus
+	}
 	a.Needs = c.needsOf(norm, a.Cue)
 	a.Years = yearRE.FindAllString(string(norm), -1)
 	return a
@@ -263,6 +292,19 @@ func normalizeQuoted(q string) (norm []rune, quoted []bool) {
 	}
 	return norm, quoted
 }
+
+// approximate reports whether the cue at rs[i:] is part of a rough number
+// ("十几个人", "几十家"), which tells and does not ask.
+func approximate(rs []rune, i int, cue []rune) bool {
+	if len(cue) == 0 || cue[0] != '几' {
+		return false
+	}
+	tens := func(r rune) bool { return strings.ContainsRune("十百千万", r) }
+	return (i > 0 && tens(rs[i-1])) || (len(cue) > 1 && tens(cue[1])) || (i+1 < len(rs) && tens(rs[i+1]))
+}
+
+// whichOfRE asks which items of a counted list: "哪十五件", "哪三个".
+var whichOfRE = regexp.MustCompile(`哪[一二两三四五六七八九十百0-9]+(?:个|项|件|条|类|种|家|方面|点|大)`)
 
 // cueAt is a cue found in a question: its type (index into Cues.types) and
 // where it starts.
@@ -382,3 +424,55 @@ func index(rs, sub []rune, from int) int {
 
 // Shipped returns the cue words shipped in the corpus (cues.yaml).
 func Shipped() (*Cues, error) { return Load(corpus.FS, corpus.CuesFile) }
+
+// clauseRE ends a clause of a question.
+var clauseRE = regexp.MustCompile(`[，,。；;！!？?\s]+`)
+
+// firstPerson open a clause that tells of the asker ("我在乌达跑外卖的").
+var firstPerson = []string{"我们", "咱们", "我", "咱", "本人"}
+
+// coreOf returns q without the clauses that tell of the asker: those that
+// open with "我", "我们" … and ask nothing. q itself when none does, or
+// nothing else would be left.
+func coreOf(q string, c *Cues) string {
+	var kept []string
+	dropped := false
+	start := 0
+	for _, m := range append(clauseRE.FindAllStringIndex(q, -1), []int{len(q), len(q)}) {
+		cl := q[start:m[1]]
+		start = m[1]
+		if cl == "" {
+			continue
+		}
+		t := strings.TrimSpace(cl)
+		if slices.ContainsFunc(firstPerson, func(p string) bool { return strings.HasPrefix(t, p) }) && !c.asks(t) {
+			dropped = true
+			continue
+		}
+		kept = append(kept, cl)
+	}
+	if !dropped || len(kept) == 0 {
+		return q
+	}
+	return strings.Join(kept, "")
+}
+
+// asks reports whether a clause asks: it holds a cue word, or ends as a
+// question does.
+func (c *Cues) asks(clause string) bool {
+	t := strings.TrimRight(clause, "，,。；;！! \t\n")
+	if strings.HasSuffix(t, "？") || strings.HasSuffix(t, "?") || strings.HasSuffix(t, "吗") || strings.HasSuffix(t, "呢") {
+		return true
+	}
+	n := []rune(glossary.Normalize(t))
+	for _, tc := range c.types {
+		for _, cue := range tc.cues {
+			for i := index(n, cue, 0); i >= 0; i = index(n, cue, i+1) {
+				if !approximate(n, i, cue) {
+					return true
+				}
+			}
+		}
+	}
+	return whichOfRE.MatchString(string(n))
+}

@@ -52,6 +52,9 @@ func TestAnalyze(t *testing.T) {
 		// The cue's own measure word, not the first character after it.
 		{"服务体系包含几类场景？", question.Number, []string{"项", "条", "类", "种", "件", "张", "方面"}, ""},
 		{"一共几个人参加？", question.Number, []string{"名", "人", "人次", "位", "余人"}, ""},
+		// "哪十五件" asks for the items of a counted list.
+		{"“十五件实事”具体是哪十五件？", question.List, nil, ""},
+		{"德江的党建是分几级搭的架子？", question.Number, []string{"级", "层"}, ""},
 		// A rate asks for a percentage.
 		{"民情线索的办结率是多少？", question.Number, []string{"成", "%", "折"}, ""},
 	} {
@@ -93,6 +96,10 @@ func TestEvidence(t *testing.T) {
 		{"民情线索的办结率是多少？", "收集民情线索1200余条", false},
 		{"民情线索的办结率是多少？", "办结率达98%", true},
 		{"司机之家具体在哪条路上？", "在社区、商圈、乡村、海岛四类区域建成司机之家", false},
+		{"包联的工作人员是谁？", "专人包联全程跟进", false},
+		// The question's own number is no answer.
+		{"那52个实体阵地里，海岛上有几个？", "建成暖“新”驿站、司机之家等52个实体阵地", false},
+		{"一共建了多少个实体阵地？", "建成暖“新”驿站、司机之家等52个实体阵地", true},
 	} {
 		t.Run(tc.q+"|"+tc.sentence, func(t *testing.T) {
 			assert.Equal(t, tc.want, c.Evidence(c.Analyze(tc.q), tc.sentence))
@@ -106,6 +113,30 @@ func TestNeeds(t *testing.T) {
 	assert.Contains(t, c.Analyze("红色积分的报名流程是什么？").Needs, "流程")
 	assert.Empty(t, c.Analyze("排查用了哪些办法？").Needs, "a method is no regulation")
 	assert.Equal(t, []string{"2027年"}, c.Analyze("到2027年党组织增加到多少个？").Years)
+}
+
+func TestCore(t *testing.T) {
+	c := cues(t)
+	for q, core := range map[string]string{
+		"我在乌达跑外卖的，听说区里在整治社会组织乱象，这事儿是哪几个部门一起搞的？": "听说区里在整治社会组织乱象，这事儿是哪几个部门一起搞的？",
+		"我们公司就十几个人，在德江还够不上建党组织，那咋办？":            "在德江还够不上建党组织，那咋办？",
+		"我们怎么落实“六同步”？":   "我们怎么落实“六同步”？",
+		"乌达的整顿是哪个部门牵头的？": "乌达的整顿是哪个部门牵头的？",
+		"我是骑手。":          "我是骑手。",
+	} {
+		assert.Equal(t, core, c.Analyze(q).Core, q)
+	}
+}
+
+func TestJudgeLeavesOtherPlaces(t *testing.T) {
+	c := cues(t)
+	a := c.Analyze("泉港那边的驿站提供哪些服务？")
+	p := question.Passage{Sentences: []string{"提供休息、饮水、充电等服务。"}, Coverage: 0.9, Focus: 0.9, Concepts: true, Needs: true}
+	th := question.Thresholds{Coverage: 0.4, Focus: 0.4, Near: 0.2}
+	one := func(string) float64 { return 1 }
+	assert.Equal(t, question.Answered, c.Judge(a, []question.Passage{p}, th, one).Outcome)
+	p.Elsewhere = true
+	assert.Equal(t, question.Refused, c.Judge(a, []question.Passage{p}, th, one).Outcome)
 }
 
 func TestJudgeWantsTheYearsAsked(t *testing.T) {
@@ -139,7 +170,8 @@ func TestParseRefusesBadCues(t *testing.T) {
 func FuzzAnalyze(f *testing.F) {
 	c := cues(f)
 	for _, s := range []string{"", "？？？", "哪天哪天哪天", "多少", "几", "what is 六同步?", "\xff\xfe", "多少钱多少家",
-		"“电话”", "“", "”在哪”", "几类", "2027年几月", strings.Repeat("？", 10000), "难在哪儿在哪"} {
+		"“电话”", "“", "”在哪”", "几类", "2027年几月", strings.Repeat("？", 10000), "难在哪儿在哪",
+		"我，我们，咱", "我在哪？", "哪十五件哪三个", "，，，我"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
