@@ -64,7 +64,7 @@ func (s *Store) change(ctx context.Context, v Viewer, number string, allow func(
 					return err
 				}
 			}
-			if err := s.addHistory(ctx, tx, t.ID, HistoryEntry{At: now, Actor: v.actor(), Action: st.action, From: prev, To: to, Note: st.note}); err != nil {
+			if err := s.addHistory(ctx, tx, t.ID, HistoryEntry{At: now, Actor: v.actor(), Via: v.Via, Action: st.action, From: prev, To: to, Note: st.note}); err != nil {
 				return err
 			}
 			if st.notify != nil {

@@ -243,7 +243,11 @@ func TestActions(t *testing.T) {
 	body := act(t, "accept", url.Values{"version": {stale}, "note": {"已电话联系"}})
 	assert.Contains(t, body, `<div class="flash" role="status">已接单。</div>`)
 	assert.Contains(t, body, "已电话联系")
-	assert.Equal(t, tickets.StatusAccepted, e.current(t, number).Status)
+	assert.Contains(t, body, "tg:renshe（经工作台）", "the timeline says where")
+	assert.Contains(t, body, "system（系统自动）")
+	now := e.current(t, number)
+	assert.Equal(t, tickets.StatusAccepted, now.Status)
+	assert.Equal(t, tickets.ViaWeb, now.History[len(now.History)-1].Via)
 
 	t.Run("stale", func(t *testing.T) {
 		// A second page, opened before the 接单, sends 接单 (and 转派).

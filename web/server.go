@@ -175,6 +175,7 @@ func (s *Server) authenticate(r *http.Request) (tickets.Viewer, error) {
 	if !s.allowed(v) {
 		return tickets.Viewer{}, errNotStaff
 	}
+	v.Via = tickets.ViaWeb
 	return v, nil
 }
 

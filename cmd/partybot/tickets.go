@@ -155,10 +155,12 @@ func ticketError(err error) error {
 // user named by --as with the rights the config file gives them. The
 // config must be loaded.
 func (m *Main) cliViewer(as string) tickets.Viewer {
-	if as == "" {
-		return tickets.Viewer{UserID: "cli", Admin: true}
+	v := tickets.Viewer{UserID: "cli", Admin: true}
+	if as != "" {
+		v = m.Config.policy.Viewer(as)
 	}
-	return m.Config.policy.Viewer(as)
+	v.Via = tickets.ViaCLI
+	return v
 }
 
 const createUsage = "用法：partybot tickets create --from 姓名 [--contact 电话] [--department 部门] [--urgent] [--key 幂等键] " +
@@ -191,7 +193,7 @@ func (m *Main) runTicketsCreate(ctx context.Context, args []string) error {
 	}
 	n := tickets.NewTicket{
 		SubmitterID: "phone:" + name, SubmitterName: name, Channel: tickets.ChannelPhone, Text: text,
-		Contact: strings.TrimSpace(*contact), Department: *dept, IdempotencyKey: *key, Actor: v.UserID,
+		Contact: strings.TrimSpace(*contact), Department: *dept, IdempotencyKey: *key, Actor: v.UserID, Via: tickets.ViaCLI,
 	}
 	if err := m.reportFields(&n, *kind, *lat, *lng, photos); err != nil {
 		return err

@@ -157,8 +157,17 @@ func TestTicketsLifecycleCLI(t *testing.T) {
 		assert.Contains(t, mustCLI(t, dir, "", args...), number, "%v", args)
 	}
 	out = mustCLI(t, dir, "", "tickets", "show", number)
-	for _, want := range []string{"已评价", "老板拖欠", "已责令企业发放工资", "5 分 满意", "接单", "办结", "评单"} {
+	for _, want := range []string{"已评价", "老板拖欠", "已责令企业发放工资", "5 分 满意", "接单", "办结", "评单",
+		"cli（经命令行） 接单", "system（系统自动） 派单"} {
 		assert.Contains(t, out, want, "show")
+	}
+	require.NoError(t, json.Unmarshal([]byte(mustCLI(t, dir, "", "tickets", "show", "--json", number)), &tk))
+	for _, h := range tk.History {
+		want := tickets.ViaCLI
+		if h.Actor == "system" {
+			want = tickets.ViaSystem
+		}
+		assert.Equal(t, want, h.Via, "show --json: %s by %s", h.Action, h.Actor)
 	}
 
 	out = mustCLI(t, dir, "", "tickets", "stats", "--json")
