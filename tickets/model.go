@@ -101,19 +101,20 @@ type Action string
 
 // The actions of the lifecycle.
 const (
-	ActionCreate   Action = "create"   // 点单
-	ActionDispatch Action = "dispatch" // 派单
-	ActionAccept   Action = "accept"   // 接单
-	ActionTransfer Action = "transfer" // 转派
-	ActionResolve  Action = "resolve"  // 办结
-	ActionRate     Action = "rate"     // 评单
-	ActionReopen   Action = "reopen"   // 重办
-	ActionClose    Action = "close"    // 销号
-	ActionEscalate Action = "escalate" // 督办
-	ActionVerify   Action = "verify"   // 核实有效
-	ActionAdopt    Action = "adopt"    // 采纳, 部分采纳
-	ActionReject   Action = "reject"   // 暂不采纳, 核实无效
-	ActionAttach   Action = "attach"   // 补充照片
+	ActionCreate    Action = "create"    // 点单
+	ActionDispatch  Action = "dispatch"  // 派单
+	ActionAccept    Action = "accept"    // 接单
+	ActionTransfer  Action = "transfer"  // 转派
+	ActionResolve   Action = "resolve"   // 办结
+	ActionRate      Action = "rate"      // 评单
+	ActionReopen    Action = "reopen"    // 重办
+	ActionClose     Action = "close"     // 销号
+	ActionEscalate  Action = "escalate"  // 督办
+	ActionVerify    Action = "verify"    // 核实有效
+	ActionAdopt     Action = "adopt"     // 采纳, 部分采纳
+	ActionReject    Action = "reject"    // 暂不采纳, 核实无效
+	ActionAttach    Action = "attach"    // 补充照片
+	ActionSupervise Action = "supervise" // 督办意见: an administrator's note to the department
 )
 
 // Label returns the action in Chinese.
@@ -145,6 +146,8 @@ func (a Action) Label() string {
 		return "不予采纳"
 	case ActionAttach:
 		return "补充照片"
+	case ActionSupervise:
+		return "督办意见"
 	}
 	return string(a)
 }

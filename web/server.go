@@ -32,6 +32,7 @@ type TicketStore interface {
 	Verify(ctx context.Context, v tickets.Viewer, number, note string) (*tickets.Ticket, error)
 	Adopt(ctx context.Context, v tickets.Viewer, number, reply string, partial bool) (*tickets.Ticket, error)
 	Reject(ctx context.Context, v tickets.Viewer, number, reply string) (*tickets.Ticket, error)
+	Supervise(ctx context.Context, v tickets.Viewer, number, note string) (*tickets.Ticket, error)
 	Departments() []tickets.Department
 }
 
@@ -86,6 +87,7 @@ func NewServer(auth *Store, ts TicketStore, viewer ViewerFunc, publicURL string,
 	mux.Handle("POST /api/v1/tickets/{number}/accept", s.api(s.acceptTicket))
 	mux.Handle("POST /api/v1/tickets/{number}/resolve", s.api(s.resolveTicket))
 	mux.Handle("POST /api/v1/tickets/{number}/transfer", s.api(s.transferTicket))
+	mux.Handle("POST /api/v1/tickets/{number}/supervise", s.api(s.superviseTicket))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, apperr.ENotFound, "没有这个接口")
 	})
