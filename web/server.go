@@ -100,7 +100,7 @@ func NewServer(auth *Store, ts TicketStore, viewer ViewerFunc, publicURL string,
 		}
 		s.forbidden(w, errCrossOrigin)
 	}))
-	s.handler = cop.Handler(mux)
+	s.handler = compressed(cop.Handler(mux))
 	return s
 }
 
