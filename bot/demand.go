@@ -80,11 +80,15 @@ func (a *Assistant) noDesk() Reply {
 	return Reply{Text: "本环境未启用诉求办理功能，请联系管理员。"}
 }
 
+// viewer is who the session's user is to the ticket store, acting from
+// the session's transport.
 func (a *Assistant) viewer(s *Session) tickets.Viewer {
+	v := tickets.Viewer{UserID: s.User.ID}
 	if a.desk.Viewer != nil {
-		return a.desk.Viewer(s.User.ID)
+		v = a.desk.Viewer(s.User.ID)
 	}
-	return tickets.Viewer{UserID: s.User.ID}
+	v.Via = s.via()
+	return v
 }
 
 // draftDemand extracts the fields of a demand and asks the user to confirm.
@@ -144,7 +148,7 @@ func (a *Assistant) fileDemand(ctx context.Context, s *Session, key string) (Rep
 		SubmitterID: s.User.ID, SubmitterName: s.User.Name, Channel: tickets.ChannelChat,
 		Text: d.Text, Summary: d.Summary, Category: d.Category, Department: d.Department,
 		Confidence: d.Confidence, ManualDispatch: d.ManualDispatch, Urgency: d.Urgency,
-		Location: d.Location, Contact: d.Contact, IdempotencyKey: s.User.ID + ":" + p.key,
+		Location: d.Location, Contact: d.Contact, IdempotencyKey: s.User.ID + ":" + p.key, Via: s.via(),
 	})
 	if apperr.Code(err) == apperr.EInternal {
 		// The database is unreachable: the draft stays, so the same 提交

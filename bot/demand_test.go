@@ -222,3 +222,29 @@ func TestPendingNotices(t *testing.T) {
 		assert.NotEqual(t, card.ID, n.ID, "a delivered notice came back")
 	}
 }
+
+// TestDemandVia: what users do in Telegram is recorded as such, what they
+// do in the terminal chat as the command line.
+func TestDemandVia(t *testing.T) {
+	f := newDeskFixture(t)
+	terminal := &bot.Session{User: bot.User{ID: "terminal:王五", Name: "王五"}}
+	for _, tc := range []struct {
+		name string
+		s    *bot.Session
+		want tickets.Via
+	}{
+		{"telegram", f.resident, tickets.ViaTelegram},
+		{"terminal", terminal, tickets.ViaCLI},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			filed := f.press(t, tc.s, buttonData(f.say(t, tc.s, "/demand 老板拖欠工资三个月了"), "提交"))
+			number := numberIn(filed.Text)
+			require.NotEmpty(t, number, filed.Text)
+			mustContain(t, f.press(t, f.staff, "ac:"+number), "已接单")
+			tk, err := f.store.FindTicketByNumber(context.Background(), tickets.Viewer{Admin: true}, number)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, tk.History[0].Via, "filed through")
+			assert.Equal(t, tickets.ViaTelegram, tk.History[len(tk.History)-1].Via, "the staff member accepted in Telegram")
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +48,19 @@ type Session struct {
 	step  *step
 	seed  string // see SeedKeys
 	begun int    // steps begun since SeedKeys
+}
+
+// terminalPrefix begins the id of a user of the terminal chat.
+const terminalPrefix = "terminal:"
+
+// via is where the session's user acts, for the tickets' history: the
+// terminal chat is the partybot command; every other user comes through
+// Telegram, the one chat transport.
+func (s *Session) via() tickets.Via {
+	if strings.HasPrefix(s.User.ID, terminalPrefix) {
+		return tickets.ViaCLI
+	}
+	return tickets.ViaTelegram
 }
 
 // NewSession returns the session of user in chat.

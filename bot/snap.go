@@ -178,7 +178,7 @@ func (a *Assistant) fileReport(ctx context.Context, s *Session, key string) (Rep
 		Text: dr.Text, Summary: dr.Summary, Category: dr.Category, Department: dr.Department,
 		Confidence: dr.Confidence, ManualDispatch: dr.ManualDispatch, Urgency: dr.Urgency,
 		Location: cmp.Or(d.Place, dr.Location), Contact: dr.Contact, Coords: d.Coords, Attachments: d.Photos,
-		IdempotencyKey: s.User.ID + ":" + p.key,
+		IdempotencyKey: s.User.ID + ":" + p.key, Via: s.via(),
 	})
 	if apperr.Code(err) == apperr.EInternal {
 		return Reply{Text: "抱歉，工单系统暂时不可用，这条随手拍还没有提交。草稿已保留，请稍后再点“提交”。"}, err

@@ -70,6 +70,7 @@ func (a *Assistant) suggest(ctx context.Context, s *Session, text string) (Reply
 		SubmitterID: s.User.ID, SubmitterName: s.User.Name, Channel: tickets.ChannelChat, Kind: tickets.KindSuggestion,
 		Text: d.Text, Summary: d.Summary, Category: d.Category, Department: d.Department,
 		Confidence: d.Confidence, ManualDispatch: d.ManualDispatch, Urgency: d.Urgency, Location: d.Location, Contact: d.Contact,
+		Via: s.via(),
 	})
 	if err != nil {
 		return ticketReply(err)

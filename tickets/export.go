@@ -33,7 +33,7 @@ func (s *Store) ExportTickets(ctx context.Context, v Viewer, f TicketFilter) ([]
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.query(ctx, s.db, `SELECT h.ticket_id, h.id, h.at, h.actor, h.action, h.from_status, h.to_status, h.note
+	rows, err := s.query(ctx, s.db, `SELECT h.ticket_id, h.id, h.at, h.actor, h.via, h.action, h.from_status, h.to_status, h.note
 		FROM ticket_history h JOIN tickets t ON t.id = h.ticket_id WHERE `+where+` ORDER BY h.ticket_id, h.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("export history: %w", err)
@@ -43,7 +43,7 @@ func (s *Store) ExportTickets(ctx context.Context, v Viewer, f TicketFilter) ([]
 		var id int64
 		var h HistoryEntry
 		var at int64
-		if err := rows.Scan(&id, &h.ID, &at, &h.Actor, &h.Action, &h.From, &h.To, &h.Note); err != nil {
+		if err := rows.Scan(&id, &h.ID, &at, &h.Actor, &h.Via, &h.Action, &h.From, &h.To, &h.Note); err != nil {
 			return nil, fmt.Errorf("export history: %w", err)
 		}
 		h.At = s.fromMS(at)

@@ -61,7 +61,7 @@ func TestMigrateFromVersion3(t *testing.T) {
 		s := e.MustOpenAt(t, dsn)
 		v, err := s.SchemaVersion(ctx)
 		require.NoError(t, err)
-		assert.Equal(t, 5, v, "schema version")
+		assert.Equal(t, 6, v, "schema version")
 
 		old, err := s.FindTicketByNumber(ctx, admin, "2026-000001")
 		require.NoError(t, err)
@@ -70,6 +70,7 @@ func TestMigrateFromVersion3(t *testing.T) {
 		assert.Nil(t, old.Coords)
 		assert.Empty(t, old.Attachments)
 		assert.Empty(t, old.Outcome)
+		assert.Equal(t, [][2]string{{"old", ""}, {"system", ""}}, vias(old), "rows written before say nothing of where")
 		_, err = s.Accept(ctx, admin, old.Number, "")
 		require.NoError(t, err)
 		_, err = s.Resolve(ctx, admin, old.Number, "已修复")

@@ -101,19 +101,20 @@ type Action string
 
 // The actions of the lifecycle.
 const (
-	ActionCreate   Action = "create"   // 点单
-	ActionDispatch Action = "dispatch" // 派单
-	ActionAccept   Action = "accept"   // 接单
-	ActionTransfer Action = "transfer" // 转派
-	ActionResolve  Action = "resolve"  // 办结
-	ActionRate     Action = "rate"     // 评单
-	ActionReopen   Action = "reopen"   // 重办
-	ActionClose    Action = "close"    // 销号
-	ActionEscalate Action = "escalate" // 督办
-	ActionVerify   Action = "verify"   // 核实有效
-	ActionAdopt    Action = "adopt"    // 采纳, 部分采纳
-	ActionReject   Action = "reject"   // 暂不采纳, 核实无效
-	ActionAttach   Action = "attach"   // 补充照片
+	ActionCreate    Action = "create"    // 点单
+	ActionDispatch  Action = "dispatch"  // 派单
+	ActionAccept    Action = "accept"    // 接单
+	ActionTransfer  Action = "transfer"  // 转派
+	ActionResolve   Action = "resolve"   // 办结
+	ActionRate      Action = "rate"      // 评单
+	ActionReopen    Action = "reopen"    // 重办
+	ActionClose     Action = "close"     // 销号
+	ActionEscalate  Action = "escalate"  // 督办
+	ActionVerify    Action = "verify"    // 核实有效
+	ActionAdopt     Action = "adopt"     // 采纳, 部分采纳
+	ActionReject    Action = "reject"    // 暂不采纳, 核实无效
+	ActionAttach    Action = "attach"    // 补充照片
+	ActionSupervise Action = "supervise" // 督办意见: an administrator's note to the department
 )
 
 // Label returns the action in Chinese.
@@ -145,6 +146,8 @@ func (a Action) Label() string {
 		return "不予采纳"
 	case ActionAttach:
 		return "补充照片"
+	case ActionSupervise:
+		return "督办意见"
 	}
 	return string(a)
 }
@@ -216,6 +219,7 @@ type HistoryEntry struct {
 	ID     int64     `json:"id"`
 	At     time.Time `json:"at"`
 	Actor  string    `json:"actor"`
+	Via    Via       `json:"via"` // where the actor acted; "" for rows written before it was recorded
 	Action Action    `json:"action"`
 	From   Status    `json:"from"` // "" for the creation row
 	To     Status    `json:"to"`
@@ -225,11 +229,43 @@ type HistoryEntry struct {
 // String renders the entry in one Chinese line, hidden characters shown as
 // ⟨U+202E⟩ ([ShowHidden]).
 func (h HistoryEntry) String() string {
-	s := fmt.Sprintf("%s %s %s：%s→%s", h.At.Format("2006-01-02 15:04"), h.Actor, h.Action.Label(), h.From.Label(), h.To.Label())
+	actor := h.Actor
+	if l := h.Via.Label(); l != "" {
+		actor += "（" + l + "）"
+	}
+	s := fmt.Sprintf("%s %s %s：%s→%s", h.At.Format("2006-01-02 15:04"), actor, h.Action.Label(), h.From.Label(), h.To.Label())
 	if h.Note != "" {
 		s += "（" + h.Note + "）"
 	}
 	return ShowHidden(s)
+}
+
+// Via is where an action on a ticket was taken, recorded with its actor
+// in the history. It is not [Ticket.Channel], which says how the demand
+// itself arrived (chat or phone).
+type Via string
+
+// Where actions are taken.
+const (
+	ViaWeb      Via = "web"      // the web console and its API
+	ViaTelegram Via = "telegram" // the bot on Telegram
+	ViaCLI      Via = "cli"      // the partybot command, its terminal chat included
+	ViaSystem   Via = "system"   // the program itself: dispatch on filing, the 督办 sweep
+)
+
+// Label returns where in Chinese ("经工作台"), "" when not recorded.
+func (v Via) Label() string {
+	switch v {
+	case ViaWeb:
+		return "经工作台"
+	case ViaTelegram:
+		return "经 Telegram"
+	case ViaCLI:
+		return "经命令行"
+	case ViaSystem:
+		return "系统自动"
+	}
+	return ""
 }
 
 // Channels a demand arrives through.
@@ -267,6 +303,9 @@ type NewTicket struct {
 	IdempotencyKey string
 	// Actor is who files the demand (for the history); defaults to SubmitterID.
 	Actor string
+	// Via is where Actor filed it ([ViaTelegram], [ViaCLI]…), recorded
+	// with the 点单 row.
+	Via Via
 }
 
 // Limits on what a demand may contain.
@@ -327,6 +366,9 @@ type Viewer struct {
 	UserID      string
 	Admin       bool
 	Departments []string // department keys the user is staff of
+	// Via is where the user acts from; the history records it with each
+	// action. Every entry point sets it ([ViaWeb], [ViaTelegram], [ViaCLI]).
+	Via Via
 }
 
 // Staff reports whether v is staff of department key.

@@ -93,9 +93,9 @@ func pgInsertTicket(nh, nn, na int) string {
 		SELECT lpad((?::integer)::text, 4, '0') || '-' || lpad(seq.last::text, greatest(6, length(seq.last::text)), '0'),
 			?, seq.last, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		FROM seq RETURNING id, number, seq),
-	h AS (INSERT INTO ticket_history (ticket_id, at, actor, action, from_status, to_status, note)
-		SELECT t.id, h.at, h.actor, h.action, h.from_status, h.to_status, h.note
-		FROM t, (VALUES ` + rows(nh, "?::bigint, ?, ?, ?, ?, ?") + `) AS h (i, at, actor, action, from_status, to_status, note)
+	h AS (INSERT INTO ticket_history (ticket_id, at, actor, via, action, from_status, to_status, note)
+		SELECT t.id, h.at, h.actor, h.via, h.action, h.from_status, h.to_status, h.note
+		FROM t, (VALUES ` + rows(nh, "?::bigint, ?, ?, ?, ?, ?, ?") + `) AS h (i, at, actor, via, action, from_status, to_status, note)
 		ORDER BY h.i),
 	n AS (INSERT INTO notifications (ticket_id, kind, recipient_kind, recipient, department, text, created_at, next_attempt_at)
 		SELECT t.id, n.kind, n.recipient_kind, n.recipient, n.department, replace(n.text, n.marker, t.number), n.at, n.at
@@ -141,7 +141,7 @@ func (postgresEngine) insertTicket(ctx context.Context, _ *Store, tx *sql.Tx, r 
 	// values after number, year and seq.
 	args := append([]any{r.year, r.year, r.year}, r.values(0)[3:]...)
 	for _, h := range r.history {
-		args = append(args, h.At.UnixMilli(), h.Actor, string(h.Action), string(h.From), string(h.To), h.Note)
+		args = append(args, h.At.UnixMilli(), h.Actor, string(h.Via), string(h.Action), string(h.From), string(h.To), h.Note)
 	}
 	for _, n := range ns {
 		parts := strings.Split(n.Text, numberMarker)

@@ -16,15 +16,17 @@ import (
 //	                                   └──────reopen (rating 1–2)────── rated ◀──rate──────┘
 //	                                                                      └──close──▶ closed
 //
-// Verify (a report found true) and attach (a photo added) keep the state:
-// verify in accepted, attach in dispatched and accepted. Which kinds each
+// Verify (a report found true), attach (a photo added) and supervise (an
+// administrator's 督办 note) keep the state: verify in accepted, attach and
+// supervise in dispatched and accepted. Which kinds each
 // action takes is the Store's rule ([Store.Verify], [Store.Adopt]).
 var transitions = map[Status]map[Action]Status{
-	"":               {ActionCreate: StatusSubmitted},
-	StatusSubmitted:  {ActionDispatch: StatusDispatched},
-	StatusDispatched: {ActionAccept: StatusAccepted, ActionTransfer: StatusDispatched, ActionAttach: StatusDispatched},
+	"":              {ActionCreate: StatusSubmitted},
+	StatusSubmitted: {ActionDispatch: StatusDispatched},
+	StatusDispatched: {ActionAccept: StatusAccepted, ActionTransfer: StatusDispatched, ActionAttach: StatusDispatched,
+		ActionSupervise: StatusDispatched},
 	StatusAccepted: {ActionTransfer: StatusDispatched, ActionResolve: StatusResolved, ActionAdopt: StatusResolved,
-		ActionReject: StatusResolved, ActionVerify: StatusAccepted, ActionAttach: StatusAccepted},
+		ActionReject: StatusResolved, ActionVerify: StatusAccepted, ActionAttach: StatusAccepted, ActionSupervise: StatusAccepted},
 	StatusResolved: {ActionRate: StatusRated, ActionClose: StatusClosed},
 	StatusRated:    {ActionReopen: StatusDispatched, ActionClose: StatusClosed},
 	StatusClosed:   {},
@@ -43,7 +45,7 @@ func Next(from Status, action Action) (Status, error) {
 func Allowed(s Status) []Action {
 	var as []Action
 	for _, a := range []Action{ActionCreate, ActionDispatch, ActionAccept, ActionTransfer, ActionResolve, ActionRate, ActionReopen, ActionClose,
-		ActionVerify, ActionAdopt, ActionReject, ActionAttach} {
+		ActionVerify, ActionAdopt, ActionReject, ActionAttach, ActionSupervise} {
 		if _, ok := transitions[s][a]; ok {
 			as = append(as, a)
 		}
@@ -54,6 +56,8 @@ func Allowed(s Status) []Action {
 // illegal explains in Chinese why action is not possible in state from.
 func illegal(from Status, action Action) *apperr.Error {
 	switch {
+	case action == ActionSupervise:
+		return apperr.Errorf(apperr.EConflict, "工单当前状态为“%s”，无需再督办：督办只用于尚未办结的工单", from.Label())
 	case from == StatusClosed:
 		return apperr.Errorf(apperr.EConflict, "工单已销号，不能再%s", action.Label())
 	case action == ActionAccept && from == StatusAccepted:

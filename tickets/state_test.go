@@ -15,17 +15,18 @@ func TestNext(t *testing.T) {
 		"":                      {tickets.ActionCreate: tickets.StatusSubmitted},
 		tickets.StatusSubmitted: {tickets.ActionDispatch: tickets.StatusDispatched},
 		tickets.StatusDispatched: {tickets.ActionAccept: tickets.StatusAccepted, tickets.ActionTransfer: tickets.StatusDispatched,
-			tickets.ActionAttach: tickets.StatusDispatched},
+			tickets.ActionAttach: tickets.StatusDispatched, tickets.ActionSupervise: tickets.StatusDispatched},
 		tickets.StatusAccepted: {tickets.ActionTransfer: tickets.StatusDispatched, tickets.ActionResolve: tickets.StatusResolved,
 			tickets.ActionAdopt: tickets.StatusResolved, tickets.ActionReject: tickets.StatusResolved,
-			tickets.ActionVerify: tickets.StatusAccepted, tickets.ActionAttach: tickets.StatusAccepted},
+			tickets.ActionVerify: tickets.StatusAccepted, tickets.ActionAttach: tickets.StatusAccepted,
+			tickets.ActionSupervise: tickets.StatusAccepted},
 		tickets.StatusResolved: {tickets.ActionRate: tickets.StatusRated, tickets.ActionClose: tickets.StatusClosed},
 		tickets.StatusRated:    {tickets.ActionReopen: tickets.StatusDispatched, tickets.ActionClose: tickets.StatusClosed},
 		tickets.StatusClosed:   {},
 	}
 	actions := []tickets.Action{tickets.ActionCreate, tickets.ActionDispatch, tickets.ActionAccept, tickets.ActionTransfer,
 		tickets.ActionResolve, tickets.ActionRate, tickets.ActionReopen, tickets.ActionClose, tickets.ActionEscalate,
-		tickets.ActionVerify, tickets.ActionAdopt, tickets.ActionReject, tickets.ActionAttach}
+		tickets.ActionVerify, tickets.ActionAdopt, tickets.ActionReject, tickets.ActionAttach, tickets.ActionSupervise}
 	for from, moves := range legal {
 		for _, a := range actions {
 			t.Run(string(from)+"/"+string(a), func(t *testing.T) {

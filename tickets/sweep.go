@@ -104,7 +104,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 			if err := s.updateTicket(ctx, tx, t, from, version); err != nil {
 				return err
 			}
-			if err := s.addHistory(ctx, tx, t.ID, HistoryEntry{At: now, Actor: "system", Action: ActionClose, From: from, To: to, Note: note}); err != nil {
+			if err := s.addHistory(ctx, tx, t.ID, HistoryEntry{At: now, Actor: "system", Via: ViaSystem, Action: ActionClose, From: from, To: to, Note: note}); err != nil {
 				return err
 			}
 			res.Closed++
@@ -148,7 +148,7 @@ func (s *Store) escalate(ctx context.Context, tx *sql.Tx, t *Ticket, level int, 
 		what = fmt.Sprintf("超过办结期限（%s）%d 小时仍未办结，挂牌督办", s.fmtTime(t.DueAt), int(s.seriousAfter.Hours()))
 	}
 	note := fmt.Sprintf("%d 级督办：%s", level, what)
-	if err := s.addHistory(ctx, tx, t.ID, HistoryEntry{At: now, Actor: "system", Action: ActionEscalate, From: t.Status, To: t.Status, Note: note}); err != nil {
+	if err := s.addHistory(ctx, tx, t.ID, HistoryEntry{At: now, Actor: "system", Via: ViaSystem, Action: ActionEscalate, From: t.Status, To: t.Status, Note: note}); err != nil {
 		return 0, err
 	}
 	text := fmt.Sprintf("【督办】工单 %s %s。\n诉求：%s\n承办：%s", t.Number, what, t.Summary, s.depts.name(t.Department))

@@ -179,8 +179,8 @@ func (s *Store) fileTicket(ctx context.Context, tx *sql.Tx, n NewTicket, dept De
 		note = fmt.Sprintf("未能确定归属部门，转%s人工分派", dept.Name)
 	}
 	r := newTicketRows{t: t, year: now.Year(), now: now, history: []HistoryEntry{
-		{At: now, Actor: cmp.Or(n.Actor, n.SubmitterID), Action: ActionCreate, From: "", To: StatusSubmitted, Note: "受理诉求"},
-		{At: now, Actor: "system", Action: ActionDispatch, From: StatusSubmitted, To: StatusDispatched, Note: note},
+		{At: now, Actor: cmp.Or(n.Actor, n.SubmitterID), Via: n.Via, Action: ActionCreate, From: "", To: StatusSubmitted, Note: "受理诉求"},
+		{At: now, Actor: "system", Via: ViaSystem, Action: ActionDispatch, From: StatusSubmitted, To: StatusDispatched, Note: note},
 	}, notices: func() []Notification { return []Notification{s.dispatchNotice(t, dept, duplicateLine(near))} }}
 	for _, h := range r.history {
 		if _, err := Next(h.From, h.Action); err != nil {
@@ -295,8 +295,8 @@ const (
 	sqlNextSeq = `INSERT INTO ticket_seq (year, last) VALUES (?, 1)
 		ON CONFLICT (year) DO UPDATE SET last = ticket_seq.last + 1 RETURNING last`
 	sqlInsertTicket  = `INSERT INTO tickets ` + ticketInsertColumns + ` RETURNING id`
-	sqlInsertHistory = `INSERT INTO ticket_history (ticket_id, at, actor, action, from_status, to_status, note)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlInsertHistory = `INSERT INTO ticket_history (ticket_id, at, actor, via, action, from_status, to_status, note)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlInsertNotification = `INSERT INTO notifications (ticket_id, kind, recipient_kind, recipient, department,
 		text, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlTicketByKey    = "SELECT " + ticketColumns + " FROM tickets t WHERE t.idempotency_key = ?"
@@ -338,14 +338,14 @@ func (s *Store) ticketByNumber(ctx context.Context, tx *sql.Tx, number string) (
 }
 
 func (s *Store) addHistory(ctx context.Context, tx *sql.Tx, ticketID int64, h HistoryEntry) error {
-	if _, err := s.txStmt(ctx, tx, sqlInsertHistory).ExecContext(ctx, ticketID, h.At.UnixMilli(), h.Actor, h.Action, h.From, h.To, h.Note); err != nil {
+	if _, err := s.txStmt(ctx, tx, sqlInsertHistory).ExecContext(ctx, ticketID, h.At.UnixMilli(), h.Actor, h.Via, h.Action, h.From, h.To, h.Note); err != nil {
 		return fmt.Errorf("insert history: %w", err)
 	}
 	return nil
 }
 
 func (s *Store) history(ctx context.Context, q querier, ticketID int64) ([]HistoryEntry, error) {
-	rows, err := s.query(ctx, q, `SELECT id, at, actor, action, from_status, to_status, note
+	rows, err := s.query(ctx, q, `SELECT id, at, actor, via, action, from_status, to_status, note
 		FROM ticket_history WHERE ticket_id = ? ORDER BY id`, ticketID)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
@@ -355,7 +355,7 @@ func (s *Store) history(ctx context.Context, q querier, ticketID int64) ([]Histo
 	for rows.Next() {
 		var h HistoryEntry
 		var at int64
-		if err := rows.Scan(&h.ID, &at, &h.Actor, &h.Action, &h.From, &h.To, &h.Note); err != nil {
+		if err := rows.Scan(&h.ID, &at, &h.Actor, &h.Via, &h.Action, &h.From, &h.To, &h.Note); err != nil {
 			return nil, fmt.Errorf("read history: %w", err)
 		}
 		h.At = s.fromMS(at)

@@ -64,7 +64,7 @@ func (s *Store) change(ctx context.Context, v Viewer, number string, allow func(
 					return err
 				}
 			}
-			if err := s.addHistory(ctx, tx, t.ID, HistoryEntry{At: now, Actor: v.actor(), Action: st.action, From: prev, To: to, Note: st.note}); err != nil {
+			if err := s.addHistory(ctx, tx, t.ID, HistoryEntry{At: now, Actor: v.actor(), Via: v.Via, Action: st.action, From: prev, To: to, Note: st.note}); err != nil {
 				return err
 			}
 			if st.notify != nil {
@@ -409,6 +409,42 @@ func (s *Store) Reject(ctx context.Context, v Viewer, number, reply string) (*Ti
 func reopenedOutcome(t *Ticket) Outcome {
 	if !t.VerifiedAt.IsZero() {
 		return OutcomeVerified
+	}
+	return ""
+}
+
+// Supervise records an administrator's 督办 note on an open ticket
+// (督办意见) and sends it to the department's chat through the outbox; the
+// state stays. Returns EINVALID without a note, apperr.ENotFound,
+// apperr.EForbidden unless v is an administrator, and apperr.EConflict
+// unless the ticket is dispatched or accepted (办结 or 销号 already).
+func (s *Store) Supervise(ctx context.Context, v Viewer, number, note string) (*Ticket, error) {
+	note, err := checkNote("督办意见", note, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.change(ctx, v, number, func(t *Ticket) error {
+		if !v.Admin {
+			return apperr.Errorf(apperr.EForbidden, "无权督办该工单：只有管理员可以督办")
+		}
+		return nil
+	}, step{
+		action: ActionSupervise, note: note,
+		apply: func(*Ticket, time.Time) {},
+		notify: func(t *Ticket, now time.Time) []Notification {
+			return []Notification{s.deptNotice(t, "supervised", fmt.Sprintf("【督办】工单 %s：%s\n督办意见：%s\n%s请抓紧办理并及时反馈。",
+				t.Number, cmp.Or(t.Summary, clipRunes(t.Text, 60)), note, s.dueLine(t)))}
+		},
+	})
+}
+
+// dueLine reminds the department of open ticket t's next deadline.
+func (s *Store) dueLine(t *Ticket) string {
+	switch {
+	case t.Status == StatusDispatched:
+		return "尚未接单，响应期限 " + s.fmtTime(t.RespondDue) + "。"
+	case !t.DueAt.IsZero():
+		return "办结期限 " + s.fmtTime(t.DueAt) + "。"
 	}
 	return ""
 }

@@ -158,6 +158,19 @@ func (s *Server) transferTicket(r *http.Request, v tickets.Viewer) (any, error) 
 	return s.tickets.Transfer(r.Context(), v, t.Number, in.To, in.Reason)
 }
 
+// superviseTicket serves POST /api/v1/tickets/{number}/supervise {"note"}:
+// an administrator's 督办 note, sent to the department.
+func (s *Server) superviseTicket(r *http.Request, v tickets.Viewer) (any, error) {
+	var in struct {
+		Note string `json:"note"`
+	}
+	t, err := s.prepare(r, v, &in)
+	if err != nil {
+		return nil, err
+	}
+	return s.tickets.Supervise(r.Context(), v, t.Number, in.Note)
+}
+
 // prepare reads an action's JSON body into in and returns the ticket it
 // acts on, which the viewer must be able to see (else 404).
 func (s *Server) prepare(r *http.Request, v tickets.Viewer, in any) (*tickets.Ticket, error) {

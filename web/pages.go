@@ -177,10 +177,13 @@ type historyRow struct {
 // actions are the actions the viewer may take on a ticket now.
 type actions struct {
 	Accept, Resolve, Transfer, Verify, Judge bool
+	Supervise                                bool // an administrator's 督办 note
 	RejectLabel                              string
 }
 
-func (a actions) Any() bool { return a.Accept || a.Resolve || a.Transfer || a.Verify || a.Judge }
+func (a actions) Any() bool {
+	return a.Accept || a.Resolve || a.Transfer || a.Verify || a.Judge || a.Supervise
+}
 
 // allowedActions returns what v may do to t in its state.
 func allowedActions(v tickets.Viewer, t *tickets.Ticket) actions {
@@ -195,6 +198,7 @@ func allowedActions(v tickets.Viewer, t *tickets.Ticket) actions {
 		Transfer:    t.Status == tickets.StatusDispatched || accepted,
 		Verify:      accepted && t.Kind == tickets.KindReport && t.VerifiedAt.IsZero(),
 		Judge:       accepted && judged,
+		Supervise:   v.Admin && (t.Status == tickets.StatusDispatched || accepted),
 		RejectLabel: tickets.OutcomeRejected.Label(t.Kind),
 	}
 }
@@ -266,6 +270,10 @@ var formActions = map[string]actionFunc{
 	"partial": func(s *Server, r *http.Request, v tickets.Viewer, n string) (*tickets.Ticket, string, error) {
 		t, err := s.tickets.Adopt(r.Context(), v, n, r.PostFormValue("reply"), true)
 		return t, "已部分采纳，答复已发送给提交人。", err
+	},
+	"supervise": func(s *Server, r *http.Request, v tickets.Viewer, n string) (*tickets.Ticket, string, error) {
+		t, err := s.tickets.Supervise(r.Context(), v, n, r.PostFormValue("supervision"))
+		return t, "督办意见已记录，并已通知承办部门。", err
 	},
 	"reject": func(s *Server, r *http.Request, v tickets.Viewer, n string) (*tickets.Ticket, string, error) {
 		t, err := s.tickets.Reject(r.Context(), v, n, r.PostFormValue("reply"))

@@ -32,6 +32,7 @@ type TicketStore interface {
 	Verify(ctx context.Context, v tickets.Viewer, number, note string) (*tickets.Ticket, error)
 	Adopt(ctx context.Context, v tickets.Viewer, number, reply string, partial bool) (*tickets.Ticket, error)
 	Reject(ctx context.Context, v tickets.Viewer, number, reply string) (*tickets.Ticket, error)
+	Supervise(ctx context.Context, v tickets.Viewer, number, note string) (*tickets.Ticket, error)
 	Departments() []tickets.Department
 	StatsStore // the statistics page's (stats.go)
 }
@@ -97,6 +98,7 @@ func NewServer(auth *Store, ts TicketStore, viewer ViewerFunc, publicURL string,
 	mux.Handle("POST /api/v1/tickets/{number}/transfer", s.api(s.transferTicket))
 	s.kbRoutes(mux)
 	s.routeQuestions(mux)
+	mux.Handle("POST /api/v1/tickets/{number}/supervise", s.api(s.superviseTicket))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, apperr.ENotFound, "没有这个接口")
 	})
@@ -109,7 +111,7 @@ func NewServer(auth *Store, ts TicketStore, viewer ViewerFunc, publicURL string,
 		}
 		s.forbidden(w, errCrossOrigin)
 	}))
-	s.handler = cop.Handler(mux)
+	s.handler = compressed(cop.Handler(mux))
 	return s
 }
 
@@ -186,6 +188,7 @@ func (s *Server) authenticate(r *http.Request) (tickets.Viewer, error) {
 	if !s.allowed(v) {
 		return tickets.Viewer{}, errNotStaff
 	}
+	v.Via = tickets.ViaWeb
 	return v, nil
 }
 

@@ -306,6 +306,16 @@ func TestAPITickets(t *testing.T) {
 
 		resp, body = e.do(t, "POST", "/api/v1/tickets/"+e.renshe.Number+"/resolve", sid, `{"bogus":1}`)
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, body)
+
+		resp, body = e.do(t, "GET", "/api/v1/tickets/"+e.renshe.Number, sid, "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, body)
+		require.NoError(t, json.Unmarshal([]byte(body), &got))
+		last := got.History[len(got.History)-2:]
+		for _, h := range last {
+			assert.Equal(t, "tg:renshe", h.Actor)
+			assert.Equal(t, tickets.ViaWeb, h.Via, "the API records where: %s", h.Action)
+		}
+		assert.Contains(t, body, `"via":"web"`)
 	})
 
 	t.Run("transfer", func(t *testing.T) {

@@ -117,6 +117,8 @@ func TestDemandJourney(t *testing.T) {
 		tk := h.ticket(number)
 		require.Equal(t, tickets.StatusAccepted, tk.Status)
 		assert.Equal(t, "2001", tk.History[len(tk.History)-1].Actor, "accepted by")
+		assert.Equal(t, tickets.ViaTelegram, tk.History[len(tk.History)-1].Via, "accepted through")
+		assert.Equal(t, tickets.ViaTelegram, tk.History[0].Via, "filed through")
 		accepted := withText(sentTo(calls, deptChat), "已接单")[0]
 
 		// 办结 asks the staff member, by name, to reply to the bot's message.

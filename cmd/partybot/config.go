@@ -48,6 +48,10 @@ type Config struct {
 	// 提交, an 办结 waiting for its reply — waits before it expires
 	// (conversation.step_minutes; 0: bot.DefaultStepTimeout).
 	StepMinutes float64
+	// Web is where the console listens and its public URL (the "web"
+	// section; the environment's PARTYBOT_WEB_LISTEN and PARTYBOT_WEB_URL
+	// win, see Config.webListen and Config.webURL).
+	Web WebConfig
 
 	// What the settings make, once read (see Main.loadConfig): merged once,
 	// as Viewer and Allowed run several times per Telegram update.
@@ -100,6 +104,7 @@ type fileConfig struct {
 	Database     databaseConfig     `yaml:"database"`
 	Points       points.Config      `yaml:"points"`
 	Push         push.Config        `yaml:"push"`
+	Web          WebConfig          `yaml:"web"`
 }
 
 // routingConfig is the "routing" section.
@@ -186,7 +191,7 @@ func (c *Config) parse(data []byte) error {
 		return doc.Locate(err, "points")
 	}
 	next.PointsRules = rules
-	next.Push = f.Push
+	next.Push, next.Web = f.Push, f.Web
 	next.Telegram.apply(f.Telegram)
 	if next.DatabaseURL == "" { // the environment wins
 		next.DatabaseURL = f.Database.URL
@@ -214,6 +219,7 @@ func (f *fileConfig) validate(doc *strictyaml.Document) error {
 		{"database", f.Database.validate()},
 		{"points", f.Points.Validate()},
 		{"push", f.Push.Validate()},
+		{"web", f.Web.validate()},
 	} {
 		if s.err != nil {
 			return doc.Locate(s.err, s.under)

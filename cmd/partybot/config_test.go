@@ -79,7 +79,11 @@ func TestConfigFileErrors(t *testing.T) {
 	}{
 		{"misspelt section", "acess:\n  mode: allowlist\n", "acess", "未知的设置 acess，是否想写 access？", 1},
 		{"misspelt setting", "access:\n  mode: allowlist\n  admin: [1]\n", "access.admin", "未知的设置 access.admin，是否想写 admins？", 3},
-		{"planned section", "web:\n  listen: :8080\n", "web", "未知的设置 web", 1},
+		{"web misspelt", "web:\n  listen: :8080\n  ulr: https://console.example.org\n", "web.ulr", "未知的设置 web.ulr，是否想写 url？", 3},
+		{"web url not http", "web:\n  url: ftp://console.example.org\n", "web.url", "web.url 应为 http(s) 地址", 2},
+		{"web url without host", "web:\n  url: console.example.org\n", "web.url", "web.url 应为 http(s) 地址", 2},
+		{"web listen without port", "web:\n  listen: 127.0.0.1\n", "web.listen", "web.listen 应为“主机:端口”", 2},
+		{"web listen not a string", "web:\n  listen: [1]\n", "web.listen", "web.listen", 2},
 		{"misspelt department key", "departments:\n  - key: renshe\n    staff: [1]\n  - key: renshee\n    chat_id: -100\n",
 			"departments[1].key", "未知的部门 renshee，是否想写 renshe？", 4},
 		{"chat id not a number", "departments:\n  - key: renshe\n    chat_id: abc\n", "departments.chat_id", "departments.chat_id 应为整数，而不是“abc”", 3},

@@ -28,7 +28,8 @@ const serveUsage = `用法：partybot serve
   PARTYBOT_WEBHOOK_SECRET  webhook 密钥（默认由机器人令牌派生，多台服务器一致）
   PARTYBOT_DATABASE_URL    多台服务器共用的 PostgreSQL（默认使用数据目录中的 SQLite 文件）
   PARTYBOT_HEALTH_LISTEN   健康检查 /healthz、/readyz 的监听地址（默认不提供）
-  PARTYBOT_WEB_LISTEN      同时运行工作台（网页与 /api/v1）的监听地址（默认不运行；/web 命令发送登录链接）
+  PARTYBOT_WEB_LISTEN      同时运行工作台（网页与 /api/v1）的监听地址（或配置文件 web.listen；默认不运行）
+  PARTYBOT_WEB_URL         工作台的公网地址，/web 命令发送的登录链接用它（或配置文件 web.url）
 配置文件 telegram 部分：admin_chat_id、rate_per_minute、rate_burst、workers、queue_size、chat_queue、
   sweep_minutes、handle_seconds、update_lease_seconds、notice_lease_seconds、health_listen、api_url、webhook_url、
   webhook_listen（见 README）`
@@ -182,16 +183,24 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("打开反馈库失败：%w", err)
 	}
 	m.onClose(fb.Close)
+	listen, console, err := m.Config.webListen()
+	if err != nil {
+		return err
+	}
+	base, err := m.Config.webURL()
+	if err != nil {
+		return err
+	}
 	auth, err := m.openWebStore(ctx)
 	if err != nil {
 		return err
 	}
-	p, err := m.openParts(ctx, bot.WithFeedback(fb), bot.WithWebLinks(webLinks(auth)),
+	p, err := m.openParts(ctx, bot.WithFeedback(fb), bot.WithWebLinks(webLinks(auth, base)),
 		bot.WithNoticeLease(time.Duration(m.Config.Telegram.NoticeLeaseSeconds*float64(time.Second))))
 	if err != nil {
 		return err
 	}
-	if os.Getenv("PARTYBOT_WEB_LISTEN") != "" {
+	if console {
 		// The console beside the bot, on the same stores and the same
 		// knowledge base: an upload there is answered from at once.
 		kbOpt, err := m.webKnowledgeBase(ctx, p.kb)
@@ -202,7 +211,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		_, stop, err := m.startWeb(webListen(), p.store, auth, append(opts, kbOpt)...)
+		_, stop, err := m.startWeb(listen, p.store, auth, append(opts, kbOpt)...)
 		if err != nil {
 			return err
 		}

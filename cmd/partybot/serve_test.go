@@ -82,8 +82,9 @@ func TestServe(t *testing.T) {
 	t.Setenv("TELEGRAM_BOT_TOKEN", token)
 
 	var out, errb bytes.Buffer
-	health := freeAddr(t)
-	m := &Main{Config: Config{DataDir: t.TempDir(), Telegram: TelegramConfig{APIURL: ts.URL, HealthListen: health}},
+	health, console := freeAddr(t), freeAddr(t)
+	m := &Main{Config: Config{DataDir: t.TempDir(), Telegram: TelegramConfig{APIURL: ts.URL, HealthListen: health},
+		Web: WebConfig{Listen: console}},
 		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Logger: NewMain().Logger}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -106,6 +107,10 @@ func TestServe(t *testing.T) {
 	res.Body.Close()
 	assert.Equal(t, http.StatusOK, res.StatusCode, string(body))
 	assert.JSONEq(t, `{"status":"ready","database":"ok","index":"ok"}`, string(body))
+	res, err = http.Get("http://" + console + "/api/v1/tickets")
+	require.NoError(t, err, "web.listen runs the console beside the bot")
+	res.Body.Close()
+	assert.Equal(t, http.StatusForbidden, res.StatusCode, "the console asks for a sign-in")
 	cancel()
 	require.NoError(t, <-done)
 	require.NoError(t, m.Close())

@@ -35,6 +35,7 @@ const ticketsUsage = `用法：partybot tickets 子命令 [参数]
   rate 编号 --score 1-5 [--comment 评价]
                                   评单：录入提交人在电话回访中给出的评价（仅限电话渠道的工单）
   close 编号 [--note 备注]        销号
+  supervise 编号 --note 督办意见  督办：管理员对未办结的工单提出督办意见，并通知承办部门
   sweep [--json]                  督办：标记超期、升级督办、排队提醒
   stats [--json] [--from 日期] [--to 日期] [--department 部门]
                                   按部门统计（日期如 2026-03-01，含起止日）
@@ -50,20 +51,21 @@ func (m *Main) runTickets(ctx context.Context, args []string) error {
 	}
 	sub, rest := args[0], args[1:]
 	run := map[string]func(context.Context, []string) error{
-		"create":   m.runTicketsCreate,
-		"list":     m.runTicketsList,
-		"show":     m.runTicketsShow,
-		"accept":   m.runTicketsAccept,
-		"close":    m.runTicketsClose,
-		"transfer": m.runTicketsTransfer,
-		"resolve":  m.runTicketsResolve,
-		"verify":   m.runTicketsVerify,
-		"adopt":    m.runTicketsAdopt,
-		"reject":   m.runTicketsReject,
-		"rate":     m.runTicketsRate,
-		"sweep":    m.runTicketsSweep,
-		"stats":    m.runTicketsStats,
-		"export":   m.runTicketsExport,
+		"create":    m.runTicketsCreate,
+		"list":      m.runTicketsList,
+		"show":      m.runTicketsShow,
+		"accept":    m.runTicketsAccept,
+		"close":     m.runTicketsClose,
+		"transfer":  m.runTicketsTransfer,
+		"resolve":   m.runTicketsResolve,
+		"verify":    m.runTicketsVerify,
+		"adopt":     m.runTicketsAdopt,
+		"reject":    m.runTicketsReject,
+		"rate":      m.runTicketsRate,
+		"sweep":     m.runTicketsSweep,
+		"supervise": m.runTicketsSupervise,
+		"stats":     m.runTicketsStats,
+		"export":    m.runTicketsExport,
 	}[sub]
 	switch {
 	case sub == "help" || sub == "-h" || sub == "--help":
@@ -155,10 +157,12 @@ func ticketError(err error) error {
 // user named by --as with the rights the config file gives them. The
 // config must be loaded.
 func (m *Main) cliViewer(as string) tickets.Viewer {
-	if as == "" {
-		return tickets.Viewer{UserID: "cli", Admin: true}
+	v := tickets.Viewer{UserID: "cli", Admin: true}
+	if as != "" {
+		v = m.Config.policy.Viewer(as)
 	}
-	return m.Config.policy.Viewer(as)
+	v.Via = tickets.ViaCLI
+	return v
 }
 
 const createUsage = "用法：partybot tickets create --from 姓名 [--contact 电话] [--department 部门] [--urgent] [--key 幂等键] " +
@@ -191,7 +195,7 @@ func (m *Main) runTicketsCreate(ctx context.Context, args []string) error {
 	}
 	n := tickets.NewTicket{
 		SubmitterID: "phone:" + name, SubmitterName: name, Channel: tickets.ChannelPhone, Text: text,
-		Contact: strings.TrimSpace(*contact), Department: *dept, IdempotencyKey: *key, Actor: v.UserID,
+		Contact: strings.TrimSpace(*contact), Department: *dept, IdempotencyKey: *key, Actor: v.UserID, Via: tickets.ViaCLI,
 	}
 	if err := m.reportFields(&n, *kind, *lat, *lng, photos); err != nil {
 		return err
@@ -380,6 +384,12 @@ func (m *Main) runTicketsAccept(ctx context.Context, args []string) error {
 // runTicketsClose is "tickets close": 销号.
 func (m *Main) runTicketsClose(ctx context.Context, args []string) error {
 	return m.runTicketsNoted(ctx, "close", args, (*tickets.Store).CloseTicket)
+}
+
+// runTicketsSupervise is "tickets supervise": an administrator's 督办
+// note, sent to the department.
+func (m *Main) runTicketsSupervise(ctx context.Context, args []string) error {
+	return m.runTicketsNoted(ctx, "supervise", args, (*tickets.Store).Supervise)
 }
 
 // runTicketsNoted runs the transition act, which takes an optional

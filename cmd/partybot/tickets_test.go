@@ -150,6 +150,7 @@ func TestTicketsLifecycleCLI(t *testing.T) {
 	assert.Contains(t, mustCLI(t, dir, "", "tickets", "list", "--status", "accepted"), "没有", "list --status accepted")
 
 	for _, args := range [][]string{
+		{"tickets", "supervise", number, "--note", "请三日内约谈企业"},
 		{"tickets", "accept", number, "--note", "已联系企业"},
 		{"tickets", "resolve", number, "--reply", "已责令企业发放工资"},
 		{"tickets", "rate", number, "--score", "5", "--comment", "满意"},
@@ -157,8 +158,17 @@ func TestTicketsLifecycleCLI(t *testing.T) {
 		assert.Contains(t, mustCLI(t, dir, "", args...), number, "%v", args)
 	}
 	out = mustCLI(t, dir, "", "tickets", "show", number)
-	for _, want := range []string{"已评价", "老板拖欠", "已责令企业发放工资", "5 分 满意", "接单", "办结", "评单"} {
+	for _, want := range []string{"已评价", "老板拖欠", "已责令企业发放工资", "5 分 满意", "接单", "办结", "评单",
+		"cli（经命令行） 接单", "system（系统自动） 派单", "督办意见：已派单→已派单（请三日内约谈企业）"} {
 		assert.Contains(t, out, want, "show")
+	}
+	require.NoError(t, json.Unmarshal([]byte(mustCLI(t, dir, "", "tickets", "show", "--json", number)), &tk))
+	for _, h := range tk.History {
+		want := tickets.ViaCLI
+		if h.Actor == "system" {
+			want = tickets.ViaSystem
+		}
+		assert.Equal(t, want, h.Via, "show --json: %s by %s", h.Action, h.Actor)
 	}
 
 	out = mustCLI(t, dir, "", "tickets", "stats", "--json")

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -23,32 +22,12 @@ const webUsage = `用法：partybot web [子命令]
   link --user ID [--next 路径]   生成一次性登录链接（10 分钟内有效），最后一行是链接
   logout --user ID               注销该用户的所有登录，并撤销其访问令牌
   token --user ID                生成 /api/v1 的访问令牌（Authorization: Bearer …），最后一行是令牌
-环境变量：
+环境变量（优先于配置文件 web 部分的 listen、url）：
   PARTYBOT_WEB_LISTEN  监听地址（默认 127.0.0.1:8080）
   PARTYBOT_WEB_URL     用户访问工作台的地址，用于登录链接（默认 http://127.0.0.1:8080）；
                        以 https:// 开头时登录 Cookie 只通过 https 发送
 只有配置文件中的部门工作人员和管理员可以登录。未配置管理员且监听本机地址时，
 运行工作台会打印本机管理员 local-admin 的登录链接（最后一行）。`
-
-// Defaults of the console's addresses.
-const (
-	defaultWebListen = "127.0.0.1:8080"
-	defaultWebURL    = "http://127.0.0.1:8080"
-)
-
-// webListen is the address the console listens on (PARTYBOT_WEB_LISTEN).
-func webListen() string { return cmpEnv("PARTYBOT_WEB_LISTEN", defaultWebListen) }
-
-// webURL is the console's public base URL (PARTYBOT_WEB_URL), without a
-// trailing slash.
-func webURL() string { return strings.TrimRight(cmpEnv("PARTYBOT_WEB_URL", defaultWebURL), "/") }
-
-func cmpEnv(name, def string) string {
-	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
-		return v
-	}
-	return def
-}
 
 // runWeb dispatches "partybot web [SUBCOMMAND]".
 func (m *Main) runWeb(ctx context.Context, args []string) error {
@@ -90,13 +69,18 @@ func (m *Main) openWebStore(ctx context.Context) (*web.Store, error) {
 func (m *Main) runWebServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("web", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	listen := fs.String("listen", webListen(), "")
+	listen := fs.String("listen", "", "")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usagef("%s", webUsage)
 	}
 	r, err := m.openRouter()
 	if err != nil {
 		return err
+	}
+	if *listen == "" {
+		if *listen, _, err = m.Config.webListen(); err != nil {
+			return err
+		}
 	}
 	ts, err := m.openTickets(ctx, r)
 	if err != nil {
@@ -130,7 +114,8 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 	}
 	opts = append(opts, kbOpt)
 	// A newcomer with no administrator gets in as the local one.
-	local, why := localAdminAllowed(*listen, strings.TrimSpace(os.Getenv("PARTYBOT_WEB_URL")), len(m.Config.policy.Admins()))
+	publicURL, _ := webSetting("PARTYBOT_WEB_URL", m.Config.Web.URL)
+	local, why := localAdminAllowed(*listen, publicURL, len(m.Config.policy.Admins()))
 	if local {
 		opts = append(opts, web.WithAdmin(localAdmin))
 	}
@@ -140,7 +125,11 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "工作台已启动：http://%s\n", addr)
 	if local {
-		if err := printLocalAdminLink(ctx, m.Stdout, auth, addr); err != nil {
+		base := "http://" + addr
+		if publicURL != "" {
+			base = strings.TrimRight(publicURL, "/")
+		}
+		if err := printLocalAdminLink(ctx, m.Stdout, auth, base); err != nil {
 			stop()
 			return err
 		}
@@ -180,16 +169,20 @@ func (m *Main) questionOptions(kb *bot.KnowledgeBase, fb *feedback.Store) ([]web
 // sign-in store auth (and what opts add), until the returned stop is called (it waits up to
 // 10 s for requests in progress). It returns the address it listens on.
 func (m *Main) startWeb(listen string, ts *tickets.Store, auth *web.Store, opts ...web.Option) (addr string, stop func() error, err error) {
+	base, err := m.Config.webURL()
+	if err != nil {
+		return "", nil, err
+	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return "", nil, fmt.Errorf("工作台无法监听 %s（PARTYBOT_WEB_LISTEN）：%w", listen, err)
+		return "", nil, fmt.Errorf("工作台无法监听 %s（PARTYBOT_WEB_LISTEN 或 web.listen）：%w", listen, err)
 	}
 	srv := &http.Server{
-		Handler:           web.NewServer(auth, ts, m.Config.policy.Viewer, webURL(), m.Logger, append(opts, web.WithFiles(m.ticketFiles()), web.WithPlatform(m.webPlatform()))...),
+		Handler:           web.NewServer(auth, ts, m.Config.policy.Viewer, base, m.Logger, append(opts, web.WithFiles(m.ticketFiles()), web.WithPlatform(m.webPlatform()))...),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	m.Logger.Info("web console", "listen", ln.Addr().String(), "url", webURL())
+	m.Logger.Info("web console", "listen", ln.Addr().String(), "url", base)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	return ln.Addr().String(), func() error {
@@ -205,14 +198,15 @@ func (m *Main) startWeb(listen string, ts *tickets.Store, auth *web.Store, opts 
 	}, nil
 }
 
-// webLinks makes the /web command's sign-in links with auth.
-func webLinks(auth *web.Store) func(ctx context.Context, userID string) (string, error) {
+// webLinks makes the /web command's sign-in links with auth, to the
+// console at base.
+func webLinks(auth *web.Store, base string) func(ctx context.Context, userID string) (string, error) {
 	return func(ctx context.Context, userID string) (string, error) {
 		token, err := auth.NewLink(ctx, userID, "/tickets")
 		if err != nil {
 			return "", err
 		}
-		return webURL() + "/login?token=" + url.QueryEscape(token), nil
+		return base + "/login?token=" + url.QueryEscape(token), nil
 	}
 }
 
@@ -248,6 +242,10 @@ func (m *Main) runWebLink(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	base, err := m.Config.webURL()
+	if err != nil {
+		return err
+	}
 	s, err := m.openWebStore(ctx)
 	if err != nil {
 		return err
@@ -257,7 +255,7 @@ func (m *Main) runWebLink(ctx context.Context, args []string) error {
 		return ticketError(err)
 	}
 	fmt.Fprintf(m.Stdout, "用户 %s 的登录链接（只能使用一次，%d 分钟内有效）：\n", user, int(web.LinkTTL/time.Minute))
-	fmt.Fprintln(m.Stdout, webURL()+"/login?token="+url.QueryEscape(token))
+	fmt.Fprintln(m.Stdout, base+"/login?token="+url.QueryEscape(token))
 	return nil
 }
 

@@ -6,8 +6,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os"
-	"strings"
 	"time"
 
 	"partybot/web"
@@ -71,16 +69,11 @@ func isLoopbackHost(host string) bool {
 }
 
 // printLocalAdminLink prints a sign-in link of the local administrator of
-// the console serving at addr, as the last line of w. The link leads to
-// PARTYBOT_WEB_URL when set, else to addr.
-func printLocalAdminLink(ctx context.Context, w io.Writer, auth *web.Store, addr string) error {
+// the console reached at base, as the last line of w.
+func printLocalAdminLink(ctx context.Context, w io.Writer, auth *web.Store, base string) error {
 	token, err := auth.NewLink(ctx, localAdmin, web.DefaultNext)
 	if err != nil {
 		return ticketError(err)
-	}
-	base := "http://" + addr
-	if strings.TrimSpace(os.Getenv("PARTYBOT_WEB_URL")) != "" {
-		base = webURL()
 	}
 	fmt.Fprintf(w, "未配置管理员，已为本机管理员 %s 生成登录链接（仅本机可用，只能使用一次，%d 分钟内有效；过期后重新运行本命令即可）。在浏览器中打开：\n",
 		localAdmin, int(web.LinkTTL/time.Minute))
