@@ -34,15 +34,16 @@ type BoardPage struct {
 	Tickets []*Ticket
 }
 
-// boardOrder is the board's order: overdue (督办) tickets first, then open
-// before finished, urgent before normal, the earliest deadline first (the
-// resolution deadline, or the response deadline where there is none; none
-// last), and the newest first.
-const boardOrder = `t.overdue DESC,
-	CASE WHEN t.status IN ('submitted', 'dispatched', 'accepted') THEN 0 ELSE 1 END,
+// boardOrder is the board's order: open tickets before finished ones (a
+// ticket finished late stays overdue but is no longer work), overdue (督办)
+// first, urgent before normal, the earliest deadline first (the resolution
+// deadline, or the response deadline where there is none; none last), and
+// on equal deadlines the one waiting longest. Migration 007 indexes it.
+const boardOrder = `CASE WHEN t.status IN ('submitted', 'dispatched', 'accepted') THEN 0 ELSE 1 END,
+	t.overdue DESC,
 	CASE WHEN t.urgency = 'urgent' THEN 0 ELSE 1 END,
 	CASE WHEN COALESCE(t.due_at, t.respond_due) IS NULL THEN 1 ELSE 0 END,
-	COALESCE(t.due_at, t.respond_due), t.id DESC`
+	COALESCE(t.due_at, t.respond_due), t.id`
 
 // Board returns page f.Page of the tickets v handles ([Viewer.CanHandle]:
 // staff their departments', admins all) that match f, in the board's order

@@ -131,14 +131,14 @@ func bruteBoard(tb testing.TB, s *tickets.Store, v tickets.Viewer, f tickets.Boa
 	return out
 }
 
-// boardKey is where t goes on the board: overdue first, then open, urgent,
-// the earliest deadline (none last), the newest.
+// boardKey is where t goes on the board: open first, then overdue, urgent,
+// the earliest deadline (none last), the one waiting longest.
 func boardKey(t *tickets.Ticket) [3]int64 {
 	var rank int64
-	if !t.Overdue {
+	if !t.Status.Open() {
 		rank += 4
 	}
-	if !t.Status.Open() {
+	if !t.Overdue {
 		rank += 2
 	}
 	if t.Urgency != tickets.UrgencyUrgent {
@@ -148,7 +148,7 @@ func boardKey(t *tickets.Ticket) [3]int64 {
 	if d := cmp.Or(t.DueAt, t.RespondDue); !d.IsZero() {
 		due = d.UnixMilli()
 	}
-	return [3]int64{rank, due, -t.ID}
+	return [3]int64{rank, due, t.ID}
 }
 
 // fillBoard writes n varied tickets straight into s's database: every

@@ -22,6 +22,9 @@ type testEngine struct {
 	open  func(ctx context.Context, dsn string, opts ...tickets.Option) (*tickets.Store, error)
 }
 
+// latestVersion is the schema version of the newest migration.
+const latestVersion = 7
+
 var (
 	sqliteEngine = testEngine{
 		name:  "sqlite",

@@ -296,7 +296,7 @@ func TestReadOnlyRefusesMigration(t *testing.T) {
 	ro := MustOpenPath(t, path, tickets.WithReadOnly())
 	v, err := ro.SchemaVersion(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, 6, v)
+	assert.Equal(t, latestVersion, v)
 }
 
 // TestOpenSQLiteForOtherStores: the helper the feedback and Telegram stores

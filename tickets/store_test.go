@@ -755,7 +755,7 @@ func TestReopenDatabase(t *testing.T) {
 		s2 := e.MustOpenAt(t, path)
 		v, err := s2.SchemaVersion(context.Background())
 		require.NoError(t, err, "schema version")
-		require.Equal(t, 6, v, "schema version")
+		require.Equal(t, latestVersion, v, "schema version")
 		got, err := s2.FindTicketByNumber(context.Background(), admin, tk.Number)
 		require.NoError(t, err, "after reopening")
 		require.Equal(t, tk.Text, got.Text, "after reopening")
