@@ -58,8 +58,9 @@ func boardRows(t *testing.T, ctx context.Context) []string {
 // district's board of realistic demands (so that the screenshots read
 // like one) and returning them by a short name. e.renshe is a demand for
 // 人社 and e.sifa one for 司法, as in newEnv. Of the ten, four are
-// overdue, one is urgent, two accepted and one resolved.
-func newBrowserEnv(t *testing.T) (*env, map[string]*tickets.Ticket) {
+// overdue, one is urgent, two accepted and one resolved. opts are the
+// ticket store's.
+func newBrowserEnv(t *testing.T, opts ...tickets.Option) (*env, map[string]*tickets.Ticket) {
 	t.Helper()
 	browsertest.Shared(t) // skips before the stores are made, when there is no browser
 	ctx := context.Background()
@@ -67,7 +68,7 @@ func newBrowserEnv(t *testing.T) (*env, map[string]*tickets.Ticket) {
 		clock: &clock{time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
 	e.auth.SetNow(e.clock.now)
 	var err error
-	e.tickets, err = tickets.Open(ctx, filepath.Join(t.TempDir(), "tickets.db"))
+	e.tickets, err = tickets.Open(ctx, filepath.Join(t.TempDir(), "tickets.db"), opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { e.tickets.Close() })
 
