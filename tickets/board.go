@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"partybot/apperr"
 )
@@ -19,6 +20,9 @@ type BoardFilter struct {
 	// Text, when not empty, must occur in the ticket's number, text,
 	// summary, category or location. % and _ are matched literally.
 	Text string
+	// From and To bound when the ticket was filed: From ≤ created < To. A
+	// zero one leaves that end open.
+	From, To time.Time
 	// Newest orders the page newest first instead of the board's order.
 	Newest bool
 	// Page is the page number, 1 first (0 is 1); PerPage its size.
@@ -84,6 +88,10 @@ func (s *Store) Board(ctx context.Context, v Viewer, f BoardFilter) (BoardPage, 
 		if _, err := ParseStatus(string(*f.Status)); err != nil {
 			return BoardPage{}, err
 		}
+	}
+	conds, args, err := filedBetween(conds, args, f.From, f.To)
+	if err != nil {
+		return BoardPage{}, err
 	}
 
 	out := BoardPage{Counts: map[Status]int{}, Tickets: []*Ticket{}}
@@ -154,4 +162,26 @@ func handling(v Viewer) (string, []any) {
 // escapeLike escapes \, % and _ in s for a LIKE pattern with ESCAPE '\'.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// filedBetween adds to conds and args that a ticket was filed in [from, to),
+// a zero end open. Returns EINVALID for a day outside 2000–2100 or from
+// not before to.
+func filedBetween(conds []string, args []any, from, to time.Time) ([]string, []any, error) {
+	if !from.IsZero() {
+		if err := checkDate(from); err != nil {
+			return nil, nil, err
+		}
+		conds, args = append(conds, "t.created_at >= ?"), append(args, from.UnixMilli())
+	}
+	if !to.IsZero() {
+		if err := checkDate(to); err != nil {
+			return nil, nil, err
+		}
+		conds, args = append(conds, "t.created_at < ?"), append(args, to.UnixMilli())
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return nil, nil, apperr.Errorf(apperr.EInvalid, "开始日期应不晚于结束日期")
+	}
+	return conds, args, nil
 }

@@ -59,6 +59,10 @@ func TestBoard(t *testing.T) {
 			{"text number", admin, tickets.BoardFilter{Text: "2025-00012"}},
 			{"text location", admin, tickets.BoardFilter{Text: "幸福里"}},
 			{"text and status", staff, tickets.BoardFilter{Text: "件：", Status: status(tickets.StatusAccepted), Overdue: &yes}},
+			{"period", admin, tickets.BoardFilter{From: june(5), To: june(10)}},
+			{"period from", staff, tickets.BoardFilter{From: june(12)}},
+			{"period to, page 2", admin, tickets.BoardFilter{To: june(8), Page: 2}},
+			{"period and status", staff, tickets.BoardFilter{From: june(3), To: june(9), Status: status(tickets.StatusDispatched)}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				f := tc.f
@@ -81,6 +85,8 @@ func TestBoard(t *testing.T) {
 				{Department: ptr("nowhere")},
 				{Status: status("lost")},
 				{Page: -1},
+				{From: june(9), To: june(5)},
+				{From: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)},
 			} {
 				_, err := s.Board(ctx, admin, f)
 				require.Error(t, err, "%+v", f)
@@ -88,6 +94,9 @@ func TestBoard(t *testing.T) {
 		})
 	})
 }
+
+// june is June n, 2025, the month fillBoard files its tickets in.
+func june(n int) time.Time { return time.Date(2025, 6, n, 0, 0, 0, 0, time.UTC) }
 
 func numbers(ts []*tickets.Ticket) []string {
 	out := make([]string, len(ts))
@@ -100,7 +109,14 @@ func numbers(ts []*tickets.Ticket) []string {
 // bruteBoard is Board computed over every ticket FindTickets returns.
 func bruteBoard(tb testing.TB, s *tickets.Store, v tickets.Viewer, f tickets.BoardFilter) tickets.BoardPage {
 	tb.Helper()
-	all, err := s.FindTickets(context.Background(), v, tickets.TicketFilter{Department: f.Department, Overdue: f.Overdue, Kind: f.Kind})
+	tf := tickets.TicketFilter{Department: f.Department, Overdue: f.Overdue, Kind: f.Kind}
+	if !f.From.IsZero() {
+		tf.From = &f.From
+	}
+	if !f.To.IsZero() {
+		tf.To = &f.To
+	}
+	all, err := s.FindTickets(context.Background(), v, tf)
 	require.NoError(tb, err)
 	out := tickets.BoardPage{Counts: map[tickets.Status]int{}, Tickets: []*tickets.Ticket{}}
 	var kept []*tickets.Ticket

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"partybot/apperr"
 	"partybot/tickets"
@@ -17,14 +18,20 @@ type TicketQuery struct {
 	Department string
 	Overdue    string // "", "true" or "false"
 	Text       string // free text (q)
+	From, To   string // filed from day From to day To, both included (2026-03-01); "" open
 	Page       int    // 1 first
 }
 
 // ParseTicketQuery reads a [TicketQuery] from the query string
-// ?status=&department=&overdue=&q=&page=. Returns EINVALID for an unknown
-// status, an overdue other than true or false, or a bad page number.
+// ?status=&department=&overdue=&q=&from=&to=&page=. Returns EINVALID for an
+// unknown status, an overdue other than true or false, a day of another
+// form than 2026-03-01, or a bad page number.
 func ParseTicketQuery(q url.Values) (TicketQuery, error) {
-	tq := TicketQuery{Department: q.Get("department"), Text: strings.TrimSpace(q.Get("q")), Page: 1}
+	tq := TicketQuery{Department: q.Get("department"), Text: strings.TrimSpace(q.Get("q")), Page: 1,
+		From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to"))}
+	if _, err := tickets.DatePeriod(tq.From, tq.To, time.UTC); err != nil {
+		return tq, err
+	}
 	if st := q.Get("status"); st != "" {
 		status, err := tickets.ParseStatus(st)
 		if err != nil {
@@ -53,7 +60,7 @@ func ParseTicketQuery(q url.Values) (TicketQuery, error) {
 func (q TicketQuery) Values() url.Values {
 	v := url.Values{}
 	for _, f := range []struct{ k, v string }{{"status", string(q.Status)}, {"department", q.Department},
-		{"overdue", q.Overdue}, {"q", q.Text}} {
+		{"overdue", q.Overdue}, {"q", q.Text}, {"from", q.From}, {"to", q.To}} {
 		if f.v != "" {
 			v.Set(f.k, f.v)
 		}
@@ -103,6 +110,11 @@ func (s *Server) findTickets(ctx context.Context, v tickets.Viewer, q TicketQuer
 		overdue := q.Overdue == "true"
 		f.Overdue = &overdue
 	}
+	period, err := tickets.DatePeriod(q.From, q.To, s.tickets.Location())
+	if err != nil {
+		return TicketPage{}, err
+	}
+	f.From, f.To = period.From, period.To
 	p, err := s.tickets.Board(ctx, v, f)
 	if err != nil {
 		return TicketPage{}, err

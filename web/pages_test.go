@@ -109,8 +109,22 @@ func TestBoard(t *testing.T) {
 		assert.NotContains(t, body, e.sifa.Number)
 		assert.Contains(t, body, "只能查看本部门")
 	})
+	t.Run("period", func(t *testing.T) {
+		today := time.Now().In(e.tickets.Location())
+		day := func(d int) string { return today.AddDate(0, 0, d).Format(time.DateOnly) }
+		_, body := e.do(t, "GET", "/tickets?from="+day(0)+"&to="+day(0), renshe, "")
+		assert.Len(t, rows(body), 4, "filed today")
+		assert.Contains(t, body, `name="from" value="`+day(0)+`"`, "the form keeps the period")
+		_, body = e.do(t, "GET", "/tickets?from="+day(1), renshe, "")
+		assert.Empty(t, rows(body), "filed from tomorrow")
+		_, body = e.do(t, "GET", "/tickets?to="+day(-1), admin, "")
+		assert.Empty(t, rows(body), "filed until yesterday")
+		_, body = e.do(t, "GET", "/api/v1/tickets?from="+day(-3)+"&to="+day(0), renshe, "")
+		assert.Contains(t, body, `"total":4`)
+	})
 	t.Run("bad filters", func(t *testing.T) {
-		for _, q := range []string{"?status=nosuch", "?overdue=maybe", "?page=0", "?department=nosuch"} {
+		for _, q := range []string{"?status=nosuch", "?overdue=maybe", "?page=0", "?department=nosuch",
+			"?from=2026-3-1", "?from=2026-03-09&to=2026-03-01", "?from=1990-01-01", "?to=" + url.QueryEscape("明天")} {
 			resp, _ := e.do(t, "GET", "/tickets"+q, admin, "")
 			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, q)
 		}
