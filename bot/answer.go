@@ -85,10 +85,14 @@ type Answerer struct {
 	JudgeFloor float64
 }
 
-// The calibrated thresholds of [Answerer].
+// The calibrated thresholds of [Answerer]. Coverage and focus were 0.40
+// before the judge checked the type, place, year and figures asked for;
+// with those checks 0.35 refuses a third fewer answerable questions on the
+// dev sets (riders' stories in set 5c: 10 → 6 of 60) and answers one more
+// of their 150 near misses.
 const (
-	DefaultMinCoverage = 0.40
-	DefaultMinFocus    = 0.40
+	DefaultMinCoverage = 0.35
+	DefaultMinFocus    = 0.35
 	DefaultMinNear     = 0.2
 )
 

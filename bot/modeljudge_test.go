@@ -24,7 +24,7 @@ func judgeFixture(t *testing.T) (*bot.Answerer, *llmtest.Server) {
 
 // borderline is a question whose passages reach the judge's floor but
 // not the offline thresholds: offline, it is refused.
-const borderline = "有些小公司、小社会组织暂时还建不起党组织，那党建这块咋覆盖？"
+const borderline = "乌达查社会组织是咋查的，前后查了几遍？"
 
 func TestBorderlineIsOfflineRefused(t *testing.T) {
 	a := bot.NewAnswerer(MustOpenKnowledgeBase(t))
@@ -43,7 +43,7 @@ func TestBorderlineIsOfflineRefused(t *testing.T) {
 func TestJudgeSaysAnswerable(t *testing.T) {
 	a, srv := judgeFixture(t)
 	srv.EnqueueChat(llmtest.Text(`{"answerable":"yes","passages":[1],"missing":""}`),
-		llmtest.Stream("可以通过选派党建指导员等方式覆盖[1]。"))
+		llmtest.Stream("通过自查、核查和实地走访开展了三轮排查[1]。"))
 	ans, err := a.Ask(context.Background(), borderline)
 	require.NoError(t, err)
 	assert.Equal(t, question.Answered, ans.Outcome, ans.Text)

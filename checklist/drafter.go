@@ -22,7 +22,7 @@ const DefaultMinMatch = 0.75
 // DefaultMinCoverage is the refusal threshold for topics without a
 // template: the assistant's calibrated threshold for answers (a test in
 // package bot keeps the two equal).
-const DefaultMinCoverage = 0.40
+const DefaultMinCoverage = 0.35
 
 // Retriever is the knowledge base a drafter finds passages in:
 // *bot.KnowledgeBase, or a *retrieval.Hybrid.
