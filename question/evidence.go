@@ -54,6 +54,11 @@ var (
 	// namesRE are names of things: quoted, or two or more named bodies.
 	namesRE = regexp.MustCompile(`“[^”]{2,14}”|[\p{Han}]{2,10}(?:社区|村|公司|医院|学校|协会|商会|装饰|集团|中心)[、和与及][\p{Han}]{2,10}`)
 
+	// rankRE is a comparison or a ranking stated: what answers "哪个更好"
+	// or "排第几" (case reports describe; they seldom compare).
+	rankRE = regexp.MustCompile(`排名|排第|排在|第[一二三四五六七八九十0-9]+名|名列|位列|居.{0,6}(?:首|前列|第一)|领先|最多|最少|最高|最低|最好|最快|` +
+		`(?:高|多|少|低|快|好)于|比[^，。；]{1,12}(?:多|少|高|低|快|好)`)
+
 	// actorRE are the verbs that name an actor's part.
 	actorRE = regexp.MustCompile(`牵头|统筹|负责|主导|主抓|主管|会同|联合|联动|指导|部署|选派|协调|督促|归口`)
 
@@ -87,6 +92,9 @@ func (c *Cues) Evidence(a Analysis, sentence string) bool {
 		if a.wantsAddress() {
 			return addressRE.MatchString(s)
 		}
+		if a.wantsNamedPlace() {
+			return addressRE.MatchString(s) || namedPlaceRE.MatchString(s)
+		}
 		return addressRE.MatchString(s) || placeRE.MatchString(s)
 	case Money:
 		return moneyRE.MatchString(s)
@@ -100,6 +108,8 @@ func (c *Cues) Evidence(a Analysis, sentence string) bool {
 			return dateRE.MatchString(yearRE.ReplaceAllString(s, ""))
 		}
 		return dateRE.MatchString(s)
+	case Rank:
+		return rankRE.MatchString(s)
 	case Name:
 		if roleRE.MatchString(a.Question) {
 			return nameRE.MatchString(s)
@@ -168,6 +178,20 @@ func (a Analysis) wantsAddress() bool {
 	}
 	return false
 }
+
+// wantsNamedPlace reports whether a Place question asks which place by
+// name ("哪个岛", "哪个社区"), which "在社区、商圈、海岛四类区域" does not say.
+func (a Analysis) wantsNamedPlace() bool {
+	return namedPlaceAskRE.MatchString(a.Question)
+}
+
+var (
+	// namedPlaceAskRE asks for a place by name.
+	namedPlaceAskRE = regexp.MustCompile(`哪(?:个|一个|座|些)?(?:岛|村|镇|乡|社区|街道|小区|商圈|园区|广场|市场|县|区)`)
+	// namedPlaceRE is a place named: a name of two or more characters and
+	// what it is ("永嘉商圈", "南埔镇").
+	namedPlaceRE = regexp.MustCompile(`\p{Han}{2,6}(?:岛|村|镇|乡|社区|街道|小区|商圈|园区|广场|市场)`)
+)
 
 // addressWords in a question ask for a street address, not a kind of place.
 var addressWords = []string{"办公", "哪条路", "哪条街", "什么路", "什么街", "哪个路口", "门牌", "几号楼", "哪栋", "哪一栋", "几楼", "哪个小区", "具体位置"}

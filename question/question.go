@@ -40,6 +40,7 @@ const (
 	Definition Type = "definition" // 是什么, 什么意思
 	List       Type = "list"       // 哪些, 包括什么
 	Name       Type = "name"       // 叫什么, 名字
+	Rank       Type = "rank"       // 哪个更好, 排第几
 	How        Type = "how"        // 怎么, 如何, 流程
 )
 
@@ -48,7 +49,7 @@ const (
 // without it does not answer.
 func (t Type) Specific() bool {
 	switch t {
-	case Contact, Place, Money, Time, Number, Who, Name:
+	case Contact, Place, Money, Time, Number, Who, Name, Rank:
 		return true
 	}
 	return false
@@ -191,7 +192,7 @@ func sortLongestFirst(cues [][]rune) {
 	slices.SortStableFunc(cues, func(a, b []rune) int { return len(b) - len(a) })
 }
 
-var allTypes = []Type{Contact, Place, Money, Time, Number, Who, Name, Why, Definition, List, How}
+var allTypes = []Type{Contact, Place, Money, Time, Number, Who, Name, Rank, Why, Definition, List, How}
 
 func typeNames() string {
 	names := make([]string, len(allTypes))
@@ -341,6 +342,14 @@ func (c *Cues) pick(found []cueAt) (cueAt, bool) {
 	}
 	if !ok || !c.types[best.typ].typ.Specific() {
 		return best, ok
+	}
+	for _, f := range found {
+		if c.types[f.typ].typ == Rank {
+			// A comparison outranks the other details: "哪个地方……做得更
+			// 好" asks which is better, not where.
+			best = f
+			break
+		}
 	}
 	for _, f := range found {
 		if !c.types[f.typ].typ.Specific() && len(f.cue) >= len(best.cue) && (f.overlaps(best) || f.at > best.at) {

@@ -55,6 +55,9 @@ func TestAnalyze(t *testing.T) {
 		// "哪十五件" asks for the items of a counted list.
 		{"“十五件实事”具体是哪十五件？", question.List, nil, ""},
 		{"德江的党建是分几级搭的架子？", question.Number, []string{"级", "层"}, ""},
+		// A comparison outranks the other details.
+		{"德江和泉港哪个地方对骑手的服务做得更好？", question.Rank, nil, ""},
+		{"泉港的9个飞地支部都建在哪些地方？", question.Place, nil, ""},
 		// A rate asks for a percentage.
 		{"民情线索的办结率是多少？", question.Number, []string{"成", "%", "折"}, ""},
 	} {
@@ -97,6 +100,10 @@ func TestEvidence(t *testing.T) {
 		{"民情线索的办结率是多少？", "办结率达98%", true},
 		{"司机之家具体在哪条路上？", "在社区、商圈、乡村、海岛四类区域建成司机之家", false},
 		{"包联的工作人员是谁？", "专人包联全程跟进", false},
+		{"德江和泉港哪个地方的驿站服务得更好？", "在社区、商圈建成暖“新”驿站52个", false},
+		{"哪个区的驿站最多？", "泉港区驿站数量位列全市第一", true},
+		{"驿站建在哪个岛上？", "在社区、商圈、乡村、海岛四类区域建成暖“新”驿站", false},
+		{"驿站建在哪个岛上？", "在湄洲岛建成暖“新”驿站", true},
 		// The question's own number is no answer.
 		{"那52个实体阵地里，海岛上有几个？", "建成暖“新”驿站、司机之家等52个实体阵地", false},
 		{"一共建了多少个实体阵地？", "建成暖“新”驿站、司机之家等52个实体阵地", true},
