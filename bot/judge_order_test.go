@@ -27,3 +27,15 @@ func TestPlacesAsked(t *testing.T) {
 	assert.Empty(t, placesAsked("整合市场监管是怎么做的？", hits), "a word before 市 is no place unless a title names it")
 	assert.Empty(t, placesAsked("朝阳区有驿站吗？", hits), "a place no hit names sets nothing")
 }
+
+func TestEvidenceFocus(t *testing.T) {
+	ps := []question.Passage{
+		{Sentences: []string{"对300余家社会组织开展摸排", "无关"}},
+		{Sentences: []string{"开头", "向47家社会组织选派党建工作指导员"}},
+	}
+	focus := func(s string) float64 { return float64(len([]rune(s))) / 20 }
+	got := evidenceFocus(ps, map[int][]int{0: {0}, 1: {1}}, focus)
+	assert.InDelta(t, focus(ps[0].Sentences[0]), got[0].Focus, 1e-9)
+	assert.InDelta(t, focus(ps[1].Sentences[1]), got[1].Focus, 1e-9, "the sentence holding the detail, not the passage")
+	assert.Zero(t, evidenceFocus(ps, nil, focus)[0].Focus, "no evidence, no lead")
+}
