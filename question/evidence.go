@@ -189,8 +189,9 @@ var (
 	// namedPlaceAskRE asks for a place by name.
 	namedPlaceAskRE = regexp.MustCompile(`哪(?:个|一个|座|些)?(?:岛|村|镇|乡|社区|街道|小区|商圈|园区|广场|市场|县|区)`)
 	// namedPlaceRE is a place named: a name of two or more characters and
-	// what it is ("永嘉商圈", "南埔镇").
-	namedPlaceRE = regexp.MustCompile(`\p{Han}{2,6}(?:岛|村|镇|乡|社区|街道|小区|商圈|园区|广场|市场)`)
+	// what it is ("永嘉商圈", "南埔镇"), not a kind of place after a
+	// preposition ("在社区").
+	namedPlaceRE = regexp.MustCompile(`\p{Han}{1,5}[^在的和与及等各个到从向\P{Han}](?:岛|村|镇|乡|社区|街道|小区|商圈|园区|广场|市场)`)
 )
 
 // addressWords in a question ask for a street address, not a kind of place.
