@@ -15,7 +15,8 @@ var (
 	// digits are Arabic or Chinese numerals, with 余/多 ("200余人").
 	digits = `[0-9０-９]+(?:\.[0-9]+)?|[一二两三四五六七八九十百千万亿零]+`
 
-	moneyRE = regexp.MustCompile(`(?:` + digits + `)(?:余|多)?(?:万|亿)?(?:元|块)|免费|打(?:` + digits + `)折|(?:` + digits + `)折`)
+	amountRE = regexp.MustCompile(`(?:` + digits + `)(?:余|多)?(?:万|亿)?(?:元|块)`)
+	moneyRE  = regexp.MustCompile(`(?:` + digits + `)(?:余|多)?(?:万|亿)?(?:元|块)|免费|打(?:` + digits + `)折|(?:` + digits + `)折`)
 
 	// dateRE is a point in time; durationRE a length of time; frequencyRE
 	// how often.
@@ -97,6 +98,9 @@ func (c *Cues) Evidence(a Analysis, sentence string) bool {
 		}
 		return addressRE.MatchString(s) || placeRE.MatchString(s)
 	case Money:
+		if !a.asksCost() {
+			return amountRE.MatchString(s)
+		}
 		return moneyRE.MatchString(s)
 	case Time:
 		switch {
@@ -114,7 +118,7 @@ func (c *Cues) Evidence(a Analysis, sentence string) bool {
 		if roleRE.MatchString(a.Question) {
 			return nameRE.MatchString(s)
 		}
-		return namesRE.MatchString(sentence) // quotes kept
+		return matchesBeyond(namesRE, sentence, a.Question) // quotes kept
 	case Number:
 		return c.hasCount(s, a)
 	case Who:
@@ -127,11 +131,23 @@ func (c *Cues) Evidence(a Analysis, sentence string) bool {
 	case Definition:
 		return defRE.MatchString(s) || listRE.MatchString(s)
 	case List:
-		return listRE.MatchString(s)
+		return matchesBeyond(listRE, s, glossary.Normalize(a.Question))
 	case How:
 		return stepRE.MatchString(s)
 	}
 	return true
+}
+
+// matchesBeyond reports whether re matches s other than by what question
+// q itself says: the question's own name (“新兴领域党建共享平台”) or count
+// ("六个试点社区") restated is no answer.
+func matchesBeyond(re *regexp.Regexp, s, q string) bool {
+	for _, m := range re.FindAllString(s, -1) {
+		if !strings.Contains(q, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // Strength is how well sentence answers a's type, for ranking: 0 without
@@ -156,6 +172,18 @@ func (a Analysis) wantsFrequency() bool {
 // wantsDuration reports whether a Time question asks how long.
 func (a Analysis) wantsDuration() bool {
 	return strings.Contains(a.Cue, "多久") || strings.Contains(a.Cue, "多长时间") || strings.Contains(a.Cue, "持续")
+}
+
+// asksCost reports whether a Money question asks what something costs
+// ("收费吗", "多少钱"), which "免费" or a discount answers, not what is paid
+// out ("能拿多少奖励", "补贴多少"), which only an amount does.
+func (a Analysis) asksCost() bool {
+	for _, w := range []string{"收费", "多少钱", "几块钱", "费用", "价格", "花了多少", "优惠", "几折", "要钱", "花钱"} {
+		if strings.Contains(a.Cue, w) || strings.Contains(a.Question, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // wantsDay reports whether a Time question asks for a day or a month

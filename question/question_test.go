@@ -31,7 +31,7 @@ func TestAnalyze(t *testing.T) {
 		{"四季暖新友好泉港行动是哪天启动的？", question.Time, nil, "四季暖新友好泉港行动是 启动的"},
 		{"宛城区委社会工作部在哪办公，地址是什么？", question.Place, nil, ""},
 		{"德江的移动网格员每个月有没有补贴，发多少？", question.Money, nil, ""},
-		{"泉港给多少家社会组织派了党建指导员？", question.Number, []string{"个", "家", "所", "座", "支", "户"}, ""},
+		{"泉港给多少家社会组织派了党建指导员？", question.Number, []string{"个", "家", "所", "座", "支", "户", "处"}, ""},
 		{"泉港的党建培训每期要培训几天？", question.Number, []string{"天", "日"}, ""},
 		{"乌达的社会组织整顿是哪几个部门牵头的？", question.Who, nil, ""},
 		{"整顿完以后怎么防止那些乱象又冒出来？", question.How, nil, ""},
@@ -88,6 +88,11 @@ func TestEvidence(t *testing.T) {
 		{"乌达的整顿是哪个部门牵头的？", "通过专项整顿，社会组织党建工作质量明显提升", false},
 		{"帮办联系人的电话是多少？", "打一通问询电话、去一趟办公场所", false},
 		{"书记是谁？", "选派148名党建指导员", false},
+		// The question's own name or count restated is no answer.
+		{"“新兴领域党建共享平台”新增的两大模块叫什么？", "升级为“新兴领域党建共享平台”，新增两大关键模块", false},
+		{"“新兴领域党建共享平台”新增的两大模块叫什么？", "新增“惠企政策”“诉求直达”两大模块", true},
+		{"六个试点社区分别是哪几个？", "与六个试点社区签订共建协议", false},
+		{"一条线索能拿多少奖励？", "收集民情线索80余条", false},
 		// Who serves in a role is a kind of people, not a name.
 		{"移动网格员一般是谁来当？", "引导快递员、网约车司机担任“移动网格员”", true},
 		// A classifier with nothing counted next to it counts nothing asked.
@@ -117,7 +122,7 @@ func TestEvidence(t *testing.T) {
 func TestNeeds(t *testing.T) {
 	c := cues(t)
 	assert.Empty(t, c.Analyze("闭环流程是怎么走的？").Needs, "the cue's own word is no need")
-	assert.Contains(t, c.Analyze("红色积分的报名流程是什么？").Needs, "流程")
+	assert.Contains(t, c.Analyze("红色积分的报名流程是什么？").Needs, "报名")
 	assert.Empty(t, c.Analyze("排查用了哪些办法？").Needs, "a method is no regulation")
 	assert.Equal(t, []string{"2027年"}, c.Analyze("到2027年党组织增加到多少个？").Years)
 }
