@@ -64,6 +64,9 @@ type Server struct {
 	handler http.Handler
 
 	platform PlatformFunc // the points' and notices' figures; nil: none ([WithPlatform])
+	ledger   Ledger       // the 红色积分 page's; nil: none ([WithPoints])
+	stations StationList  // the 暖“新”驿站 page's; nil: none ([WithStations])
+	notices  NoticeLog    // the 政策推送 page's; nil: none ([WithPush])
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -98,6 +101,7 @@ func NewServer(auth *Store, ts TicketStore, viewer ViewerFunc, publicURL string,
 	mux.Handle("POST /api/v1/tickets/{number}/transfer", s.api(s.transferTicket))
 	s.kbRoutes(mux)
 	s.routeQuestions(mux)
+	s.routeServices(mux)
 	mux.Handle("POST /api/v1/tickets/{number}/supervise", s.api(s.superviseTicket))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, apperr.ENotFound, "没有这个接口")

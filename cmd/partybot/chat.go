@@ -15,8 +15,11 @@ import (
 	"golang.org/x/term"
 
 	"partybot/bot"
+	"partybot/points"
+	"partybot/push"
 	"partybot/stations"
 	"partybot/tickets"
+	"partybot/web"
 )
 
 // runChat is the terminal conversation: the same assistant and commands as
@@ -151,10 +154,10 @@ func (m *Main) newAssistant(ctx context.Context, extra ...bot.Option) (*bot.Assi
 // parts are what an assistant is made of, for serve, which also watches
 // the knowledge base, sweeps the tickets and reports readiness.
 type parts struct {
-	asst     *bot.Assistant
-	kb       *bot.KnowledgeBase
-	store    *tickets.Store
-	stations *stations.Store
+	asst  *bot.Assistant
+	kb    *bot.KnowledgeBase
+	store *tickets.Store
+	serviceStores
 }
 
 // openParts opens the knowledge base and the desk and builds the
@@ -176,7 +179,7 @@ func (m *Main) openParts(ctx context.Context, extra ...bot.Option) (*parts, erro
 	if err != nil {
 		return nil, err
 	}
-	services, st, err := m.serviceOptions(ctx)
+	services, stores, err := m.serviceOptions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -184,25 +187,46 @@ func (m *Main) openParts(ctx context.Context, extra ...bot.Option) (*parts, erro
 		bot.WithDesk(desk), bot.WithKnowledgeBase(kb), bot.WithChecklists(drafter),
 		bot.WithStepTimeout(time.Duration(m.Config.StepMinutes * float64(time.Minute))),
 	}, services...), extra...)
-	return &parts{asst: bot.NewAssistant(answerer, opts...), kb: kb, store: store, stations: st}, nil
+	return &parts{asst: bot.NewAssistant(answerer, opts...), kb: kb, store: store, serviceStores: stores}, nil
 }
 
-// serviceOptions open the stores of the platform's services — 红色积分,
-// 暖“新”驿站, 政策推送 — for the assistant.
-func (m *Main) serviceOptions(ctx context.Context) ([]bot.Option, *stations.Store, error) {
-	ledger, err := m.openPoints(ctx)
-	if err != nil {
-		return nil, nil, err
+// serviceStores are the stores of the platform's services — 红色积分,
+// 暖“新”驿站, 政策推送 — which the assistant and the console share.
+type serviceStores struct {
+	ledger   *points.Store
+	stations *stations.Store
+	push     *push.Store
+}
+
+// openServices opens the stores of the platform's services; Close closes
+// them.
+func (m *Main) openServices(ctx context.Context) (serviceStores, error) {
+	var sv serviceStores
+	var err error
+	if sv.ledger, err = m.openPoints(ctx); err != nil {
+		return sv, err
 	}
-	st, err := m.openStations(ctx)
-	if err != nil {
-		return nil, nil, err
+	if sv.stations, err = m.openStations(ctx); err != nil {
+		return sv, err
 	}
-	ps, err := m.openPush(ctx)
+	sv.push, err = m.openPush(ctx)
+	return sv, err
+}
+
+// serviceOptions open the stores of the platform's services for the
+// assistant, and return them.
+func (m *Main) serviceOptions(ctx context.Context) ([]bot.Option, serviceStores, error) {
+	sv, err := m.openServices(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, sv, err
 	}
-	return []bot.Option{bot.WithPoints(ledger), bot.WithStations(st), bot.WithPush(ps)}, st, nil
+	return []bot.Option{bot.WithPoints(sv.ledger), bot.WithStations(sv.stations), bot.WithPush(sv.push)}, sv, nil
+}
+
+// webOptions are the console's 红色积分, 暖“新”驿站 and 政策推送 pages over
+// sv.
+func (sv serviceStores) webOptions() []web.Option {
+	return []web.Option{web.WithPoints(sv.ledger), web.WithStations(sv.stations), web.WithPush(sv.push)}
 }
 
 // terminalUser is who talks in the terminal: the user id given with

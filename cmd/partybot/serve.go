@@ -211,7 +211,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		_, stop, err := m.startWeb(listen, p.store, auth, append(opts, kbOpt)...)
+		_, stop, err := m.startWeb(listen, p.store, auth, append(append(opts, kbOpt), p.webOptions()...)...)
 		if err != nil {
 			return err
 		}

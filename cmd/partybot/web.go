@@ -113,6 +113,11 @@ func (m *Main) runWebServe(ctx context.Context, args []string) error {
 		return err
 	}
 	opts = append(opts, kbOpt)
+	services, err := m.openServices(ctx)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, services.webOptions()...)
 	// A newcomer with no administrator gets in as the local one.
 	publicURL, _ := webSetting("PARTYBOT_WEB_URL", m.Config.Web.URL)
 	local, why := localAdminAllowed(*listen, publicURL, len(m.Config.policy.Admins()))
