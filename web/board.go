@@ -46,14 +46,9 @@ func ParseTicketQuery(q url.Values) (TicketQuery, error) {
 		}
 		tq.Overdue = strconv.FormatBool(overdue)
 	}
-	if p := q.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > maxPage {
-			return tq, apperr.Errorf(apperr.EInvalid, "页码应为正整数")
-		}
-		tq.Page = n
-	}
-	return tq, nil
+	var err error
+	tq.Page, err = parsePage(q.Get("page"))
+	return tq, err
 }
 
 // Values returns q as a query string's values, page included when not 1.

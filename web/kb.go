@@ -303,12 +303,7 @@ func (s *Server) kbView(v tickets.Viewer, q url.Values) kbData {
 		}
 		return "/kb#docs"
 	}
-	if d.Page > 1 {
-		d.Prev = link(d.Page - 1)
-	}
-	if d.Page < d.Pages {
-		d.Next = link(d.Page + 1)
-	}
+	d.Prev, d.Next = pagerLinks(d.Page, d.Pages, link)
 	return d
 }
 

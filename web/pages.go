@@ -91,34 +91,21 @@ func (s *Server) boardPage(w http.ResponseWriter, r *http.Request, v tickets.Vie
 	for _, st := range tickets.Statuses {
 		total += p.Counts[st]
 	}
-	d.Statuses = append(d.Statuses, statusCount{Label: "全部", Count: total, Link: boardLink(all), On: q.Status == ""})
+	d.Statuses = append(d.Statuses, statusCount{Label: "全部", Count: total, Link: pageLink("/tickets", all.Values().Encode()), On: q.Status == ""})
 	for _, st := range tickets.Statuses {
 		one := all
 		one.Status = st
-		d.Statuses = append(d.Statuses, statusCount{st, st.Label(), p.Counts[st], boardLink(one), q.Status == st})
+		d.Statuses = append(d.Statuses, statusCount{st, st.Label(), p.Counts[st], pageLink("/tickets", one.Values().Encode()), q.Status == st})
 	}
 	for _, t := range p.Tickets {
 		d.Rows = append(d.Rows, boardRow{t, cmp.Or(names[t.Department], t.Department), formatTime(deadline(t)),
 			clip(cmp.Or(t.Summary, t.Text), 60)})
 	}
-	if q.Page > 1 {
-		prev := q
-		prev.Page = min(q.Page-1, d.Pages)
-		d.Prev = boardLink(prev)
-	}
-	if q.Page < d.Pages {
-		next := q
-		next.Page = q.Page + 1
-		d.Next = boardLink(next)
-	}
+	d.Prev, d.Next = pagerLinks(q.Page, d.Pages, func(page int) string {
+		q.Page = page
+		return pageLink("/tickets", q.Values().Encode())
+	})
 	s.render(w, http.StatusOK, "board.html", d)
-}
-
-func boardLink(q TicketQuery) string {
-	if e := q.Values().Encode(); e != "" {
-		return "/tickets?" + e
-	}
-	return "/tickets"
 }
 
 // deadline is the ticket's resolution deadline, or its response deadline

@@ -84,19 +84,6 @@ func ParseEntryQuery(q url.Values) (EntryQuery, error) {
 	return eq, nil
 }
 
-// parsePage reads ?page=: 1 when empty. Returns EINVALID for anything
-// but a positive number up to maxPage.
-func parsePage(s string) (int, error) {
-	if s == "" {
-		return 1, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > maxPage {
-		return 0, apperr.Errorf(apperr.EInvalid, "页码应为正整数")
-	}
-	return n, nil
-}
-
 // Values returns q as a query string's values, page included when not 1.
 func (q EntryQuery) Values() url.Values {
 	v := url.Values{}

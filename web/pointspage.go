@@ -115,23 +115,3 @@ func newEntryRow(e points.Entry, correctedBy []int64) entryRow {
 	}
 	return row
 }
-
-// pagerLinks returns the links to the pages before and after page of
-// pages ("" where there is none), made by link.
-func pagerLinks(page, pages int, link func(page int) string) (prev, next string) {
-	if page > 1 {
-		prev = link(min(page-1, pages))
-	}
-	if page < pages {
-		next = link(page + 1)
-	}
-	return prev, next
-}
-
-// pageLink is path with the query string query, if any.
-func pageLink(path, query string) string {
-	if query == "" {
-		return path
-	}
-	return path + "?" + query
-}

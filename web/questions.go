@@ -102,14 +102,8 @@ func ParseQuestionQuery(q url.Values) (QuestionQuery, error) {
 		return qq, apperr.Errorf(apperr.EInvalid, "开始日期应不晚于结束日期。")
 	}
 	qq.period = p
-	if s := q.Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxPage {
-			return qq, apperr.Errorf(apperr.EInvalid, "页码应为正整数")
-		}
-		qq.Page = n
-	}
-	return qq, nil
+	qq.Page, err = parsePage(q.Get("page"))
+	return qq, err
 }
 
 // Values returns q as a query string's values, page included when not 1.

@@ -80,24 +80,11 @@ func (s *Server) questionsPage(w http.ResponseWriter, r *http.Request, v tickets
 	for _, g := range gaps {
 		d.Gaps = append(d.Gaps, gapRow{g, formatTime(g.Last)})
 	}
-	if q.Page > 1 {
-		prev := q
-		prev.Page = min(q.Page-1, d.Pages)
-		d.Prev = questionsLink(prev)
-	}
-	if q.Page < d.Pages {
-		next := q
-		next.Page = q.Page + 1
-		d.Next = questionsLink(next)
-	}
+	d.Prev, d.Next = pagerLinks(q.Page, d.Pages, func(page int) string {
+		q.Page = page
+		return pageLink("/questions", q.Values().Encode())
+	})
 	s.render(w, http.StatusOK, "questions.html", d)
-}
-
-func questionsLink(q QuestionQuery) string {
-	if e := q.Values().Encode(); e != "" {
-		return "/questions?" + e
-	}
-	return "/questions"
 }
 
 // forbiddenPage writes err (the log is not kept, or not the viewer's to
