@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -14,28 +13,7 @@ import (
 
 // serveWeb runs "partybot web" on dir and cfg until the end of the test
 // and returns its base URL.
-func serveWeb(t *testing.T, dir, cfg string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out lockedBuffer
-	m := &Main{Config: Config{DataDir: dir, ConfigFile: cfg}, Stdout: &out, Stderr: io.Discard, Logger: NewMain().Logger}
-	served := make(chan error, 1)
-	go func() { served <- m.runWeb(ctx, []string{"--listen", "127.0.0.1:0"}) }()
-	t.Cleanup(func() {
-		cancel()
-		<-served
-		m.Close()
-	})
-	var base string
-	require.Eventually(t, func() bool {
-		if _, addr, ok := strings.Cut(out.String(), "工作台已启动："); ok {
-			base = strings.TrimSpace(addr)
-			return true
-		}
-		return false
-	}, 10*time.Second, 10*time.Millisecond)
-	return base
-}
+func serveWeb(t *testing.T, dir, cfg string) string { return startConsole(t, dir, cfg).base }
 
 // TestWebStatsJSON: GET /api/v1/stats is the object "tickets stats --json"
 // prints for the same period and user, byte for byte: an administrator's

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,21 +72,7 @@ func TestWeb(t *testing.T) {
 	_, err = webCLI(t, dir, cfg, "link")
 	assert.True(t, isUsage(err))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var out lockedBuffer
-	m := &Main{Config: Config{DataDir: dir, ConfigFile: cfg}, Stdout: &out, Stderr: io.Discard, Logger: NewMain().Logger}
-	served := make(chan error, 1)
-	go func() { served <- m.runWeb(ctx, []string{"--listen", "127.0.0.1:0"}) }()
-	t.Cleanup(func() { m.Close() })
-	var base string
-	require.Eventually(t, func() bool {
-		s := out.String()
-		if _, addr, ok := strings.Cut(s, "工作台已启动："); ok {
-			base = strings.TrimSpace(addr)
-			return true
-		}
-		return false
-	}, 10*time.Second, 10*time.Millisecond)
+	base := startConsole(t, dir, cfg).base
 
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(path, cookie, bearer string) (*http.Response, string) {
@@ -144,12 +129,4 @@ func TestWeb(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "session ended")
 	resp, _ = get("/api/v1/tickets", "", token)
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "token revoked")
-
-	cancel()
-	select {
-	case err := <-served:
-		require.NoError(t, err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("web did not stop")
-	}
 }

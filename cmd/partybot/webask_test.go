@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,19 +18,7 @@ import (
 func TestWebAsk(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, webConfig)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out lockedBuffer
-	m := &Main{Config: Config{DataDir: dir, ConfigFile: cfg}, Stdout: &out, Stderr: io.Discard, Logger: NewMain().Logger}
-	served := make(chan error, 1)
-	go func() { served <- m.runWeb(ctx, []string{"--listen", "127.0.0.1:0"}) }()
-	t.Cleanup(func() { m.Close() })
-	var base string
-	require.Eventually(t, func() bool {
-		_, addr, ok := strings.Cut(out.String(), "工作台已启动：")
-		base = strings.TrimSpace(addr)
-		return ok
-	}, 20*time.Second, 10*time.Millisecond)
+	base := startConsole(t, dir, cfg).base
 
 	token := func(user string) string {
 		s, err := webCLI(t, dir, cfg, "token", "--user", user)
@@ -75,12 +61,4 @@ func TestWebAsk(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	resp, _ = call("GET", "/api/v1/questions", staff, "")
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "staff do not read the log")
-
-	cancel()
-	select {
-	case err := <-served:
-		assert.NoError(t, err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("web did not stop")
-	}
 }

@@ -3,56 +3,18 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"partybot/web"
 )
-
-// console is a "partybot web" running for a test.
-type console struct {
-	t    *testing.T
-	base string
-}
-
-// startConsole runs "partybot web" on data directory dir with config cfg
-// until the test ends.
-func startConsole(t *testing.T, dir, cfg string) *console {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out lockedBuffer
-	m := &Main{Config: Config{DataDir: dir, ConfigFile: cfg}, Stdout: &out, Stderr: io.Discard, Logger: NewMain().Logger}
-	served := make(chan error, 1)
-	go func() { served <- m.runWeb(ctx, []string{"--listen", "127.0.0.1:0"}) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-served:
-			assert.NoError(t, err)
-		case <-time.After(15 * time.Second):
-			t.Error("web did not stop")
-		}
-		m.Close()
-	})
-	c := &console{t: t}
-	require.Eventually(t, func() bool {
-		if _, addr, ok := strings.Cut(out.String(), "工作台已启动："); ok {
-			c.base = strings.TrimSpace(addr)
-			return true
-		}
-		return false
-	}, 60*time.Second, 20*time.Millisecond)
-	return c
-}
 
 // do sends a request with the bearer token and returns the response and
 // its body.
