@@ -45,6 +45,7 @@ type boardData struct {
 	Statuses    []statusCount
 	Rows        []boardRow
 	Prev, Next  string // links to the neighbouring pages, "" when none
+	Flash       string // the message of the action just done, once
 }
 
 type statusCount struct {
@@ -78,7 +79,7 @@ func (s *Server) boardPage(w http.ResponseWriter, r *http.Request, v tickets.Vie
 		return
 	}
 	names := s.deptNames()
-	d := boardData{viewData: viewData{"工单", v.UserID, v.Admin}, Query: q, Page: p,
+	d := boardData{viewData: viewData{"工单", v.UserID, v.Admin}, Query: q, Page: p, Flash: takeFlash(w, r),
 		Pages: max(1, (p.Total+PageSize-1)/PageSize)}
 	for _, dept := range s.tickets.Departments() {
 		if v.Admin || v.Staff(dept.Key) {
@@ -197,12 +198,24 @@ func (s *Server) detailPage(w http.ResponseWriter, r *http.Request, v tickets.Vi
 		s.errorPage(w, r, v, err)
 		return
 	}
-	flash := ""
-	if c, err := r.Cookie(flashCookie); err == nil {
-		flash, _ = url.QueryUnescape(c.Value)
-		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/tickets/", MaxAge: -1, HttpOnly: true})
+	s.renderDetail(w, http.StatusOK, v, t, takeFlash(w, r), "", nil)
+}
+
+// setFlash keeps msg for the next page of the board or a ticket.
+func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, msg string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/tickets",
+		MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure || r.TLS != nil})
+}
+
+// takeFlash returns the message setFlash kept, once: the cookie is cleared.
+func takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
 	}
-	s.renderDetail(w, http.StatusOK, v, t, flash, "", nil)
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/tickets", MaxAge: -1, HttpOnly: true})
+	msg, _ := url.QueryUnescape(c.Value)
+	return msg
 }
 
 func (s *Server) renderDetail(w http.ResponseWriter, status int, v tickets.Viewer, t *tickets.Ticket, flash, errMsg string, form url.Values) {
@@ -305,9 +318,12 @@ func (s *Server) actionPost(w http.ResponseWriter, r *http.Request, v tickets.Vi
 		var done *tickets.Ticket
 		done, msg, err = do(s, r, v, t.Number)
 		if err == nil {
-			http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/tickets/",
-				MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure || r.TLS != nil})
-			http.Redirect(w, r, "/tickets/"+done.Number, http.StatusSeeOther)
+			s.setFlash(w, r, msg)
+			next := "/tickets/" + done.Number
+			if !v.CanHandle(done) {
+				next = "/tickets" // transferred away: the ticket is no longer the viewer's
+			}
+			http.Redirect(w, r, next, http.StatusSeeOther)
 			return
 		}
 	}

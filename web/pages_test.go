@@ -431,3 +431,33 @@ func (d *discard) Write(p []byte) (int, error) {
 	d.n += len(p)
 	return len(p), nil
 }
+
+// TestTransferLandsOnTheBoard: a clerk who transfers a ticket away may no
+// longer see it, so the action leads to the board with its message, shown
+// once, and no other ticket's page shows it afterwards.
+func TestTransferLandsOnTheBoard(t *testing.T) {
+	e := newEnv(t, "")
+	sid := e.signIn(t, "tg:renshe")
+	v := e.current(t, e.renshe.Number).Version
+	resp, _ := e.post(t, "/tickets/"+e.renshe.Number+"/transfer", sid,
+		url.Values{"version": {strconv.Itoa(v)}, "to": {"sifa"}, "reason": {"不归我们"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/tickets", resp.Header.Get("Location"))
+	var flash *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "partybot_flash" {
+			flash = c
+		}
+	}
+	require.NotNil(t, flash, "the message is kept for the next page")
+	board, body := e.do(t, "GET", "/tickets", sid, "", "Cookie", web.CookieName+"="+sid+"; "+flash.Name+"="+flash.Value)
+	assert.Contains(t, body, `<div class="flash">已转派至`)
+	cleared := false
+	for _, c := range board.Cookies() {
+		cleared = cleared || (c.Name == flash.Name && c.MaxAge < 0)
+	}
+	assert.True(t, cleared, "the board shows the message once")
+	other := e.create(t, tickets.NewTicket{Text: "另一件", Department: "renshe"})
+	_, body = e.do(t, "GET", "/tickets/"+other.Number, sid, "")
+	assert.NotContains(t, body, "已转派至")
+}
