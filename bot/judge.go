@@ -23,7 +23,7 @@ type judgement struct {
 	speaking int           // hits[:speaking] speak of the focus
 	evidence map[int][]int // hit index → sentences holding the answer
 	focus    func(string) float64
-	typ      question.Type
+	detail   bool // the question asks for a detail a passage states or not ([question.Analysis.Detail])
 	byModel  bool // the model judge decided
 }
 
@@ -79,11 +79,11 @@ func (a *Answerer) judge(an question.Analysis, hits []retrieval.Hit) judgement {
 	// one before ("通过数据比对……连续开展8轮动态数据更新").
 	near := focus
 	v := a.cues.Judge(an, ps, question.Thresholds{Coverage: a.MinCoverage, Focus: a.MinFocus, Near: a.MinNear}, near)
-	j := judgement{Verdict: v, speaking: len(v.Speaking), evidence: map[int][]int{}, focus: focus, typ: an.Type}
+	j := judgement{Verdict: v, speaking: len(v.Speaking), evidence: map[int][]int{}, focus: focus, detail: an.Detail()}
 	// The passages that speak of the focus rise above the others, those
 	// that hold the detail asked for first.
 	order := append([]int(nil), v.Speaking...)
-	if an.Type.Specific() {
+	if an.Detail() {
 		byFocus(order[:v.Answering], evidenceFocus(ps, v.Evidence, focus))
 	} else {
 		byFocus(order[:v.Answering], ps)
@@ -243,7 +243,7 @@ func (a *Answerer) choose(q string, j judgement) []sentence {
 			break
 		}
 		for k, s := range readable(retrieval.Sentences(h.Text)) {
-			ev := slices.Contains(j.evidence[i], k) && j.typ.Specific()
+			ev := slices.Contains(j.evidence[i], k) && j.detail
 			sc := coverage(s)
 			if ev {
 				sc += 1 // the detail asked for leads

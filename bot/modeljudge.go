@@ -97,7 +97,7 @@ func (a *Answerer) modelJudge(ctx context.Context, q string, an question.Analysi
 
 // decided is j with the judge's verdict: the passages it cites first.
 func (j judgement) decided(an question.Analysis, r judgeReply, given []int) judgement {
-	out := judgement{focus: j.focus, typ: j.typ, evidence: map[int][]int{}, byModel: true}
+	out := judgement{focus: j.focus, detail: j.detail, evidence: map[int][]int{}, byModel: true}
 	var order []int
 	for _, p := range r.Passages {
 		if i := given[p-1]; !slices.Contains(order, i) {

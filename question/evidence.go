@@ -66,6 +66,11 @@ var (
 	// stepRE are the marks of a procedure: actions and their order.
 	stepRE = regexp.MustCompile(`一是|二是|首先|其次|然后|最后|第[一二三四五六七八九十]|通过|采取|采用|建立|健全|推行|实行|实施|开展|落实|制定|组建|设立|搭建|构建|打造|选派|签订|召开|明确|推动|引导|坚持|创新|完善|规范|实行|探索|整合|依托|围绕|聚焦|对照|按照|由|经`)
 
+	// writeAskRE asks how to write or fill in a document; writeRE is what
+	// says how: a count of 75 入党申请 does not say how to write one.
+	writeAskRE = regexp.MustCompile(`(?:怎么|咋|如何|怎样)(?:写|填)(?:[^入进上补充]|$)`)
+	writeRE    = regexp.MustCompile(`写明|撰写|填写|书写|格式|范文|模板|样式|应当包括|应包括|注明|载明`)
+
 	// whyRE are the marks of a purpose or reason.
 	whyRE = regexp.MustCompile(`为了|旨在|目的|以便|以期|为.{1,20}提供|确保|保障|助力|推动|促进|实现|让|使|从而|进而|因为|由于|针对|聚焦`)
 
@@ -133,9 +138,20 @@ func (c *Cues) Evidence(a Analysis, sentence string) bool {
 	case List:
 		return matchesBeyond(listRE, s, glossary.Normalize(a.Question))
 	case How:
+		if writeAskRE.MatchString(a.Question) {
+			return writeRE.MatchString(s)
+		}
 		return stepRE.MatchString(s)
 	}
 	return true
+}
+
+// Detail reports whether a asks for something a passage either states or
+// does not: a detail of a specific type ([Type.Specific]), or how to write
+// a document ("入党申请书怎么写"), which a passage that only mentions the
+// document does not say.
+func (a Analysis) Detail() bool {
+	return a.Type.Specific() || (a.Type == How && writeAskRE.MatchString(a.Question))
 }
 
 // matchesBeyond reports whether re matches s other than by what question

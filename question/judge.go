@@ -95,12 +95,12 @@ func (c *Cues) Judge(a Analysis, ps []Passage, t Thresholds, sentenceFocus func(
 			// 时间：早八点至晚十点").
 			near := sentenceFocus(s) >= t.Near ||
 				(j > 0 && utf8.RuneCountInString(s) <= shortSentence && sentenceFocus(p.Sentences[j-1]) >= t.Near)
-			if c.Evidence(a, s) && (!a.Type.Specific() || near) {
+			if c.Evidence(a, s) && (!a.Detail() || near) {
 				v.Evidence[i] = append(v.Evidence[i], j)
 			}
 		}
 		needsMet = needsMet || p.Needs
-		if p.Needs && (!a.Type.Specific() || len(v.Evidence[i]) > 0) {
+		if p.Needs && (!a.Detail() || len(v.Evidence[i]) > 0) {
 			answering = append(answering, i)
 		} else {
 			other = append(other, i)

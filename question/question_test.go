@@ -88,6 +88,9 @@ func TestEvidence(t *testing.T) {
 		{"乌达的整顿是哪个部门牵头的？", "通过专项整顿，社会组织党建工作质量明显提升", false},
 		{"帮办联系人的电话是多少？", "打一通问询电话、去一趟办公场所", false},
 		{"书记是谁？", "选派148名党建指导员", false},
+		// How to write a document wants how to write it.
+		{"入党申请书应该怎么写？", "共有75人提交入党申请、储备积极分子45人", false},
+		{"入党申请书应该怎么写？", "申请书应写明对党的认识和入党动机", true},
 		// The question's own name or count restated is no answer.
 		{"“新兴领域党建共享平台”新增的两大模块叫什么？", "升级为“新兴领域党建共享平台”，新增两大关键模块", false},
 		{"“新兴领域党建共享平台”新增的两大模块叫什么？", "新增“惠企政策”“诉求直达”两大模块", true},
