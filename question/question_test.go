@@ -154,6 +154,19 @@ func TestJudgeLeavesOtherPlaces(t *testing.T) {
 	assert.Equal(t, question.Refused, c.Judge(a, []question.Passage{p}, th, one).Outcome)
 }
 
+func TestJudgeTakesTheDetailFromThePassageOnTheFocus(t *testing.T) {
+	c := cues(t)
+	a := c.Analyze("飞地支部都建在哪些地方？")
+	th := question.Thresholds{Coverage: 0.4, Focus: 0.4, Near: 0.2}
+	one := func(string) float64 { return 1 }
+	topic := question.Passage{Sentences: []string{"在园外灵活组建9个飞地支部。"}, Coverage: 0.9, Focus: 0.9, Concepts: true, Needs: true}
+	other := question.Passage{Sentences: []string{"在永嘉商圈党委牵头搭建下签订共建协议。"}, Coverage: 0.5, Focus: 0.45, Concepts: true, Needs: true}
+	v := c.Judge(a, []question.Passage{topic, other}, th, one)
+	assert.Equal(t, question.Partial, v.Outcome, "the place is in a passage about something else")
+	other.Focus = 0.8
+	assert.Equal(t, question.Answered, c.Judge(a, []question.Passage{topic, other}, th, one).Outcome)
+}
+
 func TestJudgeWantsTheYearsAsked(t *testing.T) {
 	c := cues(t)
 	a := c.Analyze("到2027年党组织增加到多少个？")
