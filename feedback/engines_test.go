@@ -2,36 +2,18 @@ package feedback_test
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, for rawDB
 
 	"partybot/feedback"
-	"partybot/internal/pgtest" // registers the "pgx" driver too
-	"partybot/sqlstore"
+	"partybot/internal/pgtest"
 )
 
-// testEngine makes databases on one engine for the conformance tests,
-// which run every test of the store on both SQLite and PostgreSQL.
-type testEngine struct {
-	name string
-	eng  sqlstore.Engine
-	// newDB returns where a new, empty database is: a file in tb's
-	// temporary directory, or a schema of the test database dropped at the
-	// end of tb.
-	newDB func(tb testing.TB) string
-	// driver is the database/sql driver of rawDB.
-	driver string
-}
+// testEngine is an engine the store's conformance tests run on.
+type testEngine struct{ pgtest.Engine }
 
-var engines = []testEngine{
-	{name: "sqlite", eng: sqlstore.SQLite, driver: "sqlite",
-		newDB: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "feedback.db") }},
-	{name: "postgres", eng: sqlstore.Postgres, driver: "pgx", newDB: pgtest.URL},
-}
+var engines = []testEngine{{pgtest.SQLite("feedback.db")}, {pgtest.Postgres}}
 
 // eachEngine runs test once per engine, as subtests "sqlite" and
 // "postgres". The PostgreSQL one is skipped without
@@ -39,7 +21,7 @@ var engines = []testEngine{
 func eachEngine(t *testing.T, test func(t *testing.T, e testEngine)) {
 	t.Helper()
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) { test(t, e) })
+		t.Run(e.Name, func(t *testing.T) { test(t, e) })
 	}
 }
 
@@ -47,7 +29,7 @@ func eachEngine(t *testing.T, test func(t *testing.T, e testEngine)) {
 // the test; it returns the store and where its database is.
 func (e testEngine) MustOpen(tb testing.TB) (*feedback.Store, string) {
 	tb.Helper()
-	dsn := e.newDB(tb)
+	dsn := e.NewDB(tb)
 	return e.MustOpenAt(tb, dsn), dsn
 }
 
@@ -56,21 +38,7 @@ func (e testEngine) MustOpen(tb testing.TB) (*feedback.Store, string) {
 func (e testEngine) MustOpenAt(tb testing.TB, dsn string) *feedback.Store {
 	tb.Helper()
 	s, err := feedback.Open(context.Background(), dsn)
-	require.NoError(tb, err, "open %s store", e.name)
+	require.NoError(tb, err, "open %s store", e.Name)
 	tb.Cleanup(func() { s.Close() })
 	return s
-}
-
-// rawDB opens the database at dsn beside the store, for a test to read or
-// change what the store's API does not show; it is closed at the end of
-// the test. Statements go through e.eng.Bind.
-func (e testEngine) rawDB(tb testing.TB, dsn string) *sql.DB {
-	tb.Helper()
-	if e.eng == sqlstore.SQLite {
-		dsn += "?_busy_timeout=10000"
-	}
-	db, err := sql.Open(e.driver, dsn)
-	require.NoError(tb, err)
-	tb.Cleanup(func() { db.Close() })
-	return db
 }

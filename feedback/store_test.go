@@ -115,7 +115,7 @@ func TestVote(t *testing.T) {
 func TestVotesSurviveReopen(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e testEngine) {
 		ctx := context.Background()
-		dsn := e.newDB(t)
+		dsn := e.NewDB(t)
 		s, err := feedback.Open(ctx, dsn)
 		require.NoError(t, err)
 		up, err := s.RecordAnswer(ctx, answer("u1", "入党积极分子怎样培养？"))
@@ -187,7 +187,7 @@ func TestConcurrentRecordAnswer(t *testing.T) {
 func TestPruneUnvotedAnswers(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e testEngine) {
 		ctx := context.Background()
-		dsn := e.newDB(t)
+		dsn := e.NewDB(t)
 		s, err := feedback.Open(ctx, dsn)
 		require.NoError(t, err)
 		ids := map[string]int64{}
@@ -199,7 +199,7 @@ func TestPruneUnvotedAnswers(t *testing.T) {
 		require.NoError(t, s.Close())
 
 		// Age them behind the store's back.
-		db := e.rawDB(t, dsn)
+		db := e.RawDB(t, dsn)
 		now := time.Now()
 		for name, age := range map[string]time.Duration{
 			"old unvoted":    91 * 24 * time.Hour,
@@ -207,7 +207,7 @@ func TestPruneUnvotedAnswers(t *testing.T) {
 			"recent unvoted": 30 * 24 * time.Hour,
 			"just kept":      89 * 24 * time.Hour,
 		} {
-			_, err := db.ExecContext(ctx, e.eng.Bind("UPDATE answers SET created_at = ? WHERE id = ?"), now.Add(-age).UnixMilli(), ids[name])
+			_, err := db.ExecContext(ctx, e.Eng.Bind("UPDATE answers SET created_at = ? WHERE id = ?"), now.Add(-age).UnixMilli(), ids[name])
 			require.NoError(t, err)
 		}
 		require.NoError(t, db.Close())
@@ -228,7 +228,7 @@ func TestPruneUnvotedAnswers(t *testing.T) {
 func TestOpenTogether(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e testEngine) {
 		ctx := context.Background()
-		dsn := e.newDB(t)
+		dsn := e.NewDB(t)
 		stores := make([]*feedback.Store, 4)
 		errs := make([]error, len(stores))
 		var wg sync.WaitGroup
@@ -247,7 +247,7 @@ func TestOpenTogether(t *testing.T) {
 		assert.Equal(t, "谁能看到？", got.Question)
 
 		var n, latest int
-		require.NoError(t, e.rawDB(t, dsn).QueryRowContext(ctx, "SELECT count(*), max(version) FROM feedback_migrations").Scan(&n, &latest))
+		require.NoError(t, e.RawDB(t, dsn).QueryRowContext(ctx, "SELECT count(*), max(version) FROM feedback_migrations").Scan(&n, &latest))
 		assert.Equal(t, 3, n, "each migration recorded once")
 		assert.Equal(t, 3, latest)
 	})
@@ -273,7 +273,7 @@ func TestOpenPostgresKeepsThePasswordOut(t *testing.T) {
 // as the bot does after each reply.
 func BenchmarkRecordAnswer(b *testing.B) {
 	for _, e := range engines {
-		b.Run(e.name, func(b *testing.B) {
+		b.Run(e.Name, func(b *testing.B) {
 			ctx := context.Background()
 			s, _ := e.MustOpen(b)
 			a := answer("u1", "支部党员大会多久开一次？")

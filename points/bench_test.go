@@ -17,7 +17,7 @@ import (
 func fill(tb testing.TB, e testEngine, dsn, userID string, n int) {
 	tb.Helper()
 	ctx := context.Background()
-	db := e.rawDB(tb, dsn)
+	db := e.RawDB(tb, dsn)
 	tx, err := db.BeginTx(ctx, nil)
 	require.NoError(tb, err)
 	defer tx.Rollback()
@@ -34,7 +34,7 @@ func fill(tb testing.TB, e testEngine, dsn, userID string, n int) {
 			rows = append(rows, "(?, ?, 1, ?, 'manual', 'admin', ?)")
 			args = append(args, user, seq, seq, int64(1_700_000_000_000+i))
 		}
-		_, err := tx.ExecContext(ctx, e.eng.Bind("INSERT INTO points_entries (user_id, seq, points, balance, reason, by_user, created_at) VALUES "+
+		_, err := tx.ExecContext(ctx, e.Eng.Bind("INSERT INTO points_entries (user_id, seq, points, balance, reason, by_user, created_at) VALUES "+
 			strings.Join(rows, ", ")), args...)
 		require.NoError(tb, err)
 	}
@@ -45,7 +45,7 @@ func fill(tb testing.TB, e testEngine, dsn, userID string, n int) {
 // (among 20,000); the target is under 5 ms.
 func BenchmarkBalance10k(b *testing.B) {
 	for _, e := range engines {
-		b.Run(e.name, func(b *testing.B) {
+		b.Run(e.Name, func(b *testing.B) {
 			ctx := context.Background()
 			s, dsn := e.MustOpen(b)
 			fill(b, e, dsn, "heavy", 10_000)
@@ -79,7 +79,7 @@ func TestBalanceLongHistory(t *testing.T) {
 // one transaction holding the user's lock.
 func BenchmarkAward(b *testing.B) {
 	for _, e := range engines {
-		b.Run(e.name, func(b *testing.B) {
+		b.Run(e.Name, func(b *testing.B) {
 			ctx := context.Background()
 			s, _ := e.MustOpen(b)
 			for b.Loop() {

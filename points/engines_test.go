@@ -2,38 +2,20 @@ package points_test
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, for rawDB
 
-	"partybot/internal/pgtest" // registers the "pgx" driver too
+	"partybot/internal/pgtest"
 	"partybot/points"
-	"partybot/sqlstore"
 )
 
-// testEngine makes databases on one engine for the conformance tests,
-// which run every test of the store on both SQLite and PostgreSQL.
-type testEngine struct {
-	name string
-	eng  sqlstore.Engine
-	// newDB returns where a new, empty database is: a file in tb's
-	// temporary directory, or a schema of the test database dropped at the
-	// end of tb.
-	newDB func(tb testing.TB) string
-	// driver is the database/sql driver of rawDB.
-	driver string
-}
+// testEngine is an engine the store's conformance tests run on.
+type testEngine struct{ pgtest.Engine }
 
-var engines = []testEngine{
-	{name: "sqlite", eng: sqlstore.SQLite, driver: "sqlite",
-		newDB: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "points.db") }},
-	{name: "postgres", eng: sqlstore.Postgres, driver: "pgx", newDB: pgtest.URL},
-}
+var engines = []testEngine{{pgtest.SQLite("points.db")}, {pgtest.Postgres}}
 
 // eachEngine runs test once per engine, as subtests "sqlite" and
 // "postgres". The PostgreSQL one is skipped without
@@ -41,40 +23,26 @@ var engines = []testEngine{
 func eachEngine(t *testing.T, test func(t *testing.T, e testEngine)) {
 	t.Helper()
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) { test(t, e) })
+		t.Run(e.Name, func(t *testing.T) { test(t, e) })
 	}
 }
 
-// MustOpen opens a store with opts on a new database and closes it at the
-// end of the test; it returns the store and where its database is.
+// MustOpen opens a store on a new database and closes it at the end of
+// the test; it returns the store and where its database is.
 func (e testEngine) MustOpen(tb testing.TB, opts ...points.Option) (*points.Store, string) {
 	tb.Helper()
-	dsn := e.newDB(tb)
+	dsn := e.NewDB(tb)
 	return e.MustOpenAt(tb, dsn, opts...), dsn
 }
 
-// MustOpenAt opens a store with opts on the database at dsn and closes it
-// at the end of the test.
+// MustOpenAt opens a store on the database at dsn and closes it at the end
+// of the test.
 func (e testEngine) MustOpenAt(tb testing.TB, dsn string, opts ...points.Option) *points.Store {
 	tb.Helper()
 	s, err := points.Open(context.Background(), dsn, opts...)
-	require.NoError(tb, err, "open %s store", e.name)
+	require.NoError(tb, err, "open %s store", e.Name)
 	tb.Cleanup(func() { s.Close() })
 	return s
-}
-
-// rawDB opens the database at dsn beside the store, for a test to read or
-// change what the store's API does not show; it is closed at the end of
-// the test. Statements go through e.eng.Bind.
-func (e testEngine) rawDB(tb testing.TB, dsn string) *sql.DB {
-	tb.Helper()
-	if e.eng == sqlstore.SQLite {
-		dsn += "?_busy_timeout=10000"
-	}
-	db, err := sql.Open(e.driver, dsn)
-	require.NoError(tb, err)
-	tb.Cleanup(func() { db.Close() })
-	return db
 }
 
 // clock is a settable clock for [points.WithClock].

@@ -22,7 +22,7 @@ func TestAppendOnly(t *testing.T) {
 		s, dsn := e.MustOpen(t)
 		_, err := s.Award(ctx, verify("u1", "2026-000001"))
 		require.NoError(t, err)
-		db := e.rawDB(t, dsn)
+		db := e.RawDB(t, dsn)
 		for _, stmt := range []string{
 			"UPDATE points_entries SET points = 500, balance = 500",
 			"DELETE FROM points_entries",
@@ -31,7 +31,7 @@ func TestAppendOnly(t *testing.T) {
 			require.Error(t, err, stmt)
 			assert.Contains(t, err.Error(), "append-only", stmt)
 		}
-		if e.eng == sqlstore.Postgres {
+		if e.Eng == sqlstore.Postgres {
 			_, err := db.ExecContext(ctx, "TRUNCATE points_entries")
 			assert.ErrorContains(t, err, "append-only")
 		}

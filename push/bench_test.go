@@ -17,7 +17,7 @@ func BenchmarkPlan100k(b *testing.B) {
 	ctx := context.Background()
 	e := engines[0]
 	s, dsn := e.MustOpen(b)
-	db := e.rawDB(b, dsn)
+	db := e.RawDB(b, dsn)
 	tx, err := db.BeginTx(ctx, nil)
 	require.NoError(b, err)
 	subs := subscriptions(100_000)

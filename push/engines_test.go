@@ -2,70 +2,43 @@ package push_test
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, for rawDB
 
-	"partybot/internal/pgtest" // registers the "pgx" driver too
+	"partybot/internal/pgtest"
 	"partybot/push"
-	"partybot/sqlstore"
 )
 
-// testEngine makes databases on one engine; every store test runs on
-// SQLite and PostgreSQL.
-type testEngine struct {
-	name   string
-	eng    sqlstore.Engine
-	newDB  func(tb testing.TB) string // a new, empty database
-	driver string                     // rawDB's driver
-}
+// testEngine is an engine the store's conformance tests run on.
+type testEngine struct{ pgtest.Engine }
 
-var engines = []testEngine{
-	{name: "sqlite", eng: sqlstore.SQLite, driver: "sqlite",
-		newDB: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "push.db") }},
-	{name: "postgres", eng: sqlstore.Postgres, driver: "pgx", newDB: pgtest.URL},
-}
+var engines = []testEngine{{pgtest.SQLite("push.db")}, {pgtest.Postgres}}
 
 // eachEngine runs test once per engine, as subtests "sqlite" and
-// "postgres"; the PostgreSQL one is skipped without
-// PARTYBOT_TEST_DATABASE_URL (see pgtest).
+// "postgres". The PostgreSQL one is skipped without
+// PARTYBOT_TEST_DATABASE_URL, and fails without it under CI=true.
 func eachEngine(t *testing.T, test func(t *testing.T, e testEngine)) {
 	t.Helper()
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) { test(t, e) })
+		t.Run(e.Name, func(t *testing.T) { test(t, e) })
 	}
 }
 
-// MustOpen opens a store on a new database, closed at the end of the
-// test, and returns it with where its database is.
+// MustOpen opens a store on a new database and closes it at the end of
+// the test; it returns the store and where its database is.
 func (e testEngine) MustOpen(tb testing.TB, opts ...push.Option) (*push.Store, string) {
 	tb.Helper()
-	dsn := e.newDB(tb)
+	dsn := e.NewDB(tb)
 	return e.MustOpenAt(tb, dsn, opts...), dsn
 }
 
-// MustOpenAt opens a store on the database at dsn, closed at the end of
-// the test.
+// MustOpenAt opens a store on the database at dsn and closes it at the end
+// of the test.
 func (e testEngine) MustOpenAt(tb testing.TB, dsn string, opts ...push.Option) *push.Store {
 	tb.Helper()
 	s, err := push.Open(context.Background(), dsn, opts...)
-	require.NoError(tb, err, "open %s store", e.name)
+	require.NoError(tb, err, "open %s store", e.Name)
 	tb.Cleanup(func() { s.Close() })
 	return s
-}
-
-// rawDB opens the database at dsn beside the store, closed at the end of
-// the test; statements go through e.eng.Bind.
-func (e testEngine) rawDB(tb testing.TB, dsn string) *sql.DB {
-	tb.Helper()
-	if e.eng == sqlstore.SQLite {
-		dsn += "?_busy_timeout=10000"
-	}
-	db, err := sql.Open(e.driver, dsn)
-	require.NoError(tb, err)
-	tb.Cleanup(func() { db.Close() })
-	return db
 }

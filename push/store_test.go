@@ -208,11 +208,11 @@ func TestPlan(t *testing.T) {
 		assert.Contains(t, p.Notice.Extract, "[1]")
 		for _, table := range []string{"push_documents", "push_deliveries"} {
 			var n int
-			require.NoError(t, e.rawDB(t, dsn).QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n))
+			require.NoError(t, e.RawDB(t, dsn).QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n))
 			assert.Zero(t, n, table)
 		}
 		var v int
-		require.NoError(t, e.rawDB(t, dsn).QueryRowContext(ctx, "SELECT max(version) FROM push_migrations").Scan(&v))
+		require.NoError(t, e.RawDB(t, dsn).QueryRowContext(ctx, "SELECT max(version) FROM push_migrations").Scan(&v))
 		assert.Equal(t, 1, v)
 	})
 }

@@ -2,7 +2,6 @@ package stations_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,20 +10,10 @@ import (
 	"partybot/stations"
 )
 
-// testEngine makes databases on one engine: every store test runs on
-// both SQLite and PostgreSQL.
-type testEngine struct {
-	name string
-	// newDB returns where a new, empty database is: a file in tb's
-	// temporary directory, or a schema of the test database dropped at the
-	// end of tb.
-	newDB func(tb testing.TB) string
-}
+// testEngine is an engine the store's conformance tests run on.
+type testEngine struct{ pgtest.Engine }
 
-var engines = []testEngine{
-	{name: "sqlite", newDB: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "stations.db") }},
-	{name: "postgres", newDB: pgtest.URL},
-}
+var engines = []testEngine{{pgtest.SQLite("stations.db")}, {pgtest.Postgres}}
 
 // eachEngine runs test once per engine, as subtests "sqlite" and
 // "postgres". The PostgreSQL one is skipped without
@@ -32,7 +21,7 @@ var engines = []testEngine{
 func eachEngine(t *testing.T, test func(t *testing.T, e testEngine)) {
 	t.Helper()
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) { test(t, e) })
+		t.Run(e.Name, func(t *testing.T) { test(t, e) })
 	}
 }
 
@@ -40,7 +29,7 @@ func eachEngine(t *testing.T, test func(t *testing.T, e testEngine)) {
 // where its database is.
 func (e testEngine) MustOpen(tb testing.TB) (*stations.Store, string) {
 	tb.Helper()
-	dsn := e.newDB(tb)
+	dsn := e.NewDB(tb)
 	return MustOpenAt(tb, dsn), dsn
 }
 

@@ -115,10 +115,10 @@ func TestReplaceLarge(t *testing.T) {
 		sts := randomStations(10_000)
 		start := time.Now()
 		require.NoError(t, s.Replace(context.Background(), sts, stations.Import{Source: "big.csv", CRS: stations.WGS84}))
-		t.Logf("%s: replaced 10,000 stations in %v", e.name, time.Since(start))
+		t.Logf("%s: replaced 10,000 stations in %v", e.Name, time.Since(start))
 		start = time.Now()
 		again := MustOpenAt(t, dsn)
-		t.Logf("%s: opened and loaded 10,000 stations in %v", e.name, time.Since(start))
+		t.Logf("%s: opened and loaded 10,000 stations in %v", e.Name, time.Since(start))
 		assert.Equal(t, sts, again.Index().All())
 	})
 }

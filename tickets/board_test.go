@@ -21,8 +21,8 @@ import (
 func TestBoard(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e testEngine) {
 		ctx := context.Background()
-		s, dsn := e.MustOpen(t)
-		fillBoard(t, s, sqlstore.EngineOf(dsn), 400)
+		s, _ := e.MustOpen(t)
+		fillBoard(t, s, e.Eng, 400)
 
 		admin := tickets.Viewer{UserID: "tg:admin", Admin: true}
 		staff := tickets.Viewer{UserID: "u1", Departments: []string{"renshe", "sifa"}}

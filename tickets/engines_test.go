@@ -2,7 +2,6 @@ package tickets_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,24 +13,16 @@ import (
 // testEngine opens stores on one engine for the conformance tests, which
 // run every rule of the store on both SQLite and PostgreSQL.
 type testEngine struct {
-	name string
-	// newDB returns where a new, empty database is: a file in tb's
-	// temporary directory, or a schema of the test database dropped at the
-	// end of tb.
-	newDB func(tb testing.TB) string
-	open  func(ctx context.Context, dsn string, opts ...tickets.Option) (*tickets.Store, error)
+	pgtest.Engine
+	open func(ctx context.Context, dsn string, opts ...tickets.Option) (*tickets.Store, error)
 }
 
 // latestVersion is the schema version of the newest migration.
 const latestVersion = 7
 
 var (
-	sqliteEngine = testEngine{
-		name:  "sqlite",
-		newDB: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "tickets.db") },
-		open:  tickets.Open,
-	}
-	postgresEngine = testEngine{name: "postgres", newDB: pgtest.URL, open: tickets.OpenPostgres}
+	sqliteEngine   = testEngine{pgtest.SQLite("tickets.db"), tickets.Open}
+	postgresEngine = testEngine{pgtest.Postgres, tickets.OpenPostgres}
 	engines        = []testEngine{sqliteEngine, postgresEngine}
 )
 
@@ -41,7 +32,7 @@ var (
 func eachEngine(t *testing.T, test func(t *testing.T, e testEngine)) {
 	t.Helper()
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) { test(t, e) })
+		t.Run(e.Name, func(t *testing.T) { test(t, e) })
 	}
 }
 
@@ -49,7 +40,7 @@ func eachEngine(t *testing.T, test func(t *testing.T, e testEngine)) {
 // the test; it returns the store and where its database is.
 func (e testEngine) MustOpen(tb testing.TB, opts ...tickets.Option) (*tickets.Store, string) {
 	tb.Helper()
-	dsn := e.newDB(tb)
+	dsn := e.NewDB(tb)
 	return e.MustOpenAt(tb, dsn, opts...), dsn
 }
 
@@ -58,7 +49,7 @@ func (e testEngine) MustOpen(tb testing.TB, opts ...tickets.Option) (*tickets.St
 func (e testEngine) MustOpenAt(tb testing.TB, dsn string, opts ...tickets.Option) *tickets.Store {
 	tb.Helper()
 	s, err := e.open(context.Background(), dsn, opts...)
-	require.NoError(tb, err, "open %s store", e.name)
+	require.NoError(tb, err, "open %s store", e.Name)
 	tb.Cleanup(func() { s.Close() })
 	return s
 }

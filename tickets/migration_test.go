@@ -2,7 +2,6 @@ package tickets_test
 
 import (
 	"context"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,11 +17,9 @@ import (
 func version3(tb testing.TB, e testEngine, dsn string) {
 	tb.Helper()
 	ctx := context.Background()
-	driver := map[string]string{"sqlite": "sqlite", "postgres": "pgx"}[e.name]
-	db, err := sql.Open(driver, dsn)
-	require.NoError(tb, err)
-	defer db.Close()
-	files := []string{filepath.Join("migration", e.name, "001_init.sql"),
+	db := e.RawDB(tb, dsn)
+	defer db.Close() // before the store opens the database
+	files := []string{filepath.Join("migration", e.Name, "001_init.sql"),
 		filepath.Join("migration", "002_notification_ticket.sql"), filepath.Join("migration", "003_outbox_leases.sql")}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -44,7 +41,7 @@ func version3(tb testing.TB, e testEngine, dsn string) {
 		_, err := db.ExecContext(ctx, q)
 		require.NoError(tb, err, q)
 	}
-	if e.name == "postgres" {
+	if e.Name == "postgres" {
 		_, err := db.ExecContext(ctx, "ALTER TABLE tickets ALTER COLUMN id RESTART WITH 2")
 		require.NoError(tb, err)
 	}
@@ -56,7 +53,7 @@ func version3(tb testing.TB, e testEngine, dsn string) {
 func TestMigrateFromVersion3(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e testEngine) {
 		ctx := context.Background()
-		dsn := e.newDB(t)
+		dsn := e.NewDB(t)
 		version3(t, e, dsn)
 		s := e.MustOpenAt(t, dsn)
 		v, err := s.SchemaVersion(ctx)

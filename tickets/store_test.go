@@ -600,7 +600,7 @@ func TestSweepAcrossRestarts(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e testEngine) {
 		ctx := context.Background()
 		c := newClock()
-		path := e.newDB(t)
+		path := e.NewDB(t)
 		open := func() *tickets.Store {
 			s, err := e.open(ctx, path, tickets.WithClock(c.Now))
 			require.NoError(t, err)
