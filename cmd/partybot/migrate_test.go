@@ -16,10 +16,15 @@ import (
 
 // dbCLI runs partybot in data directory dir with the database URL set.
 func dbCLI(t *testing.T, dir, dbURL string, args ...string) (string, error) {
+	return runCLI(t, Config{DataDir: dir, DatabaseURL: dbURL}, args...)
+}
+
+// runCLI runs "partybot ARGS" with configuration c and no input, and
+// returns what it printed.
+func runCLI(t *testing.T, c Config, args ...string) (string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	m := &Main{Config: Config{DataDir: dir, DatabaseURL: dbURL}, Stdin: strings.NewReader(""),
-		Stdout: &out, Stderr: &errb, Logger: NewMain().Logger}
+	m := &Main{Config: c, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Logger: NewMain().Logger}
 	err := m.Run(context.Background(), args)
 	if cerr := m.Close(); err == nil {
 		err = cerr

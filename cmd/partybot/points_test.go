@@ -20,15 +20,7 @@ import (
 // pointsCLI runs "partybot points ARGS" in data directory dir with the
 // given config file ("" for none).
 func pointsCLI(t *testing.T, dir, configFile string, args ...string) (string, error) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	m := &Main{Config: Config{DataDir: dir, ConfigFile: configFile}, Stdin: strings.NewReader(""),
-		Stdout: &out, Stderr: &errb, Logger: NewMain().Logger}
-	err := m.runPoints(context.Background(), args)
-	if cerr := m.Close(); err == nil {
-		err = cerr
-	}
-	return out.String(), err
+	return runCLI(t, Config{DataDir: dir, ConfigFile: configFile}, append([]string{"points"}, args...)...)
 }
 
 // mustPoints is pointsCLI that must succeed.

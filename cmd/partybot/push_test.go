@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,15 +32,7 @@ const riderNotice = `关于加强外卖骑手劳动权益保障和服务工作�
 // pushCLI runs "partybot push args..." in data directory dir, on the
 // PostgreSQL database dbURL when it is not empty.
 func pushCLI(t *testing.T, dir, dbURL string, args ...string) (string, error) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	m := &Main{Config: Config{DataDir: dir, DatabaseURL: dbURL}, Stdin: strings.NewReader(""),
-		Stdout: &out, Stderr: &errb, Logger: NewMain().Logger}
-	err := m.runPush(context.Background(), args)
-	if cerr := m.Close(); err == nil {
-		err = cerr
-	}
-	return out.String(), err
+	return runCLI(t, Config{DataDir: dir, DatabaseURL: dbURL}, append([]string{"push"}, args...)...)
 }
 
 func TestPushCLI(t *testing.T) {

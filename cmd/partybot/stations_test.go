@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -18,15 +16,7 @@ import (
 // stationsCLI runs "partybot stations args..." in data directory dir,
 // with the database URL dbURL when set.
 func stationsCLI(t *testing.T, dir, dbURL string, args ...string) (string, error) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	m := &Main{Config: Config{DataDir: dir, DatabaseURL: dbURL}, Stdin: strings.NewReader(""),
-		Stdout: &out, Stderr: &errb, Logger: NewMain().Logger}
-	err := m.runStations(context.Background(), args)
-	if cerr := m.Close(); err == nil {
-		err = cerr
-	}
-	return out.String(), err
+	return runCLI(t, Config{DataDir: dir, DatabaseURL: dbURL}, append([]string{"stations"}, args...)...)
 }
 
 // stationsCSV is a list of Shanghai stations in GCJ-02 (as 高德's picker

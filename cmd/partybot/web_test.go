@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -34,16 +33,9 @@ func (l *lockedBuffer) String() string {
 }
 
 // webCLI runs "partybot web ARGS..." on data directory dir with config file
-// cfg and returns its output. (Main.Run does not dispatch "web" yet.)
+// cfg and returns its output.
 func webCLI(t *testing.T, dir, cfg string, args ...string) (string, error) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	m := &Main{Config: Config{DataDir: dir, ConfigFile: cfg}, Stdout: &out, Stderr: &errb, Logger: NewMain().Logger}
-	err := m.runWeb(context.Background(), args)
-	if cerr := m.Close(); err == nil {
-		err = cerr
-	}
-	return out.String(), err
+	return runCLI(t, Config{DataDir: dir, ConfigFile: cfg}, append([]string{"web"}, args...)...)
 }
 
 func lastLine(s string) string {
