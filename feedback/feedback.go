@@ -12,12 +12,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"partybot/apperr"
 	"partybot/sqlstore"
-	"partybot/tickets"
 )
 
 // Answer is an answer the assistant gave, kept with what it showed the
@@ -84,7 +82,7 @@ const pgConns = 4
 // brings the schema up to date, a feedback.db written before the store had
 // migrations included, and drops the answers nobody voted on in 90 days.
 //
-// A file is checked and kept private as [tickets.OpenSQLite] does: an
+// A file is checked and kept private as [sqlstore.OpenSQLite] does: an
 // empty file or one that is not a feedback database is refused with a
 // message (an [apperr.Error]) saying how to recover, and so is a file or
 // directory that is not writable (apperr.EReadOnly). A PostgreSQL database
@@ -92,7 +90,7 @@ const pgConns = 4
 // malformed URL with apperr.EInvalid.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	eng := sqlstore.EngineOf(dsn)
-	db, err := openDB(ctx, eng, dsn)
+	db, err := sqlstore.Open(ctx, eng, dsn, "反馈库", []string{"answers", schema.Table}, pgConns)
 	if err != nil {
 		if _, coded := errors.AsType[*apperr.Error](err); coded {
 			return nil, err // its message names the database and what to do
@@ -105,25 +103,6 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open feedback store: %w", err)
 	}
 	return s, nil
-}
-
-// openDB connects to the database at dsn on engine eng.
-func openDB(ctx context.Context, eng sqlstore.Engine, dsn string) (*sql.DB, error) {
-	if eng == sqlstore.Postgres {
-		return sqlstore.OpenPostgres(ctx, dsn, "反馈库", pgConns)
-	}
-	if dsn == "" || strings.ContainsAny(dsn, "?#") {
-		return nil, fmt.Errorf("invalid path %q", dsn)
-	}
-	db, _, err := tickets.OpenSQLite(ctx, tickets.SQLiteFile{
-		Path: dsn, Name: "反馈库", Tables: []string{"answers", schema.Table},
-		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
-	})
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
-	return db, nil
 }
 
 // start migrates the database, prunes it and prepares the insert.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 
 	"partybot/apperr"
@@ -76,7 +75,7 @@ func WithLocation(loc *time.Location) Option { return func(s *Store) { s.loc = l
 // for SQLite, or a postgres:// URL (see [sqlstore.OpenPostgres]; the
 // password never appears in an error). It brings the schema up to date.
 //
-// A file is checked and kept private as [tickets.OpenSQLite] does: an
+// A file is checked and kept private as [sqlstore.OpenSQLite] does: an
 // empty file or one that is not a points ledger is refused with a message
 // (an [apperr.Error]) saying how to recover, and so is a file or directory
 // that is not writable (apperr.EReadOnly). A PostgreSQL database that
@@ -91,7 +90,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if err := s.rules.Validate(); err != nil {
 		return nil, err
 	}
-	db, err := openDB(ctx, s.eng, dsn)
+	db, err := sqlstore.Open(ctx, s.eng, dsn, "积分库", tables, pgConns)
 	if err != nil {
 		if _, coded := errors.AsType[*apperr.Error](err); coded {
 			return nil, err // its message names the database and what to do
@@ -104,25 +103,6 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open points store: %w", err)
 	}
 	return s, nil
-}
-
-// openDB connects to the database at dsn on engine eng.
-func openDB(ctx context.Context, eng sqlstore.Engine, dsn string) (*sql.DB, error) {
-	if eng == sqlstore.Postgres {
-		return sqlstore.OpenPostgres(ctx, dsn, "积分库", pgConns)
-	}
-	if dsn == "" || strings.ContainsAny(dsn, "?#") {
-		return nil, fmt.Errorf("invalid path %q", dsn)
-	}
-	db, _, err := tickets.OpenSQLite(ctx, tickets.SQLiteFile{
-		Path: dsn, Name: "积分库", Tables: tables,
-		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
-	})
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
-	return db, nil
 }
 
 // Close closes the database.

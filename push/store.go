@@ -17,7 +17,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -81,7 +80,7 @@ var tables = []string{"push_subscriptions", "push_documents", "push_deliveries",
 //
 // Returns an apperr.EInvalid error for invalid options (a malformed
 // quiet_hours …) or a malformed URL; a file that is not a push database,
-// or not writable, is refused as [tickets.OpenSQLite] refuses it, and an
+// or not writable, is refused as [sqlstore.OpenSQLite] refuses it, and an
 // unreachable PostgreSQL with apperr.EInternal naming it.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	s := &Store{loc: tickets.DefaultLocation, lease: 2 * time.Minute, now: time.Now}
@@ -92,7 +91,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.eng = sqlstore.EngineOf(dsn)
-	db, err := openDB(ctx, s.eng, dsn)
+	db, err := sqlstore.Open(ctx, s.eng, dsn, "推送库", tables, pgConns)
 	if err != nil {
 		if _, coded := errors.AsType[*apperr.Error](err); coded {
 			return nil, err
@@ -125,25 +124,6 @@ func (s *Store) configure() error {
 		s.rules = r
 	}
 	return nil
-}
-
-// openDB connects to the database at dsn on engine eng.
-func openDB(ctx context.Context, eng sqlstore.Engine, dsn string) (*sql.DB, error) {
-	if eng == sqlstore.Postgres {
-		return sqlstore.OpenPostgres(ctx, dsn, "推送库", pgConns)
-	}
-	if dsn == "" || strings.ContainsAny(dsn, "?#") {
-		return nil, apperr.Errorf(apperr.EInvalid, "推送库路径无效：%q", dsn)
-	}
-	db, _, err := tickets.OpenSQLite(ctx, tickets.SQLiteFile{
-		Path: dsn, Name: "推送库", Tables: tables,
-		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
-	})
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
-	return db, nil
 }
 
 // Close closes the database.

@@ -15,7 +15,6 @@ import (
 
 	"partybot/apperr"
 	"partybot/sqlstore"
-	"partybot/tickets"
 )
 
 // The schema's migrations, the same SQL on both engines; applied versions
@@ -62,14 +61,14 @@ type snapshot struct {
 // path for SQLite, or a postgres:// URL (see [sqlstore.OpenPostgres]) —
 // brings its schema up to date and loads the stations into memory.
 //
-// A file is checked as [tickets.OpenSQLite] does: one that is not a
+// A file is checked as [sqlstore.OpenSQLite] does: one that is not a
 // station database, or is not writable, is refused with an [apperr.Error]
 // saying how to recover. A PostgreSQL database that cannot be reached is
 // refused with an apperr.EInternal naming it, a malformed URL with
 // apperr.EInvalid.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	eng := sqlstore.EngineOf(dsn)
-	db, err := openDB(ctx, eng, dsn)
+	db, err := sqlstore.Open(ctx, eng, dsn, "驿站库", []string{"stations", "station_imports", schema.Table}, pgConns)
 	if err != nil {
 		if _, coded := errors.AsType[*apperr.Error](err); coded {
 			return nil, err
@@ -86,22 +85,6 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("open station store: %w", err)
 	}
 	return s, nil
-}
-
-// openDB connects to the database at dsn on engine eng.
-func openDB(ctx context.Context, eng sqlstore.Engine, dsn string) (*sql.DB, error) {
-	if eng == sqlstore.Postgres {
-		return sqlstore.OpenPostgres(ctx, dsn, "驿站库", pgConns)
-	}
-	db, _, err := tickets.OpenSQLite(ctx, tickets.SQLiteFile{
-		Path: dsn, Name: "驿站库", Tables: []string{"stations", "station_imports", schema.Table},
-		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
-	})
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
-	return db, nil
 }
 
 // Close closes the database.

@@ -19,7 +19,7 @@ import (
 // foreign keys, immediate transactions. Writes go through one writer
 // goroutine that commits concurrent writes together, each in a savepoint
 // ([groupCommit]); reads run concurrently on the connection pool. The file is checked before it is
-// opened ([OpenSQLite]) and opened read-only when it cannot be written.
+// opened ([sqlstore.OpenSQLite]) and opened read-only when it cannot be written.
 type sqliteEngine struct{}
 
 var sqliteDialect = &dialect{
@@ -34,7 +34,7 @@ func (sqliteEngine) open(ctx context.Context, s *Store) (*sql.DB, bool, error) {
 	if s.dsn == "" || strings.ContainsAny(s.dsn, "?#") || s.dsn == ":memory:" {
 		return nil, false, apperr.Errorf(apperr.EInvalid, "工单数据库路径无效：%q", s.dsn)
 	}
-	db, ro, err := OpenSQLite(ctx, SQLiteFile{
+	db, ro, err := sqlstore.OpenSQLite(ctx, sqlstore.SQLiteFile{
 		Path: s.dsn, Name: "工单库", Tables: ticketTables,
 		Params:   "_txlock=immediate&_busy_timeout=10000&_foreign_keys=on&_journal_mode=WAL&_synchronous=FULL",
 		ReadOnly: s.readOnly, AllowReadOnly: true,

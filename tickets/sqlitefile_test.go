@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"partybot/apperr"
+	"partybot/sqlstore"
 	"partybot/tickets"
 )
 
@@ -299,13 +300,13 @@ func TestReadOnlyRefusesMigration(t *testing.T) {
 	assert.Equal(t, latestVersion, v)
 }
 
-// TestOpenSQLiteForOtherStores: the helper the feedback and Telegram stores
-// use refuses, rather than opens read-only, what they cannot write.
+// TestOpenSQLiteForOtherStores: sqlstore.OpenSQLite, which the other stores
+// use, refuses rather than opens read-only what they cannot write.
 func TestOpenSQLiteForOtherStores(t *testing.T) {
 	ctx := context.Background()
-	f := tickets.SQLiteFile{Path: filepath.Join(t.TempDir(), "feedback.db"), Name: "反馈库", Tables: []string{"answers"},
+	f := sqlstore.SQLiteFile{Path: filepath.Join(t.TempDir(), "feedback.db"), Name: "反馈库", Tables: []string{"answers"},
 		Params: "_busy_timeout=10000&_journal_mode=WAL"}
-	db, ro, err := tickets.OpenSQLite(ctx, f)
+	db, ro, err := sqlstore.OpenSQLite(ctx, f)
 	require.NoError(t, err)
 	assert.False(t, ro)
 	_, err = db.ExecContext(ctx, "CREATE TABLE answers (id INTEGER PRIMARY KEY)")
@@ -315,7 +316,7 @@ func TestOpenSQLiteForOtherStores(t *testing.T) {
 
 	if permissionsEnforced(t) {
 		makeReadOnly(t, filepath.Dir(f.Path))
-		_, _, err = tickets.OpenSQLite(ctx, f)
+		_, _, err = sqlstore.OpenSQLite(ctx, f)
 		assert.Equal(t, apperr.EReadOnly, apperr.Code(err))
 		assert.Contains(t, apperr.Message(err), "反馈库")
 	}

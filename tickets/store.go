@@ -134,7 +134,7 @@ var ticketTables = []string{"tickets", "ticket_history", "ticket_seq", "notifica
 // Open opens the database, applies pending migrations and starts
 // committing writes.
 //
-// A SQLite file is checked first (see [OpenSQLite]): an empty file, or one
+// A SQLite file is checked first (see [sqlstore.OpenSQLite]): an empty file, or one
 // that is not a ticket database, is refused with a message saying how to
 // recover. When the file or its directory is not writable (or with
 // [WithReadOnly]) it is opened read-only: reads work, writes return

@@ -17,7 +17,6 @@ import (
 
 	"partybot/apperr"
 	"partybot/sqlstore"
-	"partybot/tickets"
 )
 
 // Lifetimes of the secrets the store hands out.
@@ -57,24 +56,12 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the web database at dsn: a file path
-// for SQLite (checked and kept private as [tickets.OpenSQLite] does), or a
+// for SQLite (checked and kept private as [sqlstore.OpenSQLite] does), or a
 // postgres:// URL ([sqlstore.OpenPostgres]), and brings its schema up to
 // date. Errors are [apperr.Error]s where the user can act on them.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	eng := sqlstore.EngineOf(dsn)
-	var db *sql.DB
-	var err error
-	if eng == sqlstore.Postgres {
-		db, err = sqlstore.OpenPostgres(ctx, dsn, "工作台登录库", pgConns)
-	} else {
-		db, _, err = tickets.OpenSQLite(ctx, tickets.SQLiteFile{
-			Path: dsn, Name: "工作台登录库", Tables: []string{"web_links", "web_sessions", "web_tokens", schema.Table},
-			Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
-		})
-		if err == nil {
-			db.SetMaxOpenConns(1)
-		}
-	}
+	db, err := sqlstore.Open(ctx, eng, dsn, "工作台登录库", []string{"web_links", "web_sessions", "web_tokens", schema.Table}, pgConns)
 	if err != nil {
 		if _, coded := errors.AsType[*apperr.Error](err); coded {
 			return nil, err

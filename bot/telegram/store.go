@@ -9,12 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"partybot/apperr"
 	"partybot/sqlstore"
-	"partybot/tickets"
 )
 
 // store is the adapter's own state: in a SQLite file (one process), or in
@@ -60,12 +58,12 @@ var storeTables = []string{"telegram_migrations", "telegram_updates", "telegram_
 // openStore opens the state store at dsn — a SQLite file path or a
 // postgres:// URL — and migrates it; a PostgreSQL pool holds up to maxConns
 // connections. A SQLite file is checked and kept private as
-// [tickets.OpenSQLite] does: an empty file or one that is not ours is
+// [sqlstore.OpenSQLite] does: an empty file or one that is not ours is
 // refused with a message saying how to recover, and so is a file or
 // directory that is not writable (apperr.EReadOnly).
 func openStore(ctx context.Context, dsn string, maxConns int) (*store, error) {
 	e := sqlstore.EngineOf(dsn)
-	db, err := openDB(ctx, e, dsn, maxConns)
+	db, err := sqlstore.Open(ctx, e, dsn, "Telegram 状态库", storeTables, maxConns)
 	if err != nil {
 		if _, coded := errors.AsType[*apperr.Error](err); coded {
 			return nil, err // its message names the database and what to do
@@ -93,26 +91,6 @@ func (s *store) start(ctx context.Context) error {
 		s.stmts[q] = st
 	}
 	return nil
-}
-
-func openDB(ctx context.Context, e sqlstore.Engine, dsn string, maxConns int) (*sql.DB, error) {
-	if e == sqlstore.Postgres {
-		return sqlstore.OpenPostgres(ctx, dsn, "Telegram 状态库", maxConns)
-	}
-	if dsn == "" || strings.ContainsAny(dsn, "?#") {
-		return nil, fmt.Errorf("invalid path %q", dsn)
-	}
-	db, _, err := tickets.OpenSQLite(ctx, tickets.SQLiteFile{
-		Path: dsn, Name: "Telegram 状态库", Tables: storeTables,
-		Params: "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL",
-	})
-	if err != nil {
-		return nil, err
-	}
-	// One connection: writes are serialized here rather than by SQLite's
-	// busy handler, and each is short.
-	db.SetMaxOpenConns(1)
-	return db, nil
 }
 
 func (s *store) close() error {

@@ -1,6 +1,6 @@
 //go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
 
-package tickets
+package sqlstore
 
 // writable reports whether path may be written. Without access(2) it
 // assumes so, and a failed write says otherwise.

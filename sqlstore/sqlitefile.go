@@ -1,4 +1,4 @@
-package tickets
+package sqlstore
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 )
 
 // SQLiteFile describes one of partybot's SQLite databases (the ticket
-// store, the feedback store, the Telegram adapter's state) for [OpenSQLite].
+// store, the question log, the Telegram adapter's state …) for [OpenSQLite].
 type SQLiteFile struct {
 	// Path is the database file. Its directory is created (0700) when missing.
 	Path string
@@ -258,4 +258,26 @@ func restrictModes(path string) {
 
 func isPermission(err error) bool {
 	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
+}
+
+// storeParams are the read-write parameters of the stores' SQLite files:
+// writes take the lock at once, wait up to 10 s for another process, and
+// go through the write-ahead log.
+const storeParams = "_txlock=immediate&_busy_timeout=10000&_journal_mode=WAL&_synchronous=NORMAL"
+
+// Open opens a store's database at dsn on engine eng: PostgreSQL with at
+// most pgConns connections ([OpenPostgres]), or a SQLite file checked and
+// kept private as [OpenSQLite] does, named name in messages and holding
+// tables, on one connection (writes are serialized here rather than by
+// SQLite's busy handler, and each is short).
+func Open(ctx context.Context, eng Engine, dsn, name string, tables []string, pgConns int) (*sql.DB, error) {
+	if eng == Postgres {
+		return OpenPostgres(ctx, dsn, name, pgConns)
+	}
+	db, _, err := OpenSQLite(ctx, SQLiteFile{Path: dsn, Name: name, Tables: tables, Params: storeParams})
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
 }
