@@ -89,11 +89,7 @@ func (a *Answerer) judge(an question.Analysis, hits []retrieval.Hit) judgement {
 		byFocus(order[:v.Answering], ps)
 	}
 	byFocus(order[v.Answering:], ps)
-	for i := range hits {
-		if !slices.Contains(order, i) {
-			order = append(order, i)
-		}
-	}
+	order = appendRest(order, ps)
 	for n, i := range order {
 		h := hits[i]
 		h.Rank = n + 1
@@ -103,6 +99,20 @@ func (a *Answerer) judge(an question.Analysis, hits []retrieval.Hit) judgement {
 		}
 	}
 	return j
+}
+
+// appendRest appends to order the passages of ps it does not hold, in
+// their order, those about the place asked before those about another
+// place: a question on 德江 is not shown 乌达's passage first.
+func appendRest(order []int, ps []question.Passage) []int {
+	for _, elsewhere := range []bool{false, true} {
+		for i := range ps {
+			if ps[i].Elsewhere == elsewhere && !slices.Contains(order, i) {
+				order = append(order, i)
+			}
+		}
+	}
+	return order
 }
 
 // focusLead is how much more of the focus a passage must cover to rise

@@ -17,6 +17,12 @@ func TestByFocus(t *testing.T) {
 	byFocus(nil, ps)
 }
 
+func TestAppendRest(t *testing.T) {
+	ps := []question.Passage{{Elsewhere: true}, {}, {Elsewhere: true}, {}}
+	assert.Equal(t, []int{3, 1, 0, 2}, appendRest([]int{3}, ps), "the place asked before another place")
+	assert.Equal(t, []int{1, 3, 0, 2}, appendRest(nil, ps))
+}
+
 func TestPlacesAsked(t *testing.T) {
 	hits := []retrieval.Hit{
 		{Passage: retrieval.Passage{Title: "福建泉州泉港区：三维聚力", Text: "由泉港区委社会工作部牵头，整合市场监管等部门。"}},

@@ -380,8 +380,13 @@ func (c *Cues) measureGroup(m string) []string {
 	return nil
 }
 
+// personNounRE is a noun naming people ("党建指导员", "快递小哥") at the
+// start of the text.
+var personNounRE = regexp.MustCompile(`^\p{Han}{0,6}?(?:员|人|者|手|哥|师|党员|书记|干部|骨干)`)
+
 // unitsAfter returns the measure-word group of the word at rs[i:] ("家…"
-// after "多少"), or that of the cue's own last character ("几家").
+// after "多少"), or that of the cue's own last character ("几家"); "个"
+// before a noun naming people counts people too.
 func (c *Cues) unitsAfter(rs []rune, i int) []string {
 	starts := []int{i, i - 1}
 	if i > 0 && rs[i-1] != '个' && c.measureGroup(string(rs[i-1])) != nil {
@@ -396,6 +401,11 @@ func (c *Cues) unitsAfter(rs []rune, i int) []string {
 		}
 		for _, g := range c.measures {
 			for _, m := range g {
+				if m == "个" && strings.HasPrefix(string(rs[start:]), m) && personNounRE.MatchString(string(rs[start+1:])) {
+					// The bare classifier also counts people: one asks
+					// "多少个指导员" of what the text counts in 名.
+					return slices.Concat(g, c.measureGroup("名"))
+				}
 				if strings.HasPrefix(string(rs[start:]), m) {
 					return g
 				}

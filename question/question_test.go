@@ -52,6 +52,9 @@ func TestAnalyze(t *testing.T) {
 		// The cue's own measure word, not the first character after it.
 		{"服务体系包含几类场景？", question.Number, []string{"项", "条", "类", "种", "件", "张", "方面"}, ""},
 		{"一共几个人参加？", question.Number, []string{"名", "人", "人次", "位", "余人"}, ""},
+		// "个" before people counts them in 名 too; before things it does not.
+		{"德江派了多少个党建指导员？", question.Number, []string{"个", "家", "所", "座", "支", "户", "处", "名", "人", "人次", "位", "余人"}, ""},
+		{"海岛上有几个驿站？", question.Number, []string{"个", "家", "所", "座", "支", "户", "处"}, ""},
 		// "哪十五件" asks for the items of a counted list.
 		{"“十五件实事”具体是哪十五件？", question.List, nil, ""},
 		{"德江的党建是分几级搭的架子？", question.Number, []string{"级", "层"}, ""},

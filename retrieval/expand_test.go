@@ -68,6 +68,15 @@ func TestCoverageConcept(t *testing.T) {
 	assert.Greater(t, plain.CoverageOf(q)("书记交叉任职，组建条件"), 0.5, "without a glossary, characters count")
 }
 
+// TestCoverageAskedCount: a count asked with its measure word ("几遍")
+// is no part of what a passage must cover; it answers with a number.
+func TestCoverageAskedCount(t *testing.T) {
+	h, err := retrieval.NewHybrid(context.Background(), testPassages, nil, retrieval.HashEmbedder{Dim: 64}, nil)
+	require.NoError(t, err)
+	assert.InDelta(t, 1, h.CoverageOf("社会组织前后排查了几遍？")("对社会组织前后排查了三轮"), 0.01)
+	assert.InDelta(t, 1, h.CoverageOf("建了多少处驿站")("建了52个驿站"), 0.01)
+}
+
 // BenchmarkSearchExpanded measures a search over 1,000 passages with the
 // shipped glossary, for queries that name its terms: expansion and the
 // concept coverage of the best hits included.

@@ -188,7 +188,12 @@ func (h *Hybrid) parse(q string) query {
 		}
 	}
 	pq.grams = append(pq.grams, askedCounts(q)...)
-	pq.cover = h.planCoverage(pq)
+	// A count asked with its measure word ("几遍", "多少处") is no part of
+	// what a passage must cover: it answers with a number, not with those
+	// words. The words still rank ("几个" finds "3个").
+	cq := pq
+	cq.text = stripQuestionWords(askedCountRE.ReplaceAllString(q, " "))
+	pq.cover = h.planCoverage(cq)
 	return pq
 }
 

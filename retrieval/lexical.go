@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -212,6 +213,9 @@ func stripQuestionWords(q string) string {
 	}
 	return q
 }
+
+// askedCountRE is a count asked for with its measure word.
+var askedCountRE = regexp.MustCompile("(?:多少|第几|几)[" + classifiers + "]")
 
 // queryGrams turns text into distinct grams of the given weight, appended
 // to q unless already there (the first weight wins).

@@ -169,7 +169,7 @@ func TestUpdateCompacts(t *testing.T) {
 
 	// Vectors all alike crowd one partition.
 	rng := rand.New(rand.NewPCG(1, 1))
-	crowd := synthBatch(t, g, "/crowd", 4, 50)
+	crowd := synthBatch(t, g, "/crowd", 6, 50)
 	one := make([]float32, 64)
 	for i := range one {
 		one[i] = float32(rng.NormFloat64())

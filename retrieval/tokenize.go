@@ -62,7 +62,7 @@ func hashGram(k uint8, h uint64) gram { return gram(uint64(k)<<62 | h&(1<<61-1) 
 func countGram(r rune) gram { return gram(uint64(kindBi)<<62 | 1<<60 | uint64(r)) }
 
 // classifiers are the measure words that follow a count.
-const classifiers = "个家名人次轮场期批张份种类项条件所座处支届年月天位级户间辆台部篇元岁倍层组队站期"
+const classifiers = "个家名人次轮场期批张份种类项条件所座处支届年月天位级户间辆台部篇元岁倍层组队站遍趟回步套样"
 
 // numerals are the Chinese digits a count may be written with.
 const numerals = "一二三四五六七八九十两百千万"
