@@ -77,6 +77,18 @@ func TestCoverageAskedCount(t *testing.T) {
 	assert.InDelta(t, 1, h.CoverageOf("建了多少处驿站")("建了52个驿站"), 0.01)
 }
 
+// TestCoverageAlone: a topical character a text holds outside the
+// question's words earns part of its weight ("审" of "审一下" in "审核");
+// a text without it earns nothing for it.
+func TestCoverageAlone(t *testing.T) {
+	h, err := retrieval.NewHybrid(context.Background(), testPassages, nil, retrieval.HashEmbedder{Dim: 64}, nil)
+	require.NoError(t, err)
+	cover := h.CoverageOf("协会换届要先审一下")
+	with, without := cover("协会换届落实前置审核"), cover("协会换届落实前置程序")
+	assert.Greater(t, with, without)
+	assert.Less(t, with, cover("协会换届要先审一下"), "a part, not the whole weight")
+}
+
 // BenchmarkSearchExpanded measures a search over 1,000 passages with the
 // shipped glossary, for queries that name its terms: expansion and the
 // concept coverage of the best hits included.
