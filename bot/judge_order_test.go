@@ -17,6 +17,16 @@ func TestByFocus(t *testing.T) {
 	byFocus(nil, ps)
 }
 
+func TestBySentence(t *testing.T) {
+	ps := []question.Passage{{Focus: 0.9}, {Focus: 0.88}, {Focus: 0.7}}
+	order := []int{0, 1, 2}
+	bySentence(order, ps, []float64{0.3, 0.6, 0.9})
+	assert.Equal(t, []int{1, 0, 2}, order, "a clearly better sentence leads among passages alike as a whole, not past a better passage")
+	order = []int{0, 1, 2}
+	bySentence(order, ps, []float64{0.3, 0.32, 0.9})
+	assert.Equal(t, []int{0, 1, 2}, order, "near ties keep the order")
+}
+
 func TestAppendRest(t *testing.T) {
 	ps := []question.Passage{{Elsewhere: true}, {}, {Elsewhere: true}, {}}
 	assert.Equal(t, []int{3, 1, 0, 2}, appendRest([]int{3}, ps), "the place asked before another place")
