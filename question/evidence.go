@@ -130,7 +130,10 @@ func (c *Cues) Evidence(a Analysis, sentence string) bool {
 		if a.wantsPerson() {
 			return nameRE.MatchString(s)
 		}
-		return orgRE.MatchString(s) || roleRE.MatchString(s) || peopleRE.MatchString(s)
+		// The question's own bodies ("那10家业务主管部门都是哪几个单位")
+		// are no answer.
+		q := glossary.Normalize(a.Question)
+		return matchesBeyond(orgRE, s, q) || matchesBeyond(roleRE, s, q) || matchesBeyond(peopleRE, s, q)
 	case Why:
 		return whyRE.MatchString(s)
 	case Definition:
@@ -194,6 +197,9 @@ func (a Analysis) wantsDuration() bool {
 // ("收费吗", "多少钱"), which "免费" or a discount answers, not what is paid
 // out ("能拿多少奖励", "补贴多少"), which only an amount does.
 func (a Analysis) asksCost() bool {
+	if receiveRE.MatchString(a.Question) {
+		return false // "每人能领多少钱的东西" asks what one gets, not a price
+	}
 	for _, w := range []string{"收费", "多少钱", "几块钱", "费用", "价格", "花了多少", "优惠", "几折", "要钱", "花钱"} {
 		if strings.Contains(a.Cue, w) || strings.Contains(a.Question, w) {
 			return true
@@ -201,6 +207,9 @@ func (a Analysis) asksCost() bool {
 	}
 	return false
 }
+
+// receiveRE asks how much one receives.
+var receiveRE = regexp.MustCompile(`(?:领|发|给|补|奖|拿|得)[^，。？?]{0,3}(?:多少钱|几块钱)`)
 
 // wantsDay reports whether a Time question asks for a day or a month
 // ("哪天", "几月几号"), which a year alone does not give.
@@ -239,7 +248,7 @@ var (
 )
 
 // addressWords in a question ask for a street address, not a kind of place.
-var addressWords = []string{"办公", "哪条路", "哪条街", "什么路", "什么街", "哪个路口", "门牌", "几号楼", "哪栋", "哪一栋", "几楼", "哪个小区", "具体位置"}
+var addressWords = []string{"地址", "办公", "哪条路", "哪条街", "什么路", "什么街", "哪个路口", "门牌", "几号楼", "哪栋", "哪一栋", "几楼", "哪个小区", "具体位置"}
 
 // wantsNumber reports whether a Contact question asks for a number or an
 // address to write to ("电话多少"), not any way of getting in touch.

@@ -118,6 +118,16 @@ func TestEvidence(t *testing.T) {
 		// The question's own number is no answer.
 		{"那52个实体阵地里，海岛上有几个？", "建成暖“新”驿站、司机之家等52个实体阵地", false},
 		{"一共建了多少个实体阵地？", "建成暖“新”驿站、司机之家等52个实体阵地", true},
+		// The question's own bodies are no answer to who.
+		{"那10家业务主管部门是哪几个单位？", "压紧压实行业主管部门牵头责任", false},
+		{"那10家业务主管部门是哪几个单位？", "联合区委组织部、区民政局开展", true},
+		// What one receives is an amount, which 免费 is not.
+		{"每人能领多少钱的东西？", "开展夏送清凉、免费体检等关爱行动", false},
+		{"体检要多少钱？", "开展夏送清凉、免费体检等关爱行动", true},
+		// An address asked anywhere in the question wants an address.
+		{"驿站具体地址在哪，物流园那边有没有？", "在城镇商圈、物流站点等重点区域布局驿站", false},
+		// "主管部门" is a noun, no question of who.
+		{"乌达联合民政和主管部门做了什么？", "常态化开展政策法规专题培训", true},
 	} {
 		t.Run(tc.q+"|"+tc.sentence, func(t *testing.T) {
 			assert.Equal(t, tc.want, c.Evidence(c.Analyze(tc.q), tc.sentence))
