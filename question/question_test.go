@@ -48,6 +48,7 @@ func TestAnalyze(t *testing.T) {
 		{"“打一通问询电话”是什么意思？", question.Definition, nil, ""},
 		// A neutral phrase outranks the cue inside it.
 		{"新兴领域党员思想教育难在哪儿？", question.General, nil, ""},
+		{"骑手跟站点闹了纠纷，去哪能找人帮忙调解？", question.General, nil, ""},
 		{"排查整顿的闭环流程是怎么走的？", question.How, nil, ""},
 		// The cue's own measure word, not the first character after it.
 		{"服务体系包含几类场景？", question.Number, []string{"项", "条", "类", "种", "件", "张", "方面"}, ""},
