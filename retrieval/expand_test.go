@@ -89,6 +89,18 @@ func TestCoverageAlone(t *testing.T) {
 	assert.Less(t, with, cover("协会换届要先审一下"), "a part, not the whole weight")
 }
 
+// TestCoverageEverydayMissed: everyday characters a text lacks weigh
+// little ("想找个地方" of a chat question), present they count in full.
+func TestCoverageEverydayMissed(t *testing.T) {
+	h, err := retrieval.NewHybrid(context.Background(), testPassages, nil, retrieval.HashEmbedder{Dim: 64}, nil)
+	require.NoError(t, err)
+	cover := h.CoverageOf("骑手跑完单想去驿站里歇歇")
+	lacking := cover("骑手驿站歇歇")
+	assert.Greater(t, lacking, 0.6, "only everyday characters missing")
+	assert.Greater(t, cover("骑手跑完单去驿站里歇歇"), lacking, "present, they count")
+	assert.Less(t, h.CoverageOf("骑手驿站的党旗党徽")("骑手驿站"), 0.6, "a rare word missing still weighs")
+}
+
 // BenchmarkSearchExpanded measures a search over 1,000 passages with the
 // shipped glossary, for queries that name its terms: expansion and the
 // concept coverage of the best hits included.
