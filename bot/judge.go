@@ -86,7 +86,9 @@ func (a *Answerer) judge(an question.Analysis, hits []retrieval.Hit) judgement {
 	order := append([]int(nil), v.Speaking...)
 	best := bestSentences(ps, focus)
 	if an.Detail() {
-		byFocus(order[:v.Answering], evidenceFocus(ps, v.Evidence, focus))
+		byFocus(order[:v.Answering], evidenceFocus(ps, v.Evidence, func(s string) float64 {
+			return focus(s) + strengthLead*float64(a.cues.Strength(an, s)-1)
+		}))
 	} else {
 		byFocus(order[:v.Answering], ps)
 		bySentence(order[:v.Answering], ps, best)
@@ -141,6 +143,12 @@ func evidenceFocus(ps []question.Passage, evidence map[int][]int, focus func(str
 	}
 	return out
 }
+
+// strengthLead is how much a sentence naming the body asked for with the
+// verb of its part ("区委社会工作部牵头", [question.Cues.Strength]) counts
+// above one that only names a body. Measured: set 5i recall@1 0.80 →
+// 0.82, the others unchanged (0.05–0.2 alike).
+const strengthLead = 0.1
 
 // sentenceLead is how much more of the focus a passage's best sentence
 // must cover to rise above a passage that covers as much of it as a whole.

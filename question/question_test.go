@@ -136,6 +136,14 @@ func TestEvidence(t *testing.T) {
 	}
 }
 
+func TestStrength(t *testing.T) {
+	c := cues(t)
+	a := c.Analyze("乌达的整顿是哪个部门牵头的？")
+	assert.Equal(t, 2, c.Strength(a, "乌达区委社会工作部牵头开展专项整顿"), "the body with the verb of its part")
+	assert.Equal(t, 1, c.Strength(a, "区民政局的工作人员参加了会议"), "a body alone")
+	assert.Equal(t, 0, c.Strength(a, "通过专项整顿，质量明显提升"))
+}
+
 func TestNeeds(t *testing.T) {
 	c := cues(t)
 	assert.Empty(t, c.Analyze("闭环流程是怎么走的？").Needs, "the cue's own word is no need")
