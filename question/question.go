@@ -300,6 +300,9 @@ func approximate(rs []rune, i int, cue []rune) bool {
 	if len(cue) == 0 || cue[0] != '几' {
 		return false
 	}
+	if i > 0 && (rs[i-1] == '那' || rs[i-1] == '这') {
+		return true // "那几场研讨" points back to a count; it asks none
+	}
 	tens := func(r rune) bool { return strings.ContainsRune("十百千万", r) }
 	return (i > 0 && tens(rs[i-1])) || (len(cue) > 1 && tens(cue[1])) || (i+1 < len(rs) && tens(rs[i+1]))
 }
