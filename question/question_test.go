@@ -49,6 +49,7 @@ func TestAnalyze(t *testing.T) {
 		// A neutral phrase outranks the cue inside it.
 		{"新兴领域党员思想教育难在哪儿？", question.General, nil, ""},
 		{"骑手跟站点闹了纠纷，去哪能找人帮忙调解？", question.General, nil, ""},
+		{"驿站是不是24小时都开门？", question.Time, nil, ""},
 		// "那几场" points back to a count; the question asks who.
 		{"那几场专题学习研讨是请谁来主讲的？", question.Who, nil, ""},
 		{"排查整顿的闭环流程是怎么走的？", question.How, nil, ""},
