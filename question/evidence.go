@@ -125,7 +125,9 @@ func (c *Cues) Evidence(a Analysis, sentence string) bool {
 		}
 		return matchesBeyond(namesRE, sentence, a.Question) // quotes kept
 	case Number:
-		return c.hasCount(s, a)
+		// “两个覆盖” is a name, no count; the quotation marks that say so
+		// are gone once normalised.
+		return c.hasCount(glossary.Normalize(quotedCountRE.ReplaceAllString(sentence, "")), a)
 	case Who:
 		if a.wantsPerson() {
 			return nameRE.MatchString(s)
@@ -305,6 +307,10 @@ func (c *Cues) hasCount(s string, a Analysis) bool {
 	}
 	return false
 }
+
+// quotedCountRE is a name in quotation marks that starts with a number
+// ("“两个覆盖”", "“八个一”").
+var quotedCountRE = regexp.MustCompile(`“(?:` + digits + `)[^”]{1,8}”`)
 
 // classifiers are measure words that say nothing of what they count: "个"
 // of "四个清" is no count of 站点.

@@ -122,6 +122,9 @@ func TestEvidence(t *testing.T) {
 		// The question's own number is no answer.
 		{"那52个实体阵地里，海岛上有几个？", "建成暖“新”驿站、司机之家等52个实体阵地", false},
 		{"一共建了多少个实体阵地？", "建成暖“新”驿站、司机之家等52个实体阵地", true},
+		// A name in quotation marks that starts with a number is no count.
+		{"德江建了多少个党组织？", "扎实推进新兴领域“两个覆盖”提质增效", false},
+		{"德江建了多少个党组织？", "共设立党组织111个，覆盖党员342名", true},
 		// The question's own bodies are no answer to who.
 		{"那10家业务主管部门是哪几个单位？", "压紧压实行业主管部门牵头责任", false},
 		{"那10家业务主管部门是哪几个单位？", "联合区委组织部、区民政局开展", true},
