@@ -94,7 +94,9 @@ func TestHostileQuestions(t *testing.T) {
 // FuzzAsk: any question gets an outcome, and a refused or partial answer
 // is marked refused.
 func FuzzAsk(f *testing.F) {
-	for _, s := range []string{"", "？", "哪天", "多少钱", "六同步是什么", "泉港建了几个驿站", "\xff", "a" + strings.Repeat("几", 300)} {
+	for _, s := range []string{"", "？", "哪天", "多少钱", "六同步是什么", "泉港建了几个驿站", "\xff", "a" + strings.Repeat("几", 300),
+		"那几场是请谁来主讲的", "每人能领多少钱", "派了多少个指导员", "前后查了几遍几遍", "“两个覆盖”有几个", "想找个地方歇歇里跑看",
+		strings.Repeat("？", 10000), "驿站 opening hours 几点开门？", "多少处多少个多少遍"} {
 		f.Add(s)
 	}
 	a := bot.NewAnswerer(MustOpenKnowledgeBase(f))
