@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"partybot/glossary"
 )
@@ -123,7 +124,7 @@ func (c *Cues) Evidence(a Analysis, sentence string) bool {
 		if roleRE.MatchString(a.Question) {
 			return nameRE.MatchString(s)
 		}
-		return matchesBeyond(namesRE, sentence, a.Question) // quotes kept
+		return namesThing(sentence, a) // quotes kept
 	case Number:
 		// “两个覆盖” is a name, no count; the quotation marks that say so
 		// are gone once normalised.
@@ -169,6 +170,67 @@ func matchesBeyond(re *regexp.Regexp, s, q string) bool {
 		}
 	}
 	return false
+}
+
+// namesThing reports whether sentence names, beyond the question's own
+// names, the thing a Name question asks about: a name next to the thing
+// ("新增“惠企政策”“诉求直达”两大模块"), not one elsewhere in the sentence
+// ("升级为“新兴领域党建共享平台”，新增两大关键模块" names no module).
+func namesThing(sentence string, a Analysis) bool {
+	t := a.thingNamed()
+	for _, m := range namesRE.FindAllStringIndex(sentence, -1) {
+		name := sentence[m[0]:m[1]]
+		if strings.Contains(a.Question, name) {
+			continue
+		}
+		if t == "" || strings.Contains(name, t) ||
+			strings.Contains(window(sentence[m[1]:], 6, false), t) || strings.Contains(window(sentence[:m[0]], 6, true), t) {
+			return true
+		}
+	}
+	return false
+}
+
+// window returns the first (or, from the end, the last) n runes of s.
+func window(s string, n int, fromEnd bool) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	if fromEnd {
+		return string(rs[len(rs)-n:])
+	}
+	return string(rs[:n])
+}
+
+// thingFillers end the words before a Name cue without naming the thing
+// ("两个大模块，具体叫什么", "平台以前叫什么", "小程序升级以后叫啥").
+var thingFillers = []string{"具体", "分别", "现在", "以前", "原来", "后来", "以后", "之后", "到底", "究竟", "全称", "正式", "升级",
+	"改名", "更名", "变成", "改", "都", "又", "的", "是", "就", "还", "后", "，", ",", "、", " "}
+
+// thingNamed returns the thing a Name question asks the name of: the two
+// characters before its cue, fillers dropped ("模块" of "两个大模块具体
+// 叫什么"); "" when there are fewer.
+func (a Analysis) thingNamed() string {
+	q := glossary.Normalize(a.Question)
+	i := strings.Index(q, a.Cue)
+	if a.Cue == "" || i < 0 {
+		return ""
+	}
+	before := q[:i]
+	for trimmed := true; trimmed; {
+		trimmed = false
+		for _, f := range thingFillers {
+			if t, ok := strings.CutSuffix(before, f); ok {
+				before, trimmed = t, true
+			}
+		}
+	}
+	rs := []rune(before)
+	if len(rs) < 2 || !unicode.Is(unicode.Han, rs[len(rs)-1]) || !unicode.Is(unicode.Han, rs[len(rs)-2]) {
+		return ""
+	}
+	return string(rs[len(rs)-2:])
 }
 
 // Strength is how well sentence answers a's type, for ranking: 0 without

@@ -122,6 +122,10 @@ func TestEvidence(t *testing.T) {
 		// The question's own number is no answer.
 		{"那52个实体阵地里，海岛上有几个？", "建成暖“新”驿站、司机之家等52个实体阵地", false},
 		{"一共建了多少个实体阵地？", "建成暖“新”驿站、司机之家等52个实体阵地", true},
+		// A name answers a Name question when it stands next to the thing
+		// asked about.
+		{"那个党建小程序新加的两个大模块，具体叫什么？", "迭代升级为“新兴领域党建共享平台”，新增两大关键模块", false},
+		{"原来那个惠企小程序升级以后叫啥？", "将原有“党建惠企共享中心”微信小程序迭代升级为“新兴领域党建共享平台”", true},
 		// A name in quotation marks that starts with a number is no count.
 		{"德江建了多少个党组织？", "扎实推进新兴领域“两个覆盖”提质增效", false},
 		{"德江建了多少个党组织？", "共设立党组织111个，覆盖党员342名", true},
