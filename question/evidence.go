@@ -142,7 +142,7 @@ func (c *Cues) Evidence(a Analysis, sentence string) bool {
 	case Definition:
 		return defRE.MatchString(s) || listRE.MatchString(s)
 	case List:
-		return matchesBeyond(listRE, s, glossary.Normalize(a.Question))
+		return matchesBeyond(listRE, glossary.Normalize(quotedCountRE.ReplaceAllString(sentence, "")), glossary.Normalize(a.Question))
 	case How:
 		if writeAskRE.MatchString(a.Question) {
 			return writeRE.MatchString(s)

@@ -128,6 +128,7 @@ func TestEvidence(t *testing.T) {
 		{"原来那个惠企小程序升级以后叫啥？", "将原有“党建惠企共享中心”微信小程序迭代升级为“新兴领域党建共享平台”", true},
 		// A name in quotation marks that starts with a number is no count.
 		{"德江建了多少个党组织？", "扎实推进新兴领域“两个覆盖”提质增效", false},
+		{"决策事项清单里都列了哪些事项？", "在推进“两个覆盖”上见行见效", false},
 		{"德江建了多少个党组织？", "共设立党组织111个，覆盖党员342名", true},
 		// The question's own bodies are no answer to who.
 		{"那10家业务主管部门是哪几个单位？", "压紧压实行业主管部门牵头责任", false},
