@@ -85,13 +85,19 @@ func (a *Answerer) judge(an question.Analysis, hits []retrieval.Hit) judgement {
 	// that hold the detail asked for first.
 	order := append([]int(nil), v.Speaking...)
 	best := bestSentences(ps, focus)
+	strong := func(s string) float64 {
+		return focus(s) + strengthLead*float64(a.cues.Strength(an, s)-1)
+	}
 	if an.Detail() {
-		byFocus(order[:v.Answering], evidenceFocus(ps, v.Evidence, func(s string) float64 {
-			return focus(s) + strengthLead*float64(a.cues.Strength(an, s)-1)
-		}))
+		byFocus(order[:v.Answering], evidenceFocus(ps, v.Evidence, strong))
 	} else {
 		byFocus(order[:v.Answering], ps)
-		bySentence(order[:v.Answering], ps, best)
+		if an.Type == question.Why {
+			// A reason leads with the sentence that states the cause.
+			bySentence(order[:v.Answering], ps, bestOf(evidenceFocus(ps, v.Evidence, strong)))
+		} else {
+			bySentence(order[:v.Answering], ps, best)
+		}
 	}
 	byFocus(order[v.Answering:], ps)
 	bySentence(order[v.Answering:], ps, best)
@@ -165,6 +171,15 @@ func bestSentences(ps []question.Passage, focus func(string) float64) []float64 
 		for _, s := range p.Sentences {
 			out[i] = max(out[i], focus(s))
 		}
+	}
+	return out
+}
+
+// bestOf returns the Focus of each of ps.
+func bestOf(ps []question.Passage) []float64 {
+	out := make([]float64, len(ps))
+	for i, p := range ps {
+		out[i] = p.Focus
 	}
 	return out
 }

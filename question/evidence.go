@@ -72,6 +72,10 @@ var (
 	writeAskRE = regexp.MustCompile(`(?:怎么|咋|如何|怎样)(?:写|填)(?:[^入进上补充]|$)`)
 	writeRE    = regexp.MustCompile(`写明|撰写|填写|书写|格式|范文|模板|样式|应当包括|应包括|注明|载明`)
 
+	// causeRE states the problem a measure answers: the reason a Why
+	// question asks for ("聚焦行业党员流动性强、学习碎片化等痛点").
+	causeRE = regexp.MustCompile(`(?:聚焦|针对|面对|直面|面临|为了|为持续|旨在)[^，。；]{0,40}(?:难题|痛点|难点|堵点|短板|课题|难处|问题|特点|现象|环境|需要|需求)`)
+
 	// whyRE are the marks of a purpose or reason.
 	whyRE = regexp.MustCompile(`为了|旨在|目的|以便|以期|为.{1,20}提供|确保|保障|助力|推动|促进|实现|让|使|从而|进而|因为|由于|针对|聚焦`)
 
@@ -235,12 +239,14 @@ func (a Analysis) thingNamed() string {
 
 // Strength is how well sentence answers a's type, for ranking: 0 without
 // evidence, 1 with it, 2 when a Who question's body is named with the verb
-// of its part (牵头, 负责 …).
+// of its part (牵头, 负责 …) or a Why question's cause is stated (聚焦…痛点).
 func (c *Cues) Strength(a Analysis, sentence string) int {
 	switch {
 	case !c.Evidence(a, sentence):
 		return 0
 	case a.Type == Who && actorRE.MatchString(sentence):
+		return 2
+	case a.Type == Why && causeRE.MatchString(sentence):
 		return 2
 	}
 	return 1

@@ -153,6 +153,8 @@ func TestStrength(t *testing.T) {
 	assert.Equal(t, 2, c.Strength(a, "乌达区委社会工作部牵头开展专项整顿"), "the body with the verb of its part")
 	assert.Equal(t, 1, c.Strength(a, "区民政局的工作人员参加了会议"), "a body alone")
 	assert.Equal(t, 0, c.Strength(a, "通过专项整顿，质量明显提升"))
+	why := c.Analyze("为什么说新兴领域的党员不好组织学习？")
+	assert.Equal(t, 2, c.Strength(why, "聚焦行业党员流动性强、学习碎片化、思想引领弱等痛点，以党的创新理论凝心铸魂"), "the cause stated")
 }
 
 func TestNeeds(t *testing.T) {
