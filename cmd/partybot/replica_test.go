@@ -239,21 +239,30 @@ func TestReplicas(t *testing.T) {
 		assert.Equal(t, 1, n, "user %s: one demand, one ticket", user)
 	}
 	// Each new ticket's department notice, and its 督办 reminder when
-	// nobody accepted it in time, reaches the department's chat once.
+	// nobody accepted it in time, reaches the department's chat: once, but
+	// for the notice in flight when A was killed.
 	require.Eventually(t, func() bool {
 		return len(departmentNotices(api, "【督办】")) >= n && len(departmentNotices(api, "")) >= 2*n
 	}, 60*time.Second, 100*time.Millisecond, "dispatch and 督办 notices")
 	time.Sleep(3 * time.Second) // several more sweeps on both replicas
 	reminders := departmentNotices(api, "【督办】")
 	dispatched := len(departmentNotices(api, "")) - len(reminders)
-	assert.Equal(t, n, dispatched, "dispatch notices: one per ticket")
-	assert.Len(t, reminders, n, "督办 reminders: one per ticket and deadline")
+	// Delivery is at least once: the one notice A was sending when it was
+	// killed (sent, not yet marked) goes out again from B once its lease
+	// ends. Nothing else may repeat.
+	assert.GreaterOrEqual(t, dispatched, n, "dispatch notices: one per ticket")
+	assert.GreaterOrEqual(t, len(reminders), n, "督办 reminders: one per ticket and deadline")
+	assert.LessOrEqual(t, dispatched+len(reminders), 2*n+1, "notices sent twice beyond the one in flight at the kill")
+	twice := 0
 	seen := map[string]bool{}
 	for _, m := range reminders {
 		number := regexp.MustCompile(`\d{4}-\d{6}`).FindString(m.Text)
-		assert.False(t, seen[number], "two reminders for %s", number)
+		if seen[number] {
+			twice++
+		}
 		seen[number] = true
 	}
+	assert.LessOrEqual(t, twice, 1, "reminders sent twice beyond the one in flight at the kill")
 }
 
 // killMidStream files a demand for each of users users, sending the
