@@ -80,6 +80,10 @@ type Analysis struct {
 	Core string
 	// CoreFocus is the focus of Core.
 	CoreFocus string
+	// AskFocus is the focus of the clauses that ask ("思想教育咋搞" of
+	// "党员跑来跑去、学习零零碎碎，思想教育咋搞？"), the whole focus when
+	// every clause asks or none does.
+	AskFocus string
 	// Years are the years the question names ("2027年"): a passage that
 	// names none of them does not speak of it.
 	Years []string
@@ -250,6 +254,10 @@ func (c *Cues) Analyze(q string) Analysis {
 	a.CoreFocus = a.Focus
 	if a.Core != q {
 		a.CoreFocus = c.Analyze(a.Core).Focus
+	}
+	a.AskFocus = a.Focus
+	if ask := askOf(q, c); ask != q {
+		a.AskFocus = c.Analyze(ask).Focus
 	}
 	a.Needs = c.needsOf(norm, a.Cue)
 	a.Years = yearRE.FindAllString(string(norm), -1)
@@ -474,6 +482,24 @@ func coreOf(q string, c *Cues) string {
 		kept = append(kept, cl)
 	}
 	if !dropped || len(kept) == 0 {
+		return q
+	}
+	return strings.Join(kept, "")
+}
+
+// askOf returns the clauses of q that ask, q itself when every clause asks
+// or none does.
+func askOf(q string, c *Cues) string {
+	var kept []string
+	start := 0
+	for _, m := range append(clauseRE.FindAllStringIndex(q, -1), []int{len(q), len(q)}) {
+		cl := q[start:m[1]]
+		start = m[1]
+		if strings.TrimSpace(cl) != "" && c.asks(cl) {
+			kept = append(kept, cl)
+		}
+	}
+	if len(kept) == 0 {
 		return q
 	}
 	return strings.Join(kept, "")

@@ -157,6 +157,13 @@ func TestStrength(t *testing.T) {
 	assert.Equal(t, 2, c.Strength(why, "聚焦行业党员流动性强、学习碎片化、思想引领弱等痛点，以党的创新理论凝心铸魂"), "the cause stated")
 }
 
+func TestAskFocus(t *testing.T) {
+	c := cues(t)
+	assert.Equal(t, "思想教育 搞", c.Analyze("行业里的党员跑来跑去、学习零零碎碎，思想教育咋搞？").AskFocus, "the clause that asks")
+	a := c.Analyze("驿站在哪？")
+	assert.Equal(t, a.Focus, a.AskFocus, "a question of one clause")
+}
+
 func TestNeeds(t *testing.T) {
 	c := cues(t)
 	assert.Empty(t, c.Analyze("闭环流程是怎么走的？").Needs, "the cue's own word is no need")
