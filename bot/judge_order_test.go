@@ -10,20 +10,20 @@ import (
 )
 
 func TestByFocus(t *testing.T) {
-	ps := []question.Passage{{Focus: 0.6}, {Focus: 0.9}, {Focus: 0.62}, {Focus: 0.5}}
+	focus := []float64{0.6, 0.9, 0.62, 0.5}
 	order := []int{0, 1, 2, 3}
-	byFocus(order, ps)
+	byFocus(order, focus)
 	assert.Equal(t, []int{1, 0, 2, 3}, order, "only a clearly better focus rises; near ties keep the retrieval's order")
-	byFocus(nil, ps)
+	byFocus(nil, focus)
 }
 
 func TestBySentence(t *testing.T) {
-	ps := []question.Passage{{Focus: 0.9}, {Focus: 0.88}, {Focus: 0.7}}
+	whole := []float64{0.9, 0.88, 0.7}
 	order := []int{0, 1, 2}
-	bySentence(order, ps, []float64{0.3, 0.6, 0.9})
+	bySentence(order, whole, []float64{0.3, 0.6, 0.9})
 	assert.Equal(t, []int{1, 0, 2}, order, "a clearly better sentence leads among passages alike as a whole, not past a better passage")
 	order = []int{0, 1, 2}
-	bySentence(order, ps, []float64{0.3, 0.32, 0.9})
+	bySentence(order, whole, []float64{0.3, 0.32, 0.9})
 	assert.Equal(t, []int{0, 1, 2}, order, "near ties keep the order")
 }
 
@@ -51,7 +51,7 @@ func TestEvidenceFocus(t *testing.T) {
 	}
 	focus := func(s string) float64 { return float64(len([]rune(s))) / 20 }
 	got := evidenceFocus(ps, map[int][]int{0: {0}, 1: {1}}, focus)
-	assert.InDelta(t, focus(ps[0].Sentences[0]), got[0].Focus, 1e-9)
-	assert.InDelta(t, focus(ps[1].Sentences[1]), got[1].Focus, 1e-9, "the sentence holding the detail, not the passage")
-	assert.Zero(t, evidenceFocus(ps, nil, focus)[0].Focus, "no evidence, no lead")
+	assert.InDelta(t, focus(ps[0].Sentences[0]), got[0], 1e-9)
+	assert.InDelta(t, focus(ps[1].Sentences[1]), got[1], 1e-9, "the sentence holding the detail, not the passage")
+	assert.Zero(t, evidenceFocus(ps, nil, focus)[0], "no evidence, no lead")
 }
