@@ -33,6 +33,13 @@ func TestAppendRest(t *testing.T) {
 	assert.Equal(t, []int{1, 3, 0, 2}, appendRest(nil, ps))
 }
 
+func TestTitlePlaces(t *testing.T) {
+	assert.Equal(t, []string{"福建", "泉州", "泉港"}, titlePlaces("福建泉州泉港区：“三维聚力”提升质效"))
+	assert.Equal(t, []string{"贵州", "德江"}, titlePlaces("贵州德江：凝“新”聚力共绘治理“新”图景"))
+	assert.Empty(t, titlePlaces("从“体外覆盖”到“体内深耕”——河南南阳宛城区引领"), "no region before a colon")
+	assert.Empty(t, titlePlaces("内蒙古乌海市：…"), "an odd name is not cut in pairs")
+}
+
 func TestPlacesAsked(t *testing.T) {
 	hits := []retrieval.Hit{
 		{Passage: retrieval.Passage{Title: "福建泉州泉港区：三维聚力", Text: "由泉港区委社会工作部牵头，整合市场监管等部门。"}},

@@ -28,6 +28,12 @@ func TestOutcomes(t *testing.T) {
 		{"四季暖新友好泉港行动是哪天启动的？", question.Partial, "具体时间", []string{"但没有说明具体时间", "四季暖新友好泉港", "[1]"}},
 		{"宛城区委社会工作部在哪办公，地址是什么？", question.Partial, "具体地点", []string{"没有说明具体地点"}},
 		{"党费收缴标准是多少？", question.Refused, "", []string{"没有找到"}},
+		// Naming a district is not speaking of what the corpus says of it.
+		{"泉港明天会下雨吗？", question.Refused, "", []string{"没有找到"}},
+		{"德江有什么好吃的？", question.Refused, "", []string{"没有找到"}},
+		// Colloquial questions the corpus answers, in words it does not use.
+		{"协会的会长能不能同时当党支部书记？", question.Answered, "", []string{"双向进入、交叉任职"}},
+		{"中午送餐想找个地方热饭歇会儿，路边有没有这种点？", question.Answered, "", []string{"热饭"}},
 	} {
 		t.Run(tc.q, func(t *testing.T) {
 			ans, err := a.Ask(context.Background(), tc.q)
