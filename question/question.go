@@ -212,33 +212,7 @@ func typeNames() string {
 func (c *Cues) Analyze(q string) Analysis {
 	a := Analysis{Question: q}
 	norm, quoted := normalizeQuoted(q)
-	cut := make([]bool, len(norm))
-	var found []cueAt
-	for ti, tc := range c.types {
-		for _, cue := range tc.cues {
-			for i := index(norm, cue, 0); i >= 0; i = index(norm, cue, i+1) {
-				if slices.Contains(quoted[i:i+len(cue)], true) || approximate(norm, i, cue) {
-					continue // a name ("打一通问询电话") or a rough number ("十几个人") asks nothing
-				}
-				for j := range cue {
-					cut[i+j] = true
-				}
-				found = append(found, cueAt{typ: ti, cue: cue, at: i})
-			}
-		}
-	}
-	for _, m := range whichOfRE.FindAllStringIndex(string(norm), -1) {
-		// "哪十五件" asks for the items of a counted list, whatever the
-		// number and the measure word.
-		at := utf8.RuneCountInString(string(norm)[:m[0]])
-		cue := []rune(string(norm)[m[0]:m[1]])
-		if c.list >= 0 && !slices.Contains(quoted[at:at+len(cue)], true) {
-			found = append(found, cueAt{typ: c.list, cue: cue, at: at})
-			for j := range cue {
-				cut[at+j] = true
-			}
-		}
-	}
+	found, cut := c.cues(norm, quoted)
 	if best, ok := c.pick(found); ok {
 		tc := c.types[best.typ]
 		a.Type, a.Cue, a.Label = tc.typ, string(best.cue), tc.label
@@ -253,11 +227,11 @@ func (c *Cues) Analyze(q string) Analysis {
 	a.Core = coreOf(q, c)
 	a.CoreFocus = a.Focus
 	if a.Core != q {
-		a.CoreFocus = c.Analyze(a.Core).Focus
+		a.CoreFocus = c.focus(a.Core)
 	}
 	a.AskFocus = a.Focus
 	if ask := askOf(q, c); ask != q {
-		a.AskFocus = c.Analyze(ask).Focus
+		a.AskFocus = c.focus(ask)
 	}
 	a.Needs = c.needsOf(norm, a.Cue)
 	a.Years = yearRE.FindAllString(string(norm), -1)
@@ -412,18 +386,58 @@ func (c *Cues) unitsAfter(rs []rune, i int) []string {
 		}
 		for _, g := range c.measures {
 			for _, m := range g {
-				if m == "个" && strings.HasPrefix(string(rs[start:]), m) && personNounRE.MatchString(string(rs[start+1:])) {
+				if !strings.HasPrefix(string(rs[start:]), m) {
+					continue
+				}
+				if m == "个" && personNounRE.MatchString(string(rs[start+1:])) {
 					// The bare classifier also counts people: one asks
 					// "多少个指导员" of what the text counts in 名.
 					return slices.Concat(g, c.measureGroup("名"))
 				}
-				if strings.HasPrefix(string(rs[start:]), m) {
-					return g
-				}
+				return g
 			}
 		}
 	}
 	return nil
+}
+
+// cues finds the cues of normalised question norm (quoted marks which of
+// its runes stood inside quotation marks) and which runes they cover.
+func (c *Cues) cues(norm []rune, quoted []bool) (found []cueAt, cut []bool) {
+	cut = make([]bool, len(norm))
+	for ti, tc := range c.types {
+		for _, cue := range tc.cues {
+			for i := index(norm, cue, 0); i >= 0; i = index(norm, cue, i+1) {
+				if slices.Contains(quoted[i:i+len(cue)], true) || approximate(norm, i, cue) {
+					continue // a name ("打一通问询电话") or a rough number ("十几个人") asks nothing
+				}
+				for j := range cue {
+					cut[i+j] = true
+				}
+				found = append(found, cueAt{typ: ti, cue: cue, at: i})
+			}
+		}
+	}
+	for _, m := range whichOfRE.FindAllStringIndex(string(norm), -1) {
+		// "哪十五件" asks for the items of a counted list, whatever the
+		// number and the measure word.
+		at := utf8.RuneCountInString(string(norm)[:m[0]])
+		cue := []rune(string(norm)[m[0]:m[1]])
+		if c.list >= 0 && !slices.Contains(quoted[at:at+len(cue)], true) {
+			found = append(found, cueAt{typ: c.list, cue: cue, at: at})
+			for j := range cue {
+				cut[at+j] = true
+			}
+		}
+	}
+	return found, cut
+}
+
+// focus is [Analysis.Focus] of q, for the parts of a question.
+func (c *Cues) focus(q string) string {
+	norm, quoted := normalizeQuoted(q)
+	_, cut := c.cues(norm, quoted)
+	return focusOf(norm, cut)
 }
 
 // focusOf is the question's runes not cut as cue words, without frame
@@ -467,13 +481,7 @@ var firstPerson = []string{"我们", "咱们", "我", "咱", "本人"}
 func coreOf(q string, c *Cues) string {
 	var kept []string
 	dropped := false
-	start := 0
-	for _, m := range append(clauseRE.FindAllStringIndex(q, -1), []int{len(q), len(q)}) {
-		cl := q[start:m[1]]
-		start = m[1]
-		if cl == "" {
-			continue
-		}
+	for _, cl := range clauses(q) {
 		t := strings.TrimSpace(cl)
 		if slices.ContainsFunc(firstPerson, func(p string) bool { return strings.HasPrefix(t, p) }) && !c.asks(t) {
 			dropped = true
@@ -491,10 +499,7 @@ func coreOf(q string, c *Cues) string {
 // or none does.
 func askOf(q string, c *Cues) string {
 	var kept []string
-	start := 0
-	for _, m := range append(clauseRE.FindAllStringIndex(q, -1), []int{len(q), len(q)}) {
-		cl := q[start:m[1]]
-		start = m[1]
+	for _, cl := range clauses(q) {
 		if strings.TrimSpace(cl) != "" && c.asks(cl) {
 			kept = append(kept, cl)
 		}
@@ -503,6 +508,20 @@ func askOf(q string, c *Cues) string {
 		return q
 	}
 	return strings.Join(kept, "")
+}
+
+// clauses returns the clauses of q, each with the marks that end it:
+// joined, they are q.
+func clauses(q string) []string {
+	var out []string
+	start := 0
+	for _, m := range append(clauseRE.FindAllStringIndex(q, -1), []int{len(q), len(q)}) {
+		if cl := q[start:m[1]]; cl != "" {
+			out = append(out, cl)
+		}
+		start = m[1]
+	}
+	return out
 }
 
 // asks reports whether a clause asks: it holds a cue word, or ends as a
