@@ -53,17 +53,8 @@ func ParseTicketQuery(q url.Values) (TicketQuery, error) {
 
 // Values returns q as a query string's values, page included when not 1.
 func (q TicketQuery) Values() url.Values {
-	v := url.Values{}
-	for _, f := range []struct{ k, v string }{{"status", string(q.Status)}, {"department", q.Department},
-		{"overdue", q.Overdue}, {"q", q.Text}, {"from", q.From}, {"to", q.To}} {
-		if f.v != "" {
-			v.Set(f.k, f.v)
-		}
-	}
-	if q.Page > 1 {
-		v.Set("page", strconv.Itoa(q.Page))
-	}
-	return v
+	return queryValues(q.Page, "status", string(q.Status), "department", q.Department, "overdue", q.Overdue,
+		"q", q.Text, "from", q.From, "to", q.To)
 }
 
 // Order is how a listing is sorted.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"strconv"
 
 	"partybot/apperr"
@@ -37,4 +38,20 @@ func pageLink(path, query string) string {
 		return path
 	}
 	return path + "?" + query
+}
+
+// queryValues returns a listing's filters as a query string's values:
+// each key with its value when not empty (keyValues alternate key and
+// value), and page when not 1.
+func queryValues(page int, keyValues ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(keyValues); i += 2 {
+		if keyValues[i+1] != "" {
+			v.Set(keyValues[i], keyValues[i+1])
+		}
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return v
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -86,17 +85,7 @@ func ParseEntryQuery(q url.Values) (EntryQuery, error) {
 
 // Values returns q as a query string's values, page included when not 1.
 func (q EntryQuery) Values() url.Values {
-	v := url.Values{}
-	if q.User != "" {
-		v.Set("user", q.User)
-	}
-	if q.Month != "" {
-		v.Set("month", q.Month)
-	}
-	if q.Page > 1 {
-		v.Set("page", strconv.Itoa(q.Page))
-	}
-	return v
+	return queryValues(q.Page, "user", q.User, "month", q.Month)
 }
 
 // filter is q as the ledger's filter of page q.Page, for v.

@@ -108,17 +108,7 @@ func ParseQuestionQuery(q url.Values) (QuestionQuery, error) {
 
 // Values returns q as a query string's values, page included when not 1.
 func (q QuestionQuery) Values() url.Values {
-	v := url.Values{}
-	for _, f := range []struct{ k, v string }{{"refused", q.Refused}, {"vote", q.Vote}, {"channel", q.Channel},
-		{"from", q.From}, {"to", q.To}} {
-		if f.v != "" {
-			v.Set(f.k, f.v)
-		}
-	}
-	if q.Page > 1 {
-		v.Set("page", strconv.Itoa(q.Page))
-	}
-	return v
+	return queryValues(q.Page, "refused", q.Refused, "vote", q.Vote, "channel", q.Channel, "from", q.From, "to", q.To)
 }
 
 // filter is q as the store's filter of page q.Page.

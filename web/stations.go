@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -66,17 +65,7 @@ func ParseStationQuery(q url.Values) (StationQuery, error) {
 
 // Values returns q as a query string's values, page included when not 1.
 func (q StationQuery) Values() url.Values {
-	v := url.Values{}
-	if q.Service != "" {
-		v.Set("service", q.Service)
-	}
-	if q.Q != "" {
-		v.Set("q", q.Q)
-	}
-	if q.Page > 1 {
-		v.Set("page", strconv.Itoa(q.Page))
-	}
-	return v
+	return queryValues(q.Page, "service", q.Service, "q", q.Q)
 }
 
 // StationPage is a page of the stations q selects.
