@@ -340,20 +340,13 @@ func BenchmarkBoard100k(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			sid := e.signIn(b, c.user)
 			srv := web.NewServer(e.auth, e.tickets, viewer, "", nil)
-			size := 0
-			for b.Loop() {
+			benchPage(b, srv, func() *http.Request {
 				req := httptestRequest(b, "/tickets", sid)
 				if c.encoding != "" {
 					req.Header.Set("Accept-Encoding", c.encoding)
 				}
-				w := newDiscard()
-				srv.ServeHTTP(w, req)
-				if w.status != http.StatusOK {
-					b.Fatalf("status %d", w.status)
-				}
-				size = w.n
-			}
-			b.ReportMetric(float64(size), "bytes/page")
+				return req
+			})
 		})
 	}
 	// What of that the store's Board takes.
@@ -411,6 +404,22 @@ func httptestRequest(tb testing.TB, path, sid string) *http.Request {
 	req := httptest.NewRequest("GET", path, nil)
 	req.AddCookie(&http.Cookie{Name: web.CookieName, Value: sid})
 	return req
+}
+
+// benchPage serves the request req makes as often as b asks, fails on a
+// status other than 200 and reports the page's size.
+func benchPage(b *testing.B, srv http.Handler, req func() *http.Request) {
+	b.Helper()
+	size := 0
+	for b.Loop() {
+		w := newDiscard()
+		srv.ServeHTTP(w, req())
+		if w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+		size = w.n
+	}
+	b.ReportMetric(float64(size), "bytes/page")
 }
 
 // discard is a ResponseWriter that counts what is written.

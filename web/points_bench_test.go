@@ -36,16 +36,7 @@ func BenchmarkPoints100k(b *testing.B) {
 	month := time.Now().In(tickets.DefaultLocation).Format("2006-01")
 	for _, path := range []string{"/points", "/points?month=" + month, "/points?user=tg:7", "/points?page=1000"} {
 		b.Run(strings.TrimPrefix(path, "/points"), func(b *testing.B) {
-			size := 0
-			for b.Loop() {
-				w := newDiscard()
-				srv.ServeHTTP(w, httptestRequest(b, path, sid))
-				if w.status != http.StatusOK {
-					b.Fatalf("status %d", w.status)
-				}
-				size = w.n
-			}
-			b.ReportMetric(float64(size), "bytes/page")
+			benchPage(b, srv, func() *http.Request { return httptestRequest(b, path, sid) })
 		})
 	}
 }

@@ -26,16 +26,7 @@ func BenchmarkQuestions100k(b *testing.B) {
 	srv := web.NewServer(e.auth, e.tickets, viewer, "", nil, web.WithQuestionLog(fb))
 	for _, path := range []string{"/questions", "/questions?refused=true&vote=down"} {
 		b.Run(strings.TrimPrefix(path, "/questions"), func(b *testing.B) {
-			size := 0
-			for b.Loop() {
-				w := newDiscard()
-				srv.ServeHTTP(w, httptestRequest(b, path, sid))
-				if w.status != http.StatusOK {
-					b.Fatalf("status %d", w.status)
-				}
-				size = w.n
-			}
-			b.ReportMetric(float64(size), "bytes/page")
+			benchPage(b, srv, func() *http.Request { return httptestRequest(b, path, sid) })
 		})
 	}
 	// The gaps are kept a minute: a new server groups them afresh, as

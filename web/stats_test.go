@@ -275,16 +275,7 @@ func BenchmarkStatsPage100k(b *testing.B) {
 		b.Run(strings.TrimPrefix(user, "tg:"), func(b *testing.B) {
 			sid := e.signIn(b, user)
 			srv := web.NewServer(e.auth, e.tickets, viewer, "", nil)
-			size := 0
-			for b.Loop() {
-				w := newDiscard()
-				srv.ServeHTTP(w, httptestRequest(b, "/stats", sid))
-				if w.status != http.StatusOK {
-					b.Fatalf("status %d", w.status)
-				}
-				size = w.n
-			}
-			b.ReportMetric(float64(size), "bytes/page")
+			benchPage(b, srv, func() *http.Request { return httptestRequest(b, "/stats", sid) })
 		})
 	}
 }
