@@ -17,15 +17,13 @@ type console struct {
 	base string
 }
 
-// startConsole runs "partybot web" on data directory dir with config cfg
-// until the test ends.
-func startConsole(t *testing.T, dir, cfg string) *console {
+// serveUntilCleanup runs serve (a "partybot web" of m) until the test
+// ends: then it stops it, expects it to end without error, and closes m.
+func serveUntilCleanup(t *testing.T, m *Main, serve func(context.Context) error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out lockedBuffer
-	m := &Main{Config: Config{DataDir: dir, ConfigFile: cfg}, Stdout: &out, Stderr: io.Discard, Logger: NewMain().Logger}
 	served := make(chan error, 1)
-	go func() { served <- m.runWeb(ctx, []string{"--listen", "127.0.0.1:0"}) }()
+	go func() { served <- serve(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -36,6 +34,15 @@ func startConsole(t *testing.T, dir, cfg string) *console {
 		}
 		m.Close()
 	})
+}
+
+// startConsole runs "partybot web" on data directory dir with config cfg
+// until the test ends.
+func startConsole(t *testing.T, dir, cfg string) *console {
+	t.Helper()
+	var out lockedBuffer
+	m := &Main{Config: Config{DataDir: dir, ConfigFile: cfg}, Stdout: &out, Stderr: io.Discard, Logger: NewMain().Logger}
+	serveUntilCleanup(t, m, func(ctx context.Context) error { return m.runWeb(ctx, []string{"--listen", "127.0.0.1:0"}) })
 	c := &console{t: t}
 	require.Eventually(t, func() bool {
 		if _, addr, ok := strings.Cut(out.String(), "工作台已启动："); ok {

@@ -20,22 +20,10 @@ import (
 // it has printed want.
 func runWebUntil(t *testing.T, want string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	var out lockedBuffer
 	m := NewMain()
 	m.Stdout, m.Stderr, m.Logger = &out, io.Discard, slog.New(slog.DiscardHandler)
-	served := make(chan error, 1)
-	go func() { served <- m.Run(ctx, append([]string{"web"}, args...)) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-served:
-			assert.NoError(t, err)
-		case <-time.After(15 * time.Second):
-			t.Error("web did not stop")
-		}
-		m.Close()
-	})
+	serveUntilCleanup(t, m, func(ctx context.Context) error { return m.Run(ctx, append([]string{"web"}, args...)) })
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), want) }, 20*time.Second, 10*time.Millisecond,
 		"partybot web printed no %q", want)
 	return out.String()
