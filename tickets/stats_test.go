@@ -96,10 +96,17 @@ func BenchmarkPostgresStats100k(b *testing.B) {
 	benchStats(b, postgresEngine)
 }
 
-func benchStats(b *testing.B, e testEngine) {
-	end := time.Date(2026, 7, 1, 0, 0, 0, 0, tickets.DefaultLocation)
-	s, _ := e.MustOpen(b, tickets.WithClock(func() time.Time { return end }))
+// open100k opens a store of engine e holding 100,000 synthetic tickets
+// before end, the store's clock standing at end.
+func open100k(b *testing.B, e testEngine) (s *tickets.Store, end time.Time) {
+	end = time.Date(2026, 7, 1, 0, 0, 0, 0, tickets.DefaultLocation)
+	s, _ = e.MustOpen(b, tickets.WithClock(func() time.Time { return end }))
 	tickets.InsertSyntheticTickets(b, s, 100_000, end, 1)
+	return s, end
+}
+
+func benchStats(b *testing.B, e testEngine) {
+	s, end := open100k(b, e)
 	ctx := context.Background()
 	for _, bc := range []struct {
 		name string

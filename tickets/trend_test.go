@@ -139,9 +139,7 @@ func BenchmarkPostgresTrend100k(b *testing.B) {
 }
 
 func benchTrend(b *testing.B, e testEngine) {
-	end := time.Date(2026, 7, 1, 0, 0, 0, 0, tickets.DefaultLocation)
-	s, _ := e.MustOpen(b, tickets.WithClock(func() time.Time { return end }))
-	tickets.InsertSyntheticTickets(b, s, 100_000, end, 1)
+	s, end := open100k(b, e)
 	ctx := context.Background()
 	b.Run("trend-year", func(b *testing.B) {
 		for b.Loop() {
