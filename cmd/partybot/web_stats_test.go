@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -32,29 +31,20 @@ func TestWebStatsJSON(t *testing.T) {
 	to := now.AddDate(0, 0, 3).Format(time.DateOnly)
 	for _, tc := range []struct{ user, as string }{{"9", ""}, {"5", "5"}} {
 		t.Run("user "+tc.user, func(t *testing.T) {
-			tokOut, err := webCLI(t, dir, cfg, "token", "--user", tc.user)
-			require.NoError(t, err)
-			req, err := http.NewRequest("GET", base+"/api/v1/stats?from="+from+"&to="+to, nil)
-			require.NoError(t, err)
-			req.Header.Set("Authorization", "Bearer "+lastLine(tokOut))
-			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+			status, body := apiGet(t, dir, cfg, base, tc.user, "/api/v1/stats?from="+from+"&to="+to)
+			require.Equal(t, http.StatusOK, status, body)
 
 			args := []string{"tickets", "stats", "--json", "--from", from, "--to", to}
 			if tc.as != "" {
 				args = append(args, "--as", tc.as)
 			}
 			cli := mustCLI(t, dir, cfg, args...)
-			assert.Equal(t, strings.TrimSpace(cli), strings.TrimSpace(string(body)))
+			assert.Equal(t, strings.TrimSpace(cli), strings.TrimSpace(body))
 			if tc.as == "" {
-				assert.Contains(t, string(body), `"platform":{"points_awarded":0`)
+				assert.Contains(t, body, `"platform":{"points_awarded":0`)
 			} else {
-				assert.NotContains(t, string(body), "platform")
-				assert.NotContains(t, string(body), "sifa")
+				assert.NotContains(t, body, "platform")
+				assert.NotContains(t, body, "sifa")
 			}
 		})
 	}
